@@ -1,0 +1,101 @@
+"""The `consumption` command: import éCO2mix files, serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from consumption.config import Settings
+from consumption.domain.paris_time import utc_to_paris
+from consumption.eco2mix import Eco2mixError
+from consumption.importer import FileImport, import_paths
+from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
+
+log = logging.getLogger("consumption")
+
+
+def _span(first: int | None, last: int | None) -> str:
+    if first is None or last is None:
+        return "no half-hour"
+    return (
+        f"{utc_to_paris(first):%Y-%m-%d %H:%M} → {utc_to_paris(last):%Y-%m-%d %H:%M} Paris time"
+    )
+
+
+def describe_file(imported: FileImport) -> str:
+    """`name: France, real-time, 2026-02-01 00:00 → 2026-03-15 23:30 Paris time, N half-hours`."""
+    s = imported.summary
+    natures = "/".join(n.label for n in sorted(s.natures)) or "no nature"
+    return (
+        f"{s.source}: {s.perimeter or 'no perimeter'}, {natures}, {_span(s.first, s.last)}, "
+        f"{s.half_hours} half-hours read, {imported.changed} stored or updated"
+    )
+
+
+def run_import(settings: Settings, paths: Sequence[Path], database: Path | None) -> int:
+    database_path = database or settings.database_path
+    started = time.perf_counter()
+    count = 0
+
+    def progress(imported: FileImport) -> None:
+        nonlocal count
+        count += 1
+        print(f"[{count}] {describe_file(imported)}", flush=True)
+
+    try:
+        connection = connect(database_path)
+    except DatabaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        report = import_paths(paths or [settings.data_dir], SqliteConsumptionRepository(connection), progress)
+    except Eco2mixError as error:
+        print(f"error: {error}", file=sys.stderr)
+        print(f"nothing was imported; {database_path} is unchanged", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+    print(
+        f"total: {len(report.files)} files, {report.half_hours} half-hours read, "
+        f"{report.changed} stored or updated in {database_path} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="consumption",
+        description="France's electricity consumption, half-hour by half-hour, from RTE's éCO2mix data.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    importer = commands.add_parser(
+        "import", help="import éCO2mix files (.xls, .csv, .zip) and folders into the database"
+    )
+    importer.add_argument(
+        "paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)"
+    )
+    importer.add_argument(
+        "--database", type=Path, help="SQLite file (default: DATABASE_PATH)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_environment()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "import":
+        return run_import(settings, args.paths, args.database)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

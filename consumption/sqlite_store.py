@@ -1,0 +1,109 @@
+"""The SQLite adapter: the schema, connections, and the repository of consumption points.
+
+One row per half hour, keyed by its UTC start in Unix seconds. `timestamp` is an
+INTEGER PRIMARY KEY, so it is SQLite's rowid: the table is a B-tree ordered by
+time and a range query is one seek and a sequential scan, with no extra index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from consumption.domain import ConsumptionPoint, ConsumptionRepository, DataSummary, Nature
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS consumption (
+    timestamp      INTEGER PRIMARY KEY,  -- UTC Unix seconds at which the half hour starts
+    consumption_mw INTEGER NOT NULL,     -- France's consumption, MW
+    nature         INTEGER NOT NULL      -- 1 real time, 2 consolidated, 3 definitive
+                   CHECK (nature IN (1, 2, 3)),
+    CHECK (timestamp % 1800 = 0)
+) STRICT;
+"""
+
+# A better nature replaces a worse one; at equal nature the later import wins, and
+# an identical row is left alone so that re-importing a file changes nothing.
+UPSERT = """
+INSERT INTO consumption (timestamp, consumption_mw, nature) VALUES (?, ?, ?)
+ON CONFLICT (timestamp) DO UPDATE
+SET consumption_mw = excluded.consumption_mw, nature = excluded.nature
+WHERE excluded.nature > consumption.nature
+   OR (excluded.nature = consumption.nature
+       AND excluded.consumption_mw <> consumption.consumption_mw)
+"""
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or has an unexpected schema."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating when absent) the database at `path` for writing, with its schema.
+
+    WAL journaling lets the API keep reading while an import writes, and readers
+    only ever see committed imports.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise DatabaseError(
+                f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}"
+            )
+        connection.executescript(SCHEMA)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except sqlite3.Error as error:
+        raise DatabaseError(f"{path}: cannot open the database: {error}") from error
+    return connection
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens `path` read-only, so that no query can ever write."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+class SqliteConsumptionRepository(ConsumptionRepository):
+    """Consumption points in the `consumption` table of a SQLite database."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def add(self, points: Iterable[ConsumptionPoint]) -> int:
+        before = self.connection.total_changes
+        self.connection.executemany(
+            UPSERT, ((p.timestamp, p.consumption_mw, p.nature.value) for p in points)
+        )
+        return self.connection.total_changes - before
+
+    def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
+        cursor = self.connection.execute(
+            "SELECT timestamp, consumption_mw, nature FROM consumption"
+            " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp",
+            (start, end),
+        )
+        for timestamp, consumption_mw, nature in cursor:
+            yield ConsumptionPoint(timestamp, consumption_mw, Nature(nature))
+
+    def summary(self) -> DataSummary:
+        count, first, last = self.connection.execute(
+            "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+        ).fetchone()
+        return DataSummary(count, first, last)
