@@ -9,7 +9,6 @@ lines of the spring-forward gap, and forecast-only lines at the end of recent fi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -108,6 +107,10 @@ def _column_indexes(header: list[str], source: str) -> dict[str, int]:
     return indexes
 
 
+def _split(line: str) -> list[str]:
+    return line.rstrip("\r\n").split("\t")
+
+
 def parse_eco2mix(
     lines: Iterable[str], source: str, summary: FileSummary | None = None
 ) -> Iterator[ConsumptionPoint]:
@@ -118,96 +121,130 @@ def parse_eco2mix(
     """
     if summary is None:
         summary = FileSummary(source)
-    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    if header is None:
+    numbered = enumerate(lines, start=1)
+    first_line = next(numbered, None)
+    if first_line is None:
         raise Eco2mixError(source, "the file is empty; expected an éCO2mix header line")
-    columns = _column_indexes(header, source)
+    columns = _column_indexes(_split(first_line[1]), source)
     i_perimeter, i_nature, i_date = columns["perimeter"], columns["nature"], columns["date"]
     i_time, i_consumption = columns["time"], columns["consumption"]
     width = max(columns.values()) + 1
 
     natures: dict[str, Nature] = {}
-    days: dict[str, dt.date] = {}
+    days: dict[str, tuple[dt.date, int]] = {}  # date text -> (day, first minute key of the day)
     seen: set[int] = set()
+    data_lines = half_hours = 0
+    first = last = None
 
-    for row in reader:
-        line = reader.line_num
-        if len(row) < width:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if row[0].startswith(DISCLAIMER_START):
-                continue
-            raise Eco2mixError(
-                source, f"{len(row)} fields where at least {width} were expected", line
-            )
-
-        perimeter = row[i_perimeter].strip()
-        if perimeter != NATIONAL_PERIMETER:
-            raise Eco2mixError(
-                source,
-                f"perimeter {perimeter!r} is not {NATIONAL_PERIMETER!r}: "
-                "only national files are imported",
-                line,
-            )
-
-        nature_text = row[i_nature]
-        nature = natures.get(nature_text)
-        if nature is None:
-            nature = parse_nature(nature_text)
-            if nature is None:
+    try:
+        for line, text in numbered:
+            # Only the first `width` fields are needed: splitting no further than
+            # them saves creating the 30-odd strings of the production columns.
+            row = text.rstrip("\r\n").split("\t", width)
+            if len(row) < width:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if row[0].startswith(DISCLAIMER_START):
+                    continue
                 raise Eco2mixError(
                     source,
-                    f"unknown nature {nature_text!r}; expected Données temps réel, "
-                    "Données consolidées or Données définitives",
+                    f"{len(row)} fields where at least {width} were expected",
                     line,
                 )
-            natures[nature_text] = nature
 
-        date_text = row[i_date]
-        day = days.get(date_text)
-        if day is None:
-            day = parse_date(date_text.strip())
-            if day is None:
+            if row[i_perimeter] != NATIONAL_PERIMETER:
+                perimeter = row[i_perimeter].strip()
+                if perimeter != NATIONAL_PERIMETER:
+                    raise Eco2mixError(
+                        source,
+                        f"perimeter {perimeter!r} is not {NATIONAL_PERIMETER!r}: "
+                        "only national files are imported",
+                        line,
+                    )
+
+            nature = natures.get(row[i_nature])
+            if nature is None:
+                nature = _read_nature(row[i_nature], source, line)
+                natures[row[i_nature]] = nature
+
+            day_key = days.get(row[i_date])
+            if day_key is None:
+                day_key = _read_day(row[i_date], source, line)
+                days[row[i_date]] = day_key
+            day, day_start = day_key
+
+            minutes = _TIMES.get(row[i_time])
+            if minutes is None:
+                minutes = _read_time(row[i_time], source, line)
+
+            key = day_start + minutes
+            if key in seen:
                 raise Eco2mixError(
-                    source, f"invalid date {date_text!r}; expected YYYY-MM-DD or DD/MM/YYYY", line
+                    source,
+                    f"{row[i_date]} {row[i_time]} appears twice in the file",
+                    line,
                 )
-            days[date_text] = day
+            seen.add(key)
+            data_lines += 1
 
-        time_text = row[i_time]
-        minutes = _TIMES.get(time_text.strip())
-        if minutes is None:
-            raise Eco2mixError(source, f"invalid time {time_text!r}; expected HH:MM", line)
+            value_text = row[i_consumption]
+            if value_text in MISSING_VALUES:
+                continue
+            try:
+                consumption_mw = int(value_text)
+            except ValueError:
+                if value_text.strip() in MISSING_VALUES:
+                    continue
+                raise Eco2mixError(
+                    source,
+                    f"consumption {value_text!r} is not an integer number of MW",
+                    line,
+                ) from None
 
-        key = day.toordinal() * 1440 + minutes
-        if key in seen:
-            raise Eco2mixError(
-                source, f"{date_text} {time_text} appears twice in the file", line
-            )
-        seen.add(key)
+            if minutes % 30:
+                continue
+            timestamp = wall_clock_to_utc(day, minutes)
+            if timestamp is None:  # the spring-forward gap: these lines repeat others
+                continue
+            half_hours += 1
+            if first is None or timestamp < first:
+                first = timestamp
+            if last is None or timestamp > last:
+                last = timestamp
+            yield ConsumptionPoint(timestamp, consumption_mw, nature)
+    finally:
+        summary.data_lines += data_lines
+        summary.half_hours += half_hours
+        summary.natures.update(natures.values())
+        if data_lines:
+            summary.perimeter = NATIONAL_PERIMETER
+        if first is not None:
+            summary.first = first if summary.first is None else min(first, summary.first)
+        if last is not None:
+            summary.last = last if summary.last is None else max(last, summary.last)
 
-        summary.data_lines += 1
-        summary.perimeter = perimeter
-        summary.natures.add(nature)
 
-        value_text = row[i_consumption].strip()
-        if value_text in MISSING_VALUES:
-            continue
-        try:
-            consumption_mw = int(value_text)
-        except ValueError:
-            raise Eco2mixError(
-                source, f"consumption {value_text!r} is not an integer number of MW", line
-            ) from None
+def _read_nature(text: str, source: str, line: int) -> Nature:
+    nature = parse_nature(text)
+    if nature is None:
+        raise Eco2mixError(
+            source,
+            f"unknown nature {text!r}; expected Données temps réel, "
+            "Données consolidées or Données définitives",
+            line,
+        )
+    return nature
 
-        if minutes % 30:
-            continue
-        timestamp = wall_clock_to_utc(day, minutes)
-        if timestamp is None:  # the spring-forward gap: these lines repeat others
-            continue
-        summary.half_hours += 1
-        if summary.first is None or timestamp < summary.first:
-            summary.first = timestamp
-        if summary.last is None or timestamp > summary.last:
-            summary.last = timestamp
-        yield ConsumptionPoint(timestamp, consumption_mw, nature)
+
+def _read_day(text: str, source: str, line: int) -> tuple[dt.date, int]:
+    day = parse_date(text.strip())
+    if day is None:
+        raise Eco2mixError(source, f"invalid date {text!r}; expected YYYY-MM-DD or DD/MM/YYYY", line)
+    return day, day.toordinal() * 1440
+
+
+def _read_time(text: str, source: str, line: int) -> int:
+    minutes = _TIMES.get(text.strip())
+    if minutes is None:
+        raise Eco2mixError(source, f"invalid time {text!r}; expected HH:MM", line)
+    return minutes

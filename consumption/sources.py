@@ -43,7 +43,7 @@ class Eco2mixSource:
             raise Eco2mixError(self.name, f"cannot be read: {error}") from error
         try:
             encoding = "utf-8-sig" if raw.peek(3)[:3] == _UTF8_BOM else ENCODING  # type: ignore[attr-defined]
-            with io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="") as text:
+            with io.TextIOWrapper(raw, encoding=encoding, errors="replace") as text:
                 yield text
         except (OSError, zipfile.BadZipFile, EOFError) as error:
             raise Eco2mixError(self.name, f"cannot be read: {error}") from error

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS consumption (
     timestamp      INTEGER PRIMARY KEY,  -- UTC Unix seconds at which the half hour starts
     consumption_mw INTEGER NOT NULL,     -- France's consumption, MW
     nature         INTEGER NOT NULL      -- 1 real time, 2 consolidated, 3 definitive
-                   CHECK (nature IN (1, 2, 3)),
+                   CHECK (nature BETWEEN 1 AND 3),
     CHECK (timestamp % 1800 = 0)
 ) STRICT;
 """
@@ -53,6 +53,7 @@ def connect(path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
             raise DatabaseError(
@@ -89,7 +90,7 @@ class SqliteConsumptionRepository(ConsumptionRepository):
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         before = self.connection.total_changes
         self.connection.executemany(
-            UPSERT, ((p.timestamp, p.consumption_mw, p.nature.value) for p in points)
+            UPSERT, points
         )
         return self.connection.total_changes - before
 
