@@ -83,17 +83,45 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--database", type=Path, help="SQLite file (default: DATABASE_PATH)"
     )
+
+    serve = commands.add_parser(
+        "serve", help="build the database from DATA_DIR when absent, then serve the API"
+    )
+    serve.add_argument("--host", help="address to listen on (default: HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, 8000)")
     return parser
+
+
+def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from consumption.api import create_app
+    from consumption.startup import prepare_database
+
+    prepare_database(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_environment()
+    try:
+        settings = Settings.from_environment()
+    except ValueError as error:  # starlette's Config names the setting and its value
+        print(f"error: invalid setting: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "import":
         return run_import(settings, args.paths, args.database)
+    if args.command == "serve":
+        return run_serve(settings, args.host, args.port)
     raise AssertionError(args.command)
 
 

@@ -18,6 +18,8 @@ class Settings:
     data_dir: Path = Path("data")
     database_path: Path = Path("data/consumption.sqlite3")
     log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
 
     @classmethod
     def from_environment(
@@ -32,4 +34,6 @@ class Settings:
                 "DATABASE_PATH", cast=Path, default=data_dir / "consumption.sqlite3"
             ),
             log_level=config("LOG_LEVEL", default=cls.log_level).upper(),
+            host=config("HOST", default=cls.host),
+            port=config("PORT", cast=int, default=cls.port),
         )

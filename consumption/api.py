@@ -1,0 +1,152 @@
+"""The HTTP API: `GET /consumption`, `GET /health` and `GET /openapi.json`.
+
+    uvicorn consumption.api:app        # or: consumption serve
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from consumption.config import Settings
+from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
+from consumption.domain.paris_time import paris_isoformat
+from consumption.openapi import openapi_document
+from consumption.sqlite_reader import ConsumptionReader, DatabaseUnavailable, RangeQuery
+from consumption.time_range import BadParameter, TimeRange, parse_time_range
+
+log = logging.getLogger(__name__)
+
+QUERY_PARAMETERS = ("start", "end")
+NATURE_LABELS = {nature.value: nature.label for nature in Nature}
+
+
+def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status_code, headers=headers)
+
+
+def read_time_range(request: Request) -> TimeRange:
+    params = request.query_params
+    for name in params:
+        if name not in QUERY_PARAMETERS:
+            raise BadParameter(name, "unknown parameter; expected only start and end")
+    values = {}
+    for name in QUERY_PARAMETERS:
+        given = params.getlist(name)
+        if len(given) > 1:
+            raise BadParameter(name, f"given {len(given)} times; give it once")
+        values[name] = given[0].strip() if given else ""
+    return parse_time_range(values["start"], values["end"])
+
+
+def rows_json(rows: list[tuple[int, int, int]]) -> str:
+    """The JSON objects of a batch of rows, comma-separated, written without building dicts."""
+    return ",".join(
+        f'{{"timestamp":"{paris_isoformat(timestamp)}",'
+        f'"consumption_w":{consumption_mw * WATTS_PER_MEGAWATT},'
+        f'"nature":"{NATURE_LABELS[nature]}"}}'
+        for timestamp, consumption_mw, nature in rows
+    )
+
+
+async def consumption_body(
+    time_range: TimeRange, query: RangeQuery, stack: contextlib.AsyncExitStack
+) -> AsyncIterator[str]:
+    async with stack:  # releases the database connection, however the stream ends
+        yield (
+            f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}",'
+            f'"unit":"W","count":{query.count},"data":['
+        )
+        separator = ""
+        async for rows in query.batches():
+            yield separator + rows_json(rows)
+            separator = ","
+        yield "]}"
+
+
+async def get_consumption(request: Request) -> Response:
+    try:
+        time_range = read_time_range(request)
+    except BadParameter as error:
+        return error_response(400, str(error))
+    reader: ConsumptionReader = request.app.state.reader
+    stack = contextlib.AsyncExitStack()
+    try:
+        query = await stack.enter_async_context(reader.range(time_range.start, time_range.end))
+    except DatabaseUnavailable as error:
+        await stack.aclose()
+        return error_response(503, str(error))
+    return StreamingResponse(
+        consumption_body(time_range, query, stack), media_type="application/json"
+    )
+
+
+async def get_health(request: Request) -> Response:
+    reader: ConsumptionReader = request.app.state.reader
+    try:
+        summary = await reader.summary()
+    except DatabaseUnavailable as error:
+        return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
+    return JSONResponse(
+        {
+            "status": "ok" if summary.count else "empty",
+            "half_hours": summary.count,
+            "first": paris_isoformat(summary.first) if summary.first is not None else None,
+            "last": paris_isoformat(summary.last) if summary.last is not None else None,
+        }
+    )
+
+
+async def get_openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no such path {request.url.path!r}; the data is at /consumption"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}; use GET"
+    else:
+        message = exc.detail
+    return error_response(exc.status_code, message, exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal error; it has been logged")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI app, reading the database that `settings` name."""
+    settings = settings or Settings.from_environment()
+    reader = ConsumptionReader(settings.database_path)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log.info("serving consumption from %s", settings.database_path)
+        yield
+        await reader.close()
+
+    app = Starlette(
+        routes=[
+            Route("/consumption", get_consumption, methods=["GET"]),
+            Route("/health", get_health, methods=["GET"]),
+            Route("/openapi.json", get_openapi, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.reader = reader
+    app.state.settings = settings
+    return app
+
+
+app = create_app()
