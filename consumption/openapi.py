@@ -37,7 +37,7 @@ def _error(description: str) -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "France's electricity consumption",
             "version": __version__,
@@ -121,8 +121,8 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "status": {"type": "string", "enum": ["ok", "empty"]},
                         "half_hours": {"type": "integer", "minimum": 0},
-                        "first": {"type": "string", "format": "date-time", "nullable": True},
-                        "last": {"type": "string", "format": "date-time", "nullable": True},
+                        "first": {"type": ["string", "null"], "format": "date-time"},
+                        "last": {"type": ["string", "null"], "format": "date-time"},
                     },
                 },
                 "Unavailable": {

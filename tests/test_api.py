@@ -1,0 +1,298 @@
+"""The API against a database built by the real importer from fixture files."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openapi_spec_validator import validate
+
+from consumption.api import create_app
+from consumption.config import Settings
+from consumption.domain.paris_time import PARIS
+from consumption.importer import import_paths
+from consumption.openapi import openapi_document
+from consumption.sqlite_store import SqliteConsumptionRepository, connect
+from tests.conftest import running_server
+from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
+
+JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+SPRING = [dt.date(2025, 3, 30)]
+AUTUMN = [dt.date(2025, 10, 26)]
+SUMMER = days(dt.date(2024, 6, 1), dt.date(2024, 8, 31))  # more rows than one fetch
+
+
+def consolidated_value(day: dt.date, minutes: int) -> int:
+    return default_value(day, minutes) + 7
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("api")
+    path = folder / "consumption.sqlite3"
+    connection = connect(path)
+    files = [
+        write_eco2mix(folder / "tr.xls", eco2mix_lines(JANUARY + SPRING + AUTUMN + SUMMER)),
+        write_eco2mix(
+            folder / "cons.xls",
+            eco2mix_lines([dt.date(2025, 1, 3)], consolidated_value, nature="consolidated"),
+        ),
+    ]
+    import_paths(files, SqliteConsumptionRepository(connection))
+    connection.close()
+    return path
+
+
+@contextmanager
+def api_client(database_path: Path) -> Iterator[httpx.Client]:
+    """An HTTP client of the app served by uvicorn on 127.0.0.1."""
+    with running_server(create_app(Settings(database_path=database_path))) as url:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def client(database) -> Iterator[httpx.Client]:
+    with api_client(database) as client:
+        yield client
+
+
+def schema(name: str) -> dict:
+    """A JSON schema for one of the document's components, resolvable on its own."""
+    return {"$ref": f"#/components/schemas/{name}", **openapi_document()}
+
+
+def get(client: httpx.Client, **params: str):
+    return client.get("/consumption", params=params)
+
+
+def ok(client: httpx.Client, **params: str) -> dict:
+    response = get(client, **params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    jsonschema.validate(body, schema("Consumption"))
+    assert body["count"] == len(body["data"])
+    return body
+
+
+def instants(body: dict) -> list[int]:
+    return [int(dt.datetime.fromisoformat(p["timestamp"]).timestamp()) for p in body["data"]]
+
+
+def test_the_exercise_range_in_watts_with_offsets(client):
+    body = ok(client, start="2025-01-01T06:00", end="2025-01-02T17:00")
+    assert body["start"] == "2025-01-01T06:00:00+01:00"
+    assert body["end"] == "2025-01-02T17:00:00+01:00"
+    assert body["unit"] == "W"
+    assert body["count"] == 36 + 35  # 06:00 to 23:30, then 00:00 to 17:00
+    expected = expected_points(JANUARY)
+    for point in body["data"]:
+        instant = int(dt.datetime.fromisoformat(point["timestamp"]).timestamp())
+        assert point["consumption_w"] == expected[instant] * 1_000_000
+        assert point["timestamp"].endswith("+01:00")
+        assert point["nature"] == "real-time"
+    assert body["data"][0]["timestamp"] == "2025-01-01T06:00:00+01:00"
+    assert body["data"][0]["consumption_w"] == default_value(JANUARY[0], 360) * 1_000_000
+
+
+def test_nature_and_precedence_show_through(client):
+    body = ok(client, start="2025-01-02T23:30", end="2025-01-03T00:00")
+    assert [p["nature"] for p in body["data"]] == ["real-time", "consolidated"]
+    assert body["data"][1]["consumption_w"] == consolidated_value(JANUARY[2], 0) * 1_000_000
+
+
+def test_a_date_alone_is_the_whole_day(client):
+    body = ok(client, start="2025-01-02", end="2025-01-02")
+    assert body["start"] == "2025-01-02T00:00:00+01:00"
+    assert body["end"] == "2025-01-02T23:30:00+01:00"
+    assert body["count"] == 48
+
+
+def test_spring_forward_day_has_46_half_hours_with_both_offsets(client):
+    body = ok(client, start="2025-03-30", end="2025-03-30")
+    assert body["count"] == 46
+    assert body["end"] == "2025-03-30T23:30:00+02:00"
+    stamps = [p["timestamp"] for p in body["data"]]
+    assert stamps[3:5] == ["2025-03-30T01:30:00+01:00", "2025-03-30T03:00:00+02:00"]
+    assert set(b - a for a, b in zip(instants(body), instants(body)[1:])) == {1800}
+
+
+def test_fall_back_day_has_48_half_hours_with_both_offsets(client):
+    body = ok(client, start="2025-10-26", end="2025-10-26")
+    assert body["count"] == 48
+    stamps = [p["timestamp"] for p in body["data"]]
+    assert stamps[4:7] == [
+        "2025-10-26T02:00:00+02:00",
+        "2025-10-26T02:30:00+02:00",
+        "2025-10-26T03:00:00+01:00",
+    ]
+    # The repeated hour in winter time was never in RTE's file: it is absent, not invented.
+    assert "2025-10-26T02:00:00+01:00" not in stamps
+
+
+def test_an_ambiguous_naive_time_is_its_first_occurrence(client):
+    body = ok(client, start="2025-10-26T02:00", end="2025-10-26T02:00")
+    assert [p["timestamp"] for p in body["data"]] == ["2025-10-26T02:00:00+02:00"]
+    later = ok(client, start="2025-10-26T02:00+01:00", end="2025-10-26T03:00+01:00")
+    assert [p["timestamp"] for p in later["data"]] == ["2025-10-26T03:00:00+01:00"]
+
+
+def test_bounds_are_inclusive_and_offsets_are_honoured(client):
+    assert ok(client, start="2025-01-01T06:00", end="2025-01-01T06:00")["count"] == 1
+    assert ok(client, start="2025-01-01T06:00:01", end="2025-01-01T06:30")["count"] == 1
+    assert ok(client, start="2025-01-01T06:00", end="2025-01-01T06:29:59")["count"] == 1
+    utc = ok(client, start="2025-01-01T05:00Z", end="2025-01-01T05:30:00+00:00")
+    paris = ok(client, start="2025-01-01T06:00", end="2025-01-01T06:30")
+    assert utc["data"] == paris["data"]
+    assert utc["start"] == "2025-01-01T06:00:00+01:00"
+
+
+def test_an_empty_range_is_an_empty_list(client):
+    body = ok(client, start="2030-01-01", end="2030-12-31")
+    assert (body["count"], body["data"]) == (0, [])
+
+
+def test_a_long_range_streams_in_several_batches(client):
+    body = ok(client, start="2024-01-01", end="2025-12-31")
+    expected = expected_points(JANUARY + SPRING + AUTUMN + SUMMER)
+    assert body["count"] == len(expected) > 4000
+    assert instants(body) == sorted(expected)
+
+
+def error(client: httpx.Client, status: int, path: str = "/consumption", **params) -> str:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    jsonschema.validate(body, schema("Error"))
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({}, "'start'"),
+        ({"start": "2025-01-01"}, "'end'"),
+        ({"start": "", "end": "2025-01-01"}, "'start'"),
+        ({"start": "2025-01-01", "end": "  "}, "'end'"),
+        ({"start": "yesterday", "end": "2025-01-01"}, "'start'"),
+        ({"start": "2025-01-01", "end": "2025-13-01"}, "'end'"),
+        ({"start": "2025-02-30", "end": "2025-03-01"}, "'start'"),
+        ({"start": "2025-01-01T25:00", "end": "2025-01-02"}, "'start'"),
+        ({"start": "2025-01-02", "end": "2025-01-01"}, "'start'"),
+        ({"start": "2025-03-30T02:30", "end": "2025-03-30T04:00"}, "'start'"),
+        ({"start": "2025-01-01", "end": "2025-01-01T00:00:00+01:00" + "0" * 100}, "'end'"),
+        ({"start": "2025-01-01", "end": "9999-12-31"}, "'end'"),
+        ({"start": "2025-01-01", "end": "2025-01-02", "stat": "x"}, "'stat'"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_parameter(client, params, names):
+    assert names in error(client, 400, **params)
+
+
+def test_a_repeated_parameter_is_refused(client):
+    response = client.get("/consumption?start=2025-01-01&start=2025-01-02&end=2025-01-03")
+    assert response.status_code == 400
+    assert "'start': given 2 times" in response.json()["error"]
+
+
+def test_the_spring_gap_is_refused_with_a_reason(client):
+    message = error(client, 400, start="2025-03-30T02:00", end="2025-03-30T05:00")
+    assert "does not exist in Paris" in message
+
+
+def test_other_methods_and_paths_are_json_errors(client):
+    response = client.post("/consumption?start=2025-01-01&end=2025-01-01")
+    assert response.status_code == 405
+    assert "GET" in response.json()["error"]
+    assert "GET" in response.headers["allow"]
+    assert "/nowhere" in error(client, 404, "/nowhere")
+
+
+def test_health_reports_what_is_stored(client, database):
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    jsonschema.validate(body, schema("Health"))
+    with sqlite3.connect(database) as connection:
+        count, first, last = connection.execute(
+            "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+        ).fetchone()
+    assert body["status"] == "ok"
+    assert body["half_hours"] == count
+    assert body["first"] == dt.datetime.fromtimestamp(first, PARIS).isoformat()
+    assert body["last"] == dt.datetime.fromtimestamp(last, PARIS).isoformat()
+
+
+def test_without_a_database_queries_and_health_are_503(tmp_path):
+    with api_client(tmp_path / "absent.sqlite3") as client:
+        assert "no database" in error(client, 503, start="2025-01-01", end="2025-01-01")
+        response = client.get("/health")
+        assert response.status_code == 503
+        jsonschema.validate(response.json(), schema("Unavailable"))
+    assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_an_empty_database_is_healthy_and_says_so(tmp_path):
+    connect(tmp_path / "empty.sqlite3").close()
+    with api_client(tmp_path / "empty.sqlite3") as client:
+        body = client.get("/health").json()
+    assert (body["status"], body["half_hours"], body["first"]) == ("empty", 0, None)
+
+
+def test_the_api_cannot_write(database):
+    reader = create_app(Settings(database_path=database)).state.reader
+
+    async def delete_everything() -> None:
+        try:
+            async with reader.connection() as connection:
+                await connection.execute("DELETE FROM consumption")
+        finally:
+            await reader.close()
+
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        asyncio.run(delete_everything())
+
+
+def test_the_openapi_document_is_valid_and_covers_the_routes(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    assert set(document["paths"]) == {"/consumption", "/health"}
+    assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
+        "start",
+        "end",
+    }
+
+
+bounds = st.one_of(
+    st.text(max_size=80),
+    st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)).map(
+        dt.datetime.isoformat
+    ),
+    st.dates().map(dt.date.isoformat),
+    st.datetimes(timezones=st.sampled_from([dt.UTC, PARIS, dt.timezone(dt.timedelta(hours=-11))])).map(
+        dt.datetime.isoformat
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(start=bounds, end=bounds, extra=st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))
+def test_fuzzed_parameters_never_give_a_server_error(client, start, end, extra):
+    response = client.get("/consumption", params={"start": start, "end": end, **extra})
+    assert response.status_code in (200, 400), response.text
+    body = response.json()
+    jsonschema.validate(body, schema("Consumption" if response.status_code == 200 else "Error"))
