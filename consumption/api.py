@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from consumption.config import Settings
 from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
 from consumption.domain.paris_time import paris_isoformat
 from consumption.openapi import openapi_document
+from consumption.scheduler import refresh_periodically
 from consumption.sqlite_reader import ConsumptionReader, DatabaseUnavailable, RangeQuery
 from consumption.time_range import BadParameter, TimeRange, parse_time_range
 
@@ -100,6 +102,13 @@ async def get_health(request: Request) -> Response:
             "half_hours": summary.count,
             "first": paris_isoformat(summary.first) if summary.first is not None else None,
             "last": paris_isoformat(summary.last) if summary.last is not None else None,
+            "refresh": None
+            if summary.refresh is None
+            else {
+                "time": paris_isoformat(summary.refresh.finished_at),
+                "ok": summary.refresh.ok,
+                "summary": summary.refresh.summary,
+            },
         }
     )
 
@@ -132,7 +141,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info("serving consumption from %s", settings.database_path)
+        refreshing = None
+        if settings.refresh_interval:
+            refreshing = asyncio.create_task(refresh_periodically(settings))
         yield
+        if refreshing is not None:
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refreshing
         await reader.close()
 
     app = Starlette(

@@ -1,8 +1,9 @@
-"""The `consumption` command: import éCO2mix files, serve the API."""
+"""The `consumption` command: import éCO2mix files, fetch them from RTE, serve the API."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import time
@@ -12,7 +13,9 @@ from pathlib import Path
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
 from consumption.eco2mix import Eco2mixError
+from consumption.fetch import fetch, refresh
 from consumption.importer import FileImport, import_paths
+from consumption.rte import FIRST_DEFINITIVE_YEAR, Download
 from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
 
 log = logging.getLogger("consumption")
@@ -84,12 +87,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", type=Path, help="SQLite file (default: DATABASE_PATH)"
     )
 
+    this_year = dt.date.today().year
+    fetcher = commands.add_parser(
+        "fetch", help="download RTE's archives into DATA_DIR and import them"
+    )
+    fetcher.add_argument("--from-year", type=int, default=FIRST_DEFINITIVE_YEAR)
+    fetcher.add_argument("--to-year", type=int, default=this_year)
+    commands.add_parser(
+        "refresh",
+        help="fetch what changes (real time, consolidated, last year's definitive) and import it",
+    )
+
     serve = commands.add_parser(
         "serve", help="build the database from DATA_DIR when absent, then serve the API"
     )
     serve.add_argument("--host", help="address to listen on (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, 8000)")
     return parser
+
+
+def print_download(index: int, total: int, result: Download) -> None:
+    print(f"[{index}/{total}] {result.archive.name}: {result.outcome.value}, {result.message}", flush=True)
+
+
+def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) -> int:
+    if from_year is None:
+        report = refresh(settings, on_download=print_download)
+    else:
+        if to_year is None or from_year > to_year:
+            print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
+            return 2
+        report = fetch(settings, from_year, to_year, on_download=print_download)
+    if not report.ok:
+        print(f"error: {report.summary()}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
 
 
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
@@ -120,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "import":
         return run_import(settings, args.paths, args.database)
+    if args.command == "fetch":
+        return run_fetch(settings, args.from_year, args.to_year)
+    if args.command == "refresh":
+        return run_fetch(settings, None, None)
     if args.command == "serve":
         return run_serve(settings, args.host, args.port)
     raise AssertionError(args.command)

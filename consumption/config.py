@@ -13,6 +13,23 @@ from collections.abc import Mapping
 from starlette.config import Config, environ
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """`90s`, `15m`, `1h`, `1d` -> seconds; `0` or empty -> 0 (disabled)."""
+    text = text.strip().lower()
+    if text in ("", "0"):
+        return 0
+    number, unit = text[:-1], text[-1:]
+    if unit in _UNITS and number.isdigit() and int(number) > 0:
+        return int(number) * _UNITS[unit]
+    raise ValueError(
+        f"REFRESH_INTERVAL {text!r} is not a duration; expected a number and a unit "
+        "such as 90s, 15m, 1h or 1d, or 0 to disable"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -20,6 +37,9 @@ class Settings:
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
+    rte_base_url: str = "https://eco2mix.rte-france.com"
+    http_timeout: float = 30.0
+    refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
 
     @classmethod
     def from_environment(
@@ -36,4 +56,7 @@ class Settings:
             log_level=config("LOG_LEVEL", default=cls.log_level).upper(),
             host=config("HOST", default=cls.host),
             port=config("PORT", cast=int, default=cls.port),
+            rte_base_url=config("RTE_BASE_URL", default=cls.rte_base_url),
+            http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
+            refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
         )

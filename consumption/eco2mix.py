@@ -42,6 +42,7 @@ class Eco2mixError(ValueError):
     def __init__(self, source: str, message: str, line: int | None = None) -> None:
         self.source = source
         self.line = line
+        self.problem = message
         where = f"{source}, line {line}" if line is not None else source
         super().__init__(f"{where}: {message}")
 

@@ -45,24 +45,34 @@ def import_sources(
     on_file: Callable[[FileImport], None] | None = None,
 ) -> ImportReport:
     """Import every source in one transaction: all of them, or, on any error, none."""
-    report = ImportReport()
     with repository.transaction():
-        for source in sources:
-            summary = FileSummary(source.name)
-            with source.open_lines() as lines:
-                changed = repository.add(parse_eco2mix(lines, source.name, summary))
-            if summary.data_lines == 0:
-                log.warning("%s: a header and no data lines; nothing imported", source.name)
-            imported = FileImport(summary, changed)
-            report.files.append(imported)
-            if on_file is not None:
-                on_file(imported)
+        report = add_sources(sources, repository, on_file)
     log.info(
         "imported %d files: %d half-hours read, %d stored or updated",
         len(report.files),
         report.half_hours,
         report.changed,
     )
+    return report
+
+
+def add_sources(
+    sources: Iterable[Eco2mixSource],
+    repository: ConsumptionRepository,
+    on_file: Callable[[FileImport], None] | None = None,
+) -> ImportReport:
+    """Add every source to the repository, inside a transaction the caller holds."""
+    report = ImportReport()
+    for source in sources:
+        summary = FileSummary(source.name)
+        with source.open_lines() as lines:
+            changed = repository.add(parse_eco2mix(lines, source.name, summary))
+        if summary.data_lines == 0:
+            log.warning("%s: a header and no data lines; nothing imported", source.name)
+        imported = FileImport(summary, changed)
+        report.files.append(imported)
+        if on_file is not None:
+            on_file(imported)
     return report
 
 

@@ -117,12 +117,27 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "half_hours", "first", "last"],
+                    "required": ["status", "half_hours", "first", "last", "refresh"],
                     "properties": {
                         "status": {"type": "string", "enum": ["ok", "empty"]},
                         "half_hours": {"type": "integer", "minimum": 0},
                         "first": {"type": ["string", "null"], "format": "date-time"},
                         "last": {"type": ["string", "null"], "format": "date-time"},
+                        "refresh": {
+                            "description": "The last fetch or refresh from RTE, if any ran.",
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": ["time", "ok", "summary"],
+                                    "properties": {
+                                        "time": {"type": "string", "format": "date-time"},
+                                        "ok": {"type": "boolean"},
+                                        "summary": {"type": "string"},
+                                    },
+                                },
+                            ],
+                        },
                     },
                 },
                 "Unavailable": {

@@ -24,10 +24,12 @@ class Eco2mixSource:
 
     path: Path
     member: str | None = None
+    label: str | None = None  # how messages name the file, when not by its path
 
     @property
     def name(self) -> str:
-        return f"{self.path}!{self.member}" if self.member else str(self.path)
+        where = self.label or str(self.path)
+        return f"{where}!{self.member}" if self.member else where
 
     @contextmanager
     def open_lines(self) -> Iterator[TextIO]:
@@ -57,7 +59,8 @@ def _is_text(name: str) -> bool:
     return name.lower().endswith(TEXT_SUFFIXES)
 
 
-def _archive_sources(path: Path) -> list[Eco2mixSource]:
+def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]:
+    """The éCO2mix files in the zip archive at `path`, named `label` in messages."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = [
@@ -66,15 +69,15 @@ def _archive_sources(path: Path) -> list[Eco2mixSource]:
                 if not info.is_dir() and _is_text(info.filename)
             ]
     except (OSError, zipfile.BadZipFile) as error:
-        raise Eco2mixError(str(path), f"not a readable zip archive: {error}") from error
+        raise Eco2mixError(label or str(path), f"not a readable zip archive: {error}") from error
     if not members:
-        raise Eco2mixError(str(path), "the archive holds no éCO2mix file (.xls or .csv)")
-    return [Eco2mixSource(path, member) for member in sorted(members)]
+        raise Eco2mixError(label or str(path), "the archive holds no éCO2mix file (.xls or .csv)")
+    return [Eco2mixSource(path, member, label) for member in sorted(members)]
 
 
 def _file_sources(path: Path) -> list[Eco2mixSource]:
     if path.name.lower().endswith(ARCHIVE_SUFFIX):
-        return _archive_sources(path)
+        return archive_sources(path)
     if _is_text(path.name):
         return [Eco2mixSource(path)]
     return []

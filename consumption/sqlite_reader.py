@@ -13,12 +13,13 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
 from consumption.domain import DataSummary
-from consumption.sqlite_store import read_only_uri
+from consumption.sqlite_store import RefreshRecord, read_only_uri
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,12 @@ SELECT_RANGE = (
 )
 COUNT_RANGE = "SELECT count(*) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 SUMMARY = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
+
+
+@dataclass(frozen=True)
+class HealthSummary(DataSummary):
+    refresh: RefreshRecord | None = None
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -91,14 +98,17 @@ class ConsumptionReader:
         while not self._idle.empty():
             await self._discard(self._idle.get_nowait())
 
-    async def summary(self) -> DataSummary:
+    async def summary(self) -> HealthSummary:
         try:
             async with self.connection() as connection:
                 async with connection.execute(SUMMARY) as cursor:
                     count, first, last = await cursor.fetchone()  # type: ignore[misc]
+                async with connection.execute(LAST_REFRESH) as cursor:
+                    row = await cursor.fetchone()
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
-        return DataSummary(count, first, last)
+        refresh = RefreshRecord(row[0], bool(row[1]), row[2]) if row else None
+        return HealthSummary(count, first, last, refresh)
 
     @asynccontextmanager
     async def range(self, start: int, end: int) -> AsyncIterator[RangeQuery]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from consumption.domain import ConsumptionPoint, ConsumptionRepository, DataSummary, Nature
@@ -23,6 +24,27 @@ CREATE TABLE IF NOT EXISTS consumption (
     nature         INTEGER NOT NULL      -- 1 real time, 2 consolidated, 3 definitive
                    CHECK (nature BETWEEN 1 AND 3),
     CHECK (timestamp % 1800 = 0)
+) STRICT;
+
+-- What each downloaded RTE archive was last seen as, written in the transaction
+-- that imports it: a refresh asks RTE only for what changed since.
+CREATE TABLE IF NOT EXISTS archive (
+    name          TEXT PRIMARY KEY,     -- eCO2mix_RTE_En-cours-TR.zip, ...
+    url           TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    half_hours    INTEGER NOT NULL,
+    imported_at   INTEGER NOT NULL      -- UTC Unix seconds
+) STRICT;
+
+-- The outcome of the last fetch or refresh, by whichever process ran it.
+CREATE TABLE IF NOT EXISTS refresh (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    finished_at INTEGER NOT NULL,       -- UTC Unix seconds
+    ok          INTEGER NOT NULL,       -- 1 when every archive was fetched or current
+    summary     TEXT NOT NULL
 ) STRICT;
 """
 
@@ -53,6 +75,7 @@ def connect(path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA busy_timeout = 30000")  # another import may be committing
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
@@ -87,6 +110,17 @@ class SqliteConsumptionRepository(ConsumptionRepository):
             raise
         self.connection.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self.connection.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO part")
+            self.connection.execute("RELEASE part")
+            raise
+        self.connection.execute("RELEASE part")
+
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         before = self.connection.total_changes
         self.connection.executemany(
@@ -108,3 +142,61 @@ class SqliteConsumptionRepository(ConsumptionRepository):
             "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
         ).fetchone()
         return DataSummary(count, first, last)
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """What a downloaded archive was when it was last imported."""
+
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    size: int
+    sha256: str
+    half_hours: int
+    imported_at: int
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    finished_at: int
+    ok: bool
+    summary: str
+
+
+def record_refresh(connection: sqlite3.Connection, record: RefreshRecord) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)",
+        (record.finished_at, int(record.ok), record.summary),
+    )
+
+
+class SqliteArchiveLog:
+    """The `archive` table: one record per RTE archive imported."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def get(self, name: str) -> ArchiveRecord | None:
+        row = self.connection.execute(
+            "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at"
+            " FROM archive WHERE name = ?",
+            (name,),
+        ).fetchone()
+        return ArchiveRecord(*row) if row else None
+
+    def record(self, record: ArchiveRecord) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.name,
+                record.url,
+                record.etag,
+                record.last_modified,
+                record.size,
+                record.sha256,
+                record.half_hours,
+                record.imported_at,
+            ),
+        )

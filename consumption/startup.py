@@ -1,12 +1,21 @@
-"""What happens before the server starts: build the database when it is absent."""
+"""What happens before the server starts: the one start-up path of `make run` and the container.
+
+A database with data is reused. Otherwise it is built from the éCO2mix files in
+DATA_DIR, or, when there are none, by fetching RTE's archives. Offline or with RTE
+down, the server starts anyway with an empty database, and the log and `/health`
+say why.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from consumption.config import Settings
 from consumption.eco2mix import Eco2mixError
+from consumption.fetch import fetch
 from consumption.importer import import_paths
+from consumption.rte import FIRST_DEFINITIVE_YEAR
 from consumption.sources import find_sources
 from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
 
@@ -14,32 +23,42 @@ log = logging.getLogger(__name__)
 
 
 def prepare_database(settings: Settings) -> None:
-    """Reuse an existing database; otherwise build one from the files in DATA_DIR.
-
-    Never raises: when there is nothing to import, or the import fails, the server
-    starts anyway and `/health` says that there is no data.
-    """
-    if settings.database_path.exists():
-        log.info("reusing the database %s", settings.database_path)
-        return
-    data_dir = settings.data_dir
-    if not data_dir.is_dir() or not find_sources([data_dir]):
-        log.warning(
-            "no database at %s and no éCO2mix file in %s: serving without data until some "
-            "is imported (`consumption import FILES`)",
-            settings.database_path,
-            data_dir,
-        )
-        return
-    log.info("no database at %s: building it from %s", settings.database_path, data_dir)
+    """Make sure a database exists, with data when it can be had. Never raises."""
     try:
         connection = connect(settings.database_path)
     except DatabaseError as error:
-        log.error("cannot create the database: %s", error)
+        log.error("cannot open or create the database: %s", error)
         return
+    repository = SqliteConsumptionRepository(connection)
     try:
-        import_paths([data_dir], SqliteConsumptionRepository(connection))
-    except Eco2mixError as error:
-        log.error("building the database failed, nothing was imported: %s", error)
+        count = repository.summary().count
+        if count:
+            log.info("reusing the database %s (%d half hours)", settings.database_path, count)
+            return
+        data_dir = settings.data_dir
+        try:
+            has_files = data_dir.is_dir() and bool(find_sources([data_dir]))
+        except Eco2mixError as error:
+            log.error("cannot list the files in %s: %s", data_dir, error)
+            has_files = False
+        if has_files:
+            log.info("no data in %s: importing the files in %s", settings.database_path, data_dir)
+            try:
+                import_paths([data_dir], repository)
+            except Eco2mixError as error:
+                log.error("importing %s failed, nothing was imported: %s", data_dir, error)
+            return
     finally:
         connection.close()
+
+    log.info(
+        "no data in %s and no éCO2mix file in %s: fetching RTE's archives from %s",
+        settings.database_path,
+        settings.data_dir,
+        settings.rte_base_url,
+    )
+    report = fetch(settings, FIRST_DEFINITIVE_YEAR, dt.date.today().year)
+    if not report.ok:
+        log.warning(
+            "serving what could be fetched (see /health); fetch: %s", report.summary()
+        )

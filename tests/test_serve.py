@@ -29,6 +29,7 @@ def serve(tmp_path: Path, data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **os.environ,
+        "RTE_BASE_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there: offline
         "DATA_DIR": str(data_dir),
         "DATABASE_PATH": str(tmp_path / "db" / "consumption.sqlite3"),
     }
@@ -71,7 +72,7 @@ def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     assert health["half_hours"] == 144
     expected = expected_points(JANUARY)
     assert [p["consumption_w"] for p in body["data"]] == [expected[t] * 10**6 for t in sorted(expected)]
-    assert "building it from" in output
+    assert "importing the files in" in output
 
     process, url = serve(tmp_path, tmp_path / "rte")
     output = stop(process)
@@ -79,16 +80,20 @@ def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     assert "importing" not in output
 
 
-def test_serve_without_data_starts_and_says_there_is_none(tmp_path):
+def test_serve_offline_without_data_starts_empty_and_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
     process, url = serve(tmp_path, tmp_path / "empty")
     try:
         response = httpx.get(f"{url}/health")
     finally:
         output = stop(process)
-    assert response.status_code == 503
-    assert "no database" in response.json()["error"]
-    assert "no éCO2mix file" in output
+    assert response.status_code == 200
+    health = response.json()
+    assert (health["status"], health["half_hours"]) == ("empty", 0)
+    assert health["refresh"]["ok"] is False
+    assert "cannot reach RTE" in health["refresh"]["summary"]
+    assert "fetching RTE's archives" in output
+    assert "cannot reach RTE" in output
 
 
 def test_serve_answers_the_sample_values_in_watts(tmp_path, samples):

@@ -31,6 +31,10 @@ class ConsumptionRepository(abc.ABC):
         """A context in which every `add` is committed together, or not at all."""
 
     @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Inside a transaction, a part that is undone on its own when it fails."""
+
+    @abc.abstractmethod
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         """Store `points`, streaming them; return how many were written."""
 

@@ -1,0 +1,45 @@
+"""The service's periodic refresh from RTE, run in the background of the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from consumption.config import Settings
+from consumption.fetch import refresh
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 10.0
+
+
+def next_delay(interval: float, failures: int) -> float:
+    """The period after a success; after failures, 10 s, 20 s, 40 s … but never more than the period."""
+    if failures == 0:
+        return interval
+    return min(interval, FIRST_RETRY_SECONDS * 2 ** (failures - 1))
+
+
+async def refresh_periodically(settings: Settings) -> None:
+    """Refresh now, then every REFRESH_INTERVAL; one at a time, and never raise.
+
+    The refresh runs in a thread, so queries keep being answered; its import is one
+    transaction, so they never see it half-done.
+    """
+    interval = settings.refresh_interval
+    failures = 0
+    log.info("refreshing from %s every %d s", settings.rte_base_url, interval)
+    while True:
+        try:
+            report = await asyncio.to_thread(refresh, settings)
+            ok = report.ok
+            if not ok:
+                log.warning("refresh failed: %s", report.summary())
+        except Exception:
+            log.exception("refresh failed")
+            ok = False
+        failures = 0 if ok else failures + 1
+        delay = next_delay(interval, failures)
+        if failures:
+            log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
+        await asyncio.sleep(delay)
