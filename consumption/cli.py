@@ -15,7 +15,7 @@ from consumption.domain.paris_time import utc_to_paris
 from consumption.eco2mix import Eco2mixError
 from consumption.fetch import fetch, refresh
 from consumption.importer import FileImport, import_paths
-from consumption.rte import FIRST_DEFINITIVE_YEAR, Download
+from consumption.rte import FIRST_DEFINITIVE_YEAR, Download, Outcome
 from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
 
 log = logging.getLogger("consumption")
@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def print_download(index: int, total: int, result: Download) -> None:
-    print(f"[{index}/{total}] {result.archive.name}: {result.outcome.value}, {result.message}", flush=True)
+    failed = "failed: " if result.outcome is Outcome.FAILED else ""
+    print(f"[{index}/{total}] {result.archive.name}: {failed}{result.message}", flush=True)
 
 
 def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) -> int:
@@ -118,6 +119,8 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
         report = fetch(settings, from_year, to_year, on_download=print_download)
+    for result in report.with_outcome(Outcome.DOWNLOADED):
+        print(f"{result.archive.name}: {result.message}")
     if not report.ok:
         print(f"error: {report.summary()}", file=sys.stderr)
         return 1
@@ -151,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # our own log says what each request did
     if args.command == "import":
         return run_import(settings, args.paths, args.database)
     if args.command == "fetch":

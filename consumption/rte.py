@@ -129,7 +129,7 @@ def download(
             "GET", url, headers=_conditional_headers(known)
         ) as response:
             if response.status_code == 304:
-                result.outcome, result.message = Outcome.UNCHANGED, "not modified since last import"
+                result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
                 return result
             if response.status_code == 404 and archive.may_be_absent:
                 result.outcome, result.message = Outcome.NOT_PUBLISHED, "not published yet (404)"
@@ -152,8 +152,9 @@ def download(
             result.last_modified = response.headers.get("Last-Modified")
         result.size, result.sha256 = size, digest.hexdigest()
         if known is not None and known.sha256 == result.sha256:
-            result.outcome, result.message = Outcome.UNCHANGED, "same content as last import"
+            result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
             return result
+        temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
         result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
         result.message = f"downloaded {size / 1e6:.1f} MB"
         return result
