@@ -25,16 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from consumption.importer import import_paths  # noqa: E402
 from consumption.sqlite_store import SqliteConsumptionRepository, connect  # noqa: E402
 from consumption.sources import find_sources  # noqa: E402
+from tests.eco2mix_files import NEW_COLUMNS  # noqa: E402
 
-HEADER = (
-    "Périmètre\tNature\tDate\tHeures\tConsommation\tPrévision J-1\tPrévision J\tFioul\tCharbon"
-    "\tGaz\tNucléaire\tEolien\tSolaire\tHydraulique\tPompage\tBioénergies\tEch. physiques"
-    "\tTaux de Co2\tEch. comm. Angleterre\tEch. comm. Espagne\tEch. comm. Italie"
-    "\tEch. comm. Suisse\tEch. comm. Allemagne-Belgique\tFioul - TAC\tFioul - Cogén."
-    "\tFioul - Autres\tGaz - TAC\tGaz - Cogén.\tGaz - CCG\tGaz - Autres"
-    "\tHydraulique - Fil de l?eau + éclusée\tHydraulique - Lacs\tHydraulique - STEP turbinage"
-    "\tBioénergies - Déchets\tBioénergies - Biomasse\tBioénergies - Biogaz"
-)
+HEADER = "\t".join(NEW_COLUMNS)
 OTHER_COLUMNS = HEADER.count("\t") - 4
 
 
