@@ -1,0 +1,37 @@
+# The service: `docker compose up`, or
+#   docker build -t consumption . && docker run -p 8000:8000 -v consumption-data:/data consumption
+ARG PYTHON_IMAGE=python:3.12-slim
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY consumption ./consumption
+# The package and its runtime dependencies only: no test tools in the image.
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --quiet . \
+    && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
+    && rm -rf /opt/venv/lib/python3*/site-packages/pip /opt/venv/lib/python3*/site-packages/setuptools
+
+FROM ${PYTHON_IMAGE}
+COPY --from=build /opt/venv /opt/venv
+# /data is the volume: the SQLite database and RTE's archives. Owned by the
+# service's user so that a new named volume is writable from the start.
+RUN mkdir -p /data && chown 10001:10001 /data
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/tmp \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    DATA_DIR=/data \
+    DATABASE_PATH=/data/consumption.sqlite3 \
+    REFRESH_INTERVAL=1h
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=300s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
+# The start-up path: reuse the database, or build it from the files under /data,
+# or fetch RTE's archives; then serve (and refresh every REFRESH_INTERVAL).
+ENTRYPOINT ["consumption", "serve"]
