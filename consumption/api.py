@@ -113,6 +113,18 @@ async def get_health(request: Request) -> Response:
     )
 
 
+async def get_ready(request: Request) -> Response:
+    """Ready to serve when the database holds data: for load balancers' readiness checks."""
+    reader: ConsumptionReader = request.app.state.reader
+    try:
+        summary = await reader.summary()
+    except DatabaseUnavailable as error:
+        return error_response(503, str(error))
+    if not summary.count:
+        return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
+    return JSONResponse({"ready": True, "half_hours": summary.count})
+
+
 async def get_openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
@@ -155,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/consumption", get_consumption, methods=["GET"]),
             Route("/health", get_health, methods=["GET"]),
+            Route("/ready", get_ready, methods=["GET"]),
             Route("/openapi.json", get_openapi, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},

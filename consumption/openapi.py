@@ -92,6 +92,22 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/ready": {
+                "get": {
+                    "summary": "Whether the service has data to serve (a readiness check)",
+                    "operationId": "getReady",
+                    "responses": {
+                        "200": {
+                            "description": "The database holds data.",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}
+                            },
+                        },
+                        "405": _error("A method other than GET."),
+                        "503": _error("No database yet, or it is empty."),
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
@@ -138,6 +154,14 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             ],
                         },
+                    },
+                },
+                "Ready": {
+                    "type": "object",
+                    "required": ["ready", "half_hours"],
+                    "properties": {
+                        "ready": {"type": "boolean", "enum": [True]},
+                        "half_hours": {"type": "integer", "minimum": 1},
                     },
                 },
                 "Unavailable": {

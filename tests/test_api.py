@@ -238,17 +238,28 @@ def test_health_reports_what_is_stored(client, database):
 def test_without_a_database_queries_and_health_are_503(tmp_path):
     with api_client(tmp_path / "absent.sqlite3") as client:
         assert "no database" in error(client, 503, start="2025-01-01", end="2025-01-01")
+        assert "no database" in error(client, 503, "/ready")
         response = client.get("/health")
         assert response.status_code == 503
         jsonschema.validate(response.json(), schema("Unavailable"))
     assert not (tmp_path / "absent.sqlite3").exists()
 
 
-def test_an_empty_database_is_healthy_and_says_so(tmp_path):
+def test_an_empty_database_is_healthy_but_not_ready(tmp_path):
     connect(tmp_path / "empty.sqlite3").close()
     with api_client(tmp_path / "empty.sqlite3") as client:
         body = client.get("/health").json()
+        assert "no data yet" in error(client, 503, "/ready")
     assert (body["status"], body["half_hours"], body["first"]) == ("empty", 0, None)
+
+
+def test_ready_once_there_is_data(client, database):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    jsonschema.validate(response.json(), schema("Ready"))
+    with sqlite3.connect(database) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM consumption").fetchone()
+    assert response.json()["half_hours"] == count
 
 
 def test_the_api_cannot_write(database):
@@ -270,7 +281,7 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    assert set(document["paths"]) == {"/consumption", "/health"}
+    assert set(document["paths"]) == {"/consumption", "/health", "/ready"}
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",
         "end",
