@@ -21,7 +21,12 @@ from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
 from consumption.domain.paris_time import paris_isoformat
 from consumption.openapi import openapi_document
 from consumption.scheduler import refresh_periodically
-from consumption.sqlite_reader import ConsumptionReader, DatabaseUnavailable, RangeQuery
+from consumption.sqlite_reader import (
+    ROWS_PER_FETCH,
+    ConsumptionReader,
+    DatabaseUnavailable,
+    RangeQuery,
+)
 from consumption.time_range import BadParameter, TimeRange, parse_time_range
 
 log = logging.getLogger(__name__)
@@ -50,24 +55,31 @@ def read_time_range(request: Request) -> TimeRange:
 
 def rows_json(rows: list[tuple[int, int, int]]) -> str:
     """The JSON objects of a batch of rows, comma-separated, written without building dicts."""
+    labels = NATURE_LABELS
     return ",".join(
-        f'{{"timestamp":"{paris_isoformat(timestamp)}",'
-        f'"consumption_w":{consumption_mw * WATTS_PER_MEGAWATT},'
-        f'"nature":"{NATURE_LABELS[nature]}"}}'
-        for timestamp, consumption_mw, nature in rows
+        [
+            f'{{"timestamp":"{paris_isoformat(timestamp)}",'
+            f'"consumption_w":{consumption_mw * WATTS_PER_MEGAWATT},'
+            f'"nature":"{labels[nature]}"}}'
+            for timestamp, consumption_mw, nature in rows
+        ]
+    )
+
+
+def consumption_head(time_range: TimeRange, count: int) -> str:
+    return (
+        f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}",'
+        f'"unit":"W","count":{count},"data":['
     )
 
 
 async def consumption_body(
-    time_range: TimeRange, query: RangeQuery, stack: contextlib.AsyncExitStack
+    time_range: TimeRange, query: RangeQuery, stack: contextlib.ExitStack
 ) -> AsyncIterator[str]:
-    async with stack:  # releases the database connection, however the stream ends
-        yield (
-            f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}",'
-            f'"unit":"W","count":{query.count},"data":['
-        )
+    with stack:  # releases the database connection, however the stream ends
+        yield consumption_head(time_range, query.count)
         separator = ""
-        async for rows in query.batches():
+        for rows in query.batches():
             yield separator + rows_json(rows)
             separator = ","
         yield "]}"
@@ -79,12 +91,18 @@ async def get_consumption(request: Request) -> Response:
     except BadParameter as error:
         return error_response(400, str(error))
     reader: ConsumptionReader = request.app.state.reader
-    stack = contextlib.AsyncExitStack()
+    stack = contextlib.ExitStack()
     try:
-        query = await stack.enter_async_context(reader.range(time_range.start, time_range.end))
+        query = stack.enter_context(reader.range(time_range.start, time_range.end))
     except DatabaseUnavailable as error:
-        await stack.aclose()
+        stack.close()
         return error_response(503, str(error))
+    if query.count <= ROWS_PER_FETCH:
+        # One batch: a plain response, which costs much less than a stream
+        # (measured: 2x the requests/s on a one-day range); its size is bounded.
+        with stack:
+            body = "".join([consumption_head(time_range, query.count), *map(rows_json, query.batches()), "]}"])
+        return Response(body, media_type="application/json")
     return StreamingResponse(
         consumption_body(time_range, query, stack), media_type="application/json"
     )
@@ -117,12 +135,12 @@ async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
     reader: ConsumptionReader = request.app.state.reader
     try:
-        summary = await reader.summary()
+        ready = await reader.has_data()
     except DatabaseUnavailable as error:
         return error_response(503, str(error))
-    if not summary.count:
+    if not ready:
         return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
-    return JSONResponse({"ready": True, "half_hours": summary.count})
+    return JSONResponse({"ready": True})
 
 
 async def get_openapi(request: Request) -> Response:
@@ -161,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refreshing
-        await reader.close()
+        reader.close()
 
     app = Starlette(
         routes=[

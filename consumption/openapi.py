@@ -158,11 +158,8 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Ready": {
                     "type": "object",
-                    "required": ["ready", "half_hours"],
-                    "properties": {
-                        "ready": {"type": "boolean", "enum": [True]},
-                        "half_hours": {"type": "integer", "minimum": 1},
-                    },
+                    "required": ["ready"],
+                    "properties": {"ready": {"type": "boolean", "enum": [True]}},
                 },
                 "Unavailable": {
                     "type": "object",

@@ -1,18 +1,22 @@
-"""Read-only, asynchronous access to the SQLite database, for the API.
+"""Read-only access to the SQLite database, for the API.
 
 The API reads with SQL of its own rather than through the repository (the
-"views" of Architecture Patterns with Python): a query streams rows straight
-from the cursor. Connections are opened read-only (`mode=ro`), so no request can
-write, and kept in a small pool, because aiosqlite gives each connection a thread.
+"views" of Architecture Patterns with Python). Connections are opened read-only
+(`mode=ro`), so no request can ever write.
+
+Range queries run on the event loop, with no thread hop: the rows of a range are
+a B-tree seek and a sequential read, and a long range is fetched in batches, the
+loop serving other requests between them. Measured with wrk on a one-day range:
+345 requests/s through aiosqlite's thread, 928 on the loop (then 1,960 with the
+plain response of api.py). The summary behind /health counts the whole table, so it runs in
+aiosqlite's thread, off the loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +25,20 @@ import aiosqlite
 from consumption.domain import DataSummary
 from consumption.sqlite_store import RefreshRecord, read_only_uri
 
-log = logging.getLogger(__name__)
-
 ROWS_PER_FETCH = 2000
+IDLE_CONNECTIONS = 16
 SELECT_RANGE = (
     "SELECT timestamp, consumption_mw, nature FROM consumption"
     " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
 )
 COUNT_RANGE = "SELECT count(*) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 SUMMARY = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
 LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database does not exist yet or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -38,88 +46,93 @@ class HealthSummary(DataSummary):
     refresh: RefreshRecord | None = None
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database does not exist yet or cannot be read."""
-
-
 class RangeQuery:
     """The half hours of one range, read in one snapshot: their count, then the rows."""
 
-    def __init__(self, count: int, cursor: aiosqlite.Cursor) -> None:
+    def __init__(self, count: int, cursor: sqlite3.Cursor) -> None:
         self.count = count
         self._cursor = cursor
 
-    async def batches(self) -> AsyncIterator[list[tuple[int, int, int]]]:
-        while rows := await self._cursor.fetchmany(ROWS_PER_FETCH):
-            yield rows  # type: ignore[misc]
+    def batches(self) -> Iterator[list[tuple[int, int, int]]]:
+        while rows := self._cursor.fetchmany(ROWS_PER_FETCH):
+            yield rows
 
 
 class ConsumptionReader:
-    def __init__(self, database_path: Path, pool_size: int = 4) -> None:
+    def __init__(self, database_path: Path) -> None:
         self.database_path = database_path
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._slots = asyncio.Semaphore(pool_size)
+        self._idle: list[sqlite3.Connection] = []
 
-    async def _open(self) -> aiosqlite.Connection:
+    def _check_exists(self) -> None:
         if not self.database_path.is_file():
             raise DatabaseUnavailable(
                 f"no database at {self.database_path} yet; import data with `consumption import`"
             )
+
+    def _open(self) -> sqlite3.Connection:
+        self._check_exists()
         try:
-            return await aiosqlite.connect(
+            return sqlite3.connect(
                 read_only_uri(self.database_path), uri=True, isolation_level=None
             )
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot open {self.database_path}: {error}") from error
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A pooled connection. One that saw an error or an interruption is closed, not reused."""
-        async with self._slots:
-            connection = self._idle.get_nowait() if not self._idle.empty() else await self._open()
-            try:
-                yield connection
-            except BaseException:
-                await asyncio.shield(self._discard(connection))
-                raise
-            if connection.in_transaction:
-                await self._discard(connection)
-            else:
-                self._idle.put_nowait(connection)
-
-    @staticmethod
-    async def _discard(connection: aiosqlite.Connection) -> None:
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection; one that saw an error is closed, not reused."""
+        connection = self._idle.pop() if self._idle else self._open()
         try:
-            await connection.close()
-        except Exception:  # closing a broken connection: nothing more to do
-            log.debug("closing a discarded connection failed", exc_info=True)
+            yield connection
+        except BaseException:
+            connection.close()
+            raise
+        if connection.in_transaction or len(self._idle) >= IDLE_CONNECTIONS:
+            connection.close()
+        else:
+            self._idle.append(connection)
 
-    async def close(self) -> None:
-        while not self._idle.empty():
-            await self._discard(self._idle.get_nowait())
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
 
-    async def summary(self) -> HealthSummary:
-        try:
-            async with self.connection() as connection:
-                async with connection.execute(SUMMARY) as cursor:
-                    count, first, last = await cursor.fetchone()  # type: ignore[misc]
-                async with connection.execute(LAST_REFRESH) as cursor:
-                    row = await cursor.fetchone()
-        except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
-        refresh = RefreshRecord(row[0], bool(row[1]), row[2]) if row else None
-        return HealthSummary(count, first, last, refresh)
-
-    @asynccontextmanager
-    async def range(self, start: int, end: int) -> AsyncIterator[RangeQuery]:
+    @contextmanager
+    def range(self, start: int, end: int) -> Iterator[RangeQuery]:
         """The rows whose timestamp lies in [start, end], in one read transaction."""
         try:
-            async with self.connection() as connection:
-                await connection.execute("BEGIN")
-                async with connection.execute(COUNT_RANGE, (start, end)) as cursor:
-                    (count,) = await cursor.fetchone()  # type: ignore[misc]
-                async with connection.execute(SELECT_RANGE, (start, end)) as cursor:
+            with self.connection() as connection:
+                connection.execute("BEGIN")
+                try:
+                    (count,) = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+                    cursor = connection.execute(SELECT_RANGE, (start, end))
                     yield RangeQuery(count, cursor)
-                await connection.execute("COMMIT")
+                finally:
+                    connection.execute("COMMIT")
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+
+    async def _fetch_one(self, *queries: str) -> list[tuple | None]:
+        self._check_exists()
+        try:
+            async with aiosqlite.connect(
+                read_only_uri(self.database_path), uri=True, isolation_level=None
+            ) as connection:
+                results = []
+                for query in queries:
+                    async with connection.execute(query) as cursor:
+                        results.append(await cursor.fetchone())
+                return results
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+
+    async def summary(self) -> HealthSummary:
+        """Counts, first and last instants, last refresh: a full scan, run off the event loop."""
+        totals, refresh = await self._fetch_one(SUMMARY, LAST_REFRESH)
+        assert totals is not None
+        count, first, last = totals
+        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
+        return HealthSummary(count, first, last, record)
+
+    async def has_data(self) -> bool:
+        (row,) = await self._fetch_one(HAS_DATA)
+        return bool(row and row[0])

@@ -44,3 +44,22 @@ def test_isoformat_carries_the_offset_of_the_instant():
     summer = int(dt.datetime(2025, 7, 1, 4, 0, tzinfo=dt.UTC).timestamp())
     assert paris_isoformat(winter) == "2025-01-01T06:00:00+01:00"
     assert paris_isoformat(summer) == "2025-07-01T06:00:00+02:00"
+
+
+def test_fast_isoformat_agrees_with_datetime_across_decades_and_clock_changes():
+    from consumption.domain.paris_time import PARIS
+
+    checked = 0
+    for year in (1970, 1976, 1995, 1996, 2012, 2024, 2025, 2026, 2099):
+        start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
+        for timestamp in range(start, start + 366 * 86_400, 1800):
+            assert paris_isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS).isoformat()
+            checked += 1
+    # Around each 2025 change, second by second, and instants outside the table.
+    for change in (dt.datetime(2025, 3, 30, 1, tzinfo=dt.UTC), dt.datetime(2025, 10, 26, 1, tzinfo=dt.UTC)):
+        middle = int(change.timestamp())
+        for timestamp in range(middle - 5, middle + 5):
+            assert paris_isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS).isoformat()
+    for timestamp in (-86_400 * 365, 4_200_000_000):
+        assert paris_isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS).isoformat()
+    assert checked > 150_000
