@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from consumption.domain.model import ConsumptionPoint, Nature
-from consumption.domain.paris_time import wall_clock_to_utc
+from consumption.domain.paris_time import utc_midnight, wall_clock_to_utc
 
 NATIONAL_PERIMETER = "France"
 MISSING_VALUES = frozenset({"", "ND", "-"})
@@ -132,7 +132,9 @@ def parse_eco2mix(
     width = max(columns.values()) + 1
 
     natures: dict[str, Nature] = {}
-    days: dict[str, tuple[dt.date, int]] = {}  # date text -> (day, first minute key of the day)
+    # date text -> (day, its first minute key, UTC seconds of its midnight when the
+    # offset holds all day long, else None: the two days a year the clock changes)
+    days: dict[str, tuple[dt.date, int, int | None]] = {}
     seen: set[int] = set()
     data_lines = half_hours = 0
     first = last = None
@@ -172,7 +174,7 @@ def parse_eco2mix(
             if day_key is None:
                 day_key = _read_day(row[i_date], source, line)
                 days[row[i_date]] = day_key
-            day, day_start = day_key
+            day, day_start, utc_midnight = day_key
 
             minutes = _TIMES.get(row[i_time])
             if minutes is None:
@@ -204,9 +206,12 @@ def parse_eco2mix(
 
             if minutes % 30:
                 continue
-            timestamp = wall_clock_to_utc(day, minutes)
-            if timestamp is None:  # the spring-forward gap: these lines repeat others
-                continue
+            if utc_midnight is not None:
+                timestamp = utc_midnight + minutes * 60
+            else:
+                timestamp = wall_clock_to_utc(day, minutes)
+                if timestamp is None:  # the spring-forward gap: these lines repeat others
+                    continue
             half_hours += 1
             if first is None or timestamp < first:
                 first = timestamp
@@ -237,11 +242,11 @@ def _read_nature(text: str, source: str, line: int) -> Nature:
     return nature
 
 
-def _read_day(text: str, source: str, line: int) -> tuple[dt.date, int]:
+def _read_day(text: str, source: str, line: int) -> tuple[dt.date, int, int | None]:
     day = parse_date(text.strip())
     if day is None:
         raise Eco2mixError(source, f"invalid date {text!r}; expected YYYY-MM-DD or DD/MM/YYYY", line)
-    return day, day.toordinal() * 1440
+    return day, day.toordinal() * 1440, utc_midnight(day)
 
 
 def _read_time(text: str, source: str, line: int) -> int:

@@ -44,15 +44,23 @@ def _day_offset(day: dt.date) -> int | None:
     return int(first.total_seconds())
 
 
+def utc_midnight(day: dt.date) -> int | None:
+    """UTC seconds of `day`'s Paris midnight when one offset holds all day; None on clock-change days."""
+    offset = _day_offset(day)
+    if offset is None:
+        return None
+    return (day.toordinal() - _EPOCH_ORDINAL) * _SECONDS_PER_DAY - offset
+
+
 def wall_clock_to_utc(day: dt.date, minutes: int) -> int | None:
     """UTC Unix seconds of `minutes` after midnight on `day` in Paris; None if it does not exist.
 
     The same as `paris_to_utc`, but fast on the 363 days a year the clock does not change.
     """
-    offset = _day_offset(day)
-    if offset is None:
+    midnight = utc_midnight(day)
+    if midnight is None:
         return paris_to_utc(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
-    return (day.toordinal() - _EPOCH_ORDINAL) * _SECONDS_PER_DAY + minutes * 60 - offset
+    return midnight + minutes * 60
 
 
 def utc_to_paris(timestamp: int) -> dt.datetime:
