@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test import bench clean
+.PHONY: setup run test import bench screenshot clean
 
 setup: $(INSTALLED)
 
@@ -26,6 +26,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python scripts/bench.py
+
+screenshot: setup
+	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_page.py -k last_day
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from consumption.config import Settings
@@ -31,7 +33,10 @@ from consumption.time_range import BadParameter, TimeRange, parse_time_range
 
 log = logging.getLogger(__name__)
 
-QUERY_PARAMETERS = ("start", "end")
+QUERY_PARAMETERS = ("start", "end", "format")
+FORMATS = ("json", "csv")
+CSV_HEADER = "timestamp,consumption_w,nature\r\n"
+PAGE = Path(__file__).with_name("web") / "index.html"
 NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 
 
@@ -39,18 +44,48 @@ def error_response(status_code: int, message: str, headers: dict[str, str] | Non
     return JSONResponse({"error": message}, status_code=status_code, headers=headers)
 
 
-def read_time_range(request: Request) -> TimeRange:
+def read_parameters(request: Request) -> tuple[TimeRange, str]:
+    """The time range and the format (`json` or `csv`) a request asks for."""
     params = request.query_params
     for name in params:
         if name not in QUERY_PARAMETERS:
-            raise BadParameter(name, "unknown parameter; expected only start and end")
+            raise BadParameter(name, "unknown parameter; expected start, end and optionally format")
     values = {}
     for name in QUERY_PARAMETERS:
         given = params.getlist(name)
         if len(given) > 1:
             raise BadParameter(name, f"given {len(given)} times; give it once")
         values[name] = given[0].strip() if given else ""
-    return parse_time_range(values["start"], values["end"])
+    output = values["format"].lower() or preferred_format(request.headers.get("accept", ""))
+    if output not in FORMATS:
+        raise BadParameter("format", f"{values['format']!r} is not a format; expected json or csv")
+    return parse_time_range(values["start"], values["end"]), output
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """How much an Accept header wants `media_type` (0 to 1), by its most specific range."""
+    best, specificity = 0.0, -1
+    kind = media_type.split("/")[0]
+    for item in accept.split(","):
+        range_, *parameters = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            if parameter.startswith("q="):
+                try:
+                    quality = float(parameter[2:])
+                except ValueError:
+                    quality = 0.0
+        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_.lower(), -1)
+        if rank > specificity:
+            best, specificity = quality, rank
+    return best
+
+
+def preferred_format(accept: str) -> str:
+    """CSV when the Accept header prefers text/csv to application/json; JSON otherwise."""
+    if "csv" in accept and _quality(accept, "text/csv") > _quality(accept, "application/json"):
+        return "csv"
+    return "json"
 
 
 def rows_json(rows: list[tuple[int, int, int]]) -> str:
@@ -66,6 +101,27 @@ def rows_json(rows: list[tuple[int, int, int]]) -> str:
     )
 
 
+def rows_csv(rows: list[tuple[int, int, int]]) -> str:
+    labels = NATURE_LABELS
+    return "".join(
+        [
+            f"{paris_isoformat(timestamp)},{consumption_mw * WATTS_PER_MEGAWATT},{labels[nature]}\r\n"
+            for timestamp, consumption_mw, nature in rows
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """How a format writes a range: what comes first, each batch, between batches, last."""
+
+    media_type: str
+    head: Callable[[TimeRange, int], str]
+    batch: Callable[[list[tuple[int, int, int]]], str]
+    separator: str
+    tail: str
+
+
 def consumption_head(time_range: TimeRange, count: int) -> str:
     return (
         f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}",'
@@ -73,21 +129,27 @@ def consumption_head(time_range: TimeRange, count: int) -> str:
     )
 
 
+RENDERINGS = {
+    "json": Rendering("application/json", consumption_head, rows_json, ",", "]}"),
+    "csv": Rendering("text/csv; charset=utf-8", lambda time_range, count: CSV_HEADER, rows_csv, "", ""),
+}
+
+
 async def consumption_body(
-    time_range: TimeRange, query: RangeQuery, stack: contextlib.ExitStack
+    rendering: Rendering, time_range: TimeRange, query: RangeQuery, stack: contextlib.ExitStack
 ) -> AsyncIterator[str]:
     with stack:  # releases the database connection, however the stream ends
-        yield consumption_head(time_range, query.count)
+        yield rendering.head(time_range, query.count)
         separator = ""
         for rows in query.batches():
-            yield separator + rows_json(rows)
-            separator = ","
-        yield "]}"
+            yield separator + rendering.batch(rows)
+            separator = rendering.separator
+        yield rendering.tail
 
 
 async def get_consumption(request: Request) -> Response:
     try:
-        time_range = read_time_range(request)
+        time_range, output = read_parameters(request)
     except BadParameter as error:
         return error_response(400, str(error))
     reader: ConsumptionReader = request.app.state.reader
@@ -97,15 +159,27 @@ async def get_consumption(request: Request) -> Response:
     except DatabaseUnavailable as error:
         stack.close()
         return error_response(503, str(error))
+    rendering = RENDERINGS[output]
+    headers = {"Vary": "Accept"}
+    if output == "csv":
+        name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
     if query.count <= ROWS_PER_FETCH:
         # One batch: a plain response, which costs much less than a stream
         # (measured: 2x the requests/s on a one-day range); its size is bounded.
         with stack:
-            body = "".join([consumption_head(time_range, query.count), *map(rows_json, query.batches()), "]}"])
-        return Response(body, media_type="application/json")
+            batches = rendering.separator.join(map(rendering.batch, query.batches()))
+            body = rendering.head(time_range, query.count) + batches + rendering.tail
+        return Response(body, media_type=rendering.media_type, headers=headers)
     return StreamingResponse(
-        consumption_body(time_range, query, stack), media_type="application/json"
+        consumption_body(rendering, time_range, query, stack),
+        media_type=rendering.media_type,
+        headers=headers,
     )
+
+
+async def get_page(request: Request) -> Response:
+    return FileResponse(PAGE, media_type="text/html")
 
 
 async def get_health(request: Request) -> Response:
@@ -150,7 +224,7 @@ async def get_openapi(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        message = f"no such path {request.url.path!r}; the data is at /consumption"
+        message = f"no such path {request.url.path!r}; the data is at /consumption, the page at /"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}; use GET"
     else:
@@ -183,6 +257,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
+            Route("/", get_page, methods=["GET"]),
             Route("/consumption", get_consumption, methods=["GET"]),
             Route("/health", get_health, methods=["GET"]),
             Route("/ready", get_ready, methods=["GET"]),

@@ -47,6 +47,16 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "paths": {
+            "/": {
+                "get": {
+                    "summary": "A page that draws the consumption curve of a range",
+                    "operationId": "getPage",
+                    "responses": {
+                        "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "405": _error("A method other than GET."),
+                    },
+                }
+            },
             "/consumption": {
                 "get": {
                     "summary": "Consumption in watts for every stored half hour between two date-times",
@@ -54,6 +64,16 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [
                         _bound("start", "A date alone means that day's 00:00."),
                         _bound("end", "A date alone means that day's last half hour."),
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "`json` (the default) or `csv`. Without it, an `Accept` header that "
+                                "prefers `text/csv` to `application/json` gets CSV."
+                            ),
+                            "schema": {"type": "string", "enum": ["json", "csv"]},
+                        },
                     ],
                     "responses": {
                         "200": {
@@ -61,10 +81,20 @@ def openapi_document() -> dict[str, Any]:
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Consumption"}
-                                }
+                                },
+                                "text/csv": {
+                                    "schema": {
+                                        "type": "string",
+                                        "description": (
+                                            "A header line `timestamp,consumption_w,nature`, then one "
+                                            "line per half hour, CRLF-terminated, e.g. "
+                                            "`2025-01-01T06:00:00+01:00,55508000000,real-time`."
+                                        ),
+                                    }
+                                },
                             },
                         },
-                        "400": _error("A parameter is missing, repeated, unknown, too long or invalid, or start is after end."),
+                        "400": _error("A parameter is missing, repeated, unknown, too long or invalid, or start is after end. Errors are JSON whatever the format asked for."),
                         "404": _error("No such path."),
                         "405": _error("A method other than GET."),
                         "503": _error("The database does not exist yet or cannot be read."),

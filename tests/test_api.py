@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -194,6 +196,7 @@ def error(client: httpx.Client, status: int, path: str = "/consumption", **param
         ({"start": "2025-01-01", "end": "2025-01-01T00:00:00+01:00" + "0" * 100}, "'end'"),
         ({"start": "2025-01-01", "end": "9999-12-31"}, "'end'"),
         ({"start": "2025-01-01", "end": "2025-01-02", "stat": "x"}, "'stat'"),
+        ({"start": "2025-01-01", "end": "2025-01-02", "format": "xml"}, "'format'"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(client, params, names):
@@ -271,10 +274,15 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    assert set(document["paths"]) == {"/consumption", "/health", "/ready"}
+    assert set(document["paths"]) == {"/", "/consumption", "/health", "/ready"}
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",
         "end",
+        "format",
+    }
+    assert set(document["paths"]["/consumption"]["get"]["responses"]["200"]["content"]) == {
+        "application/json",
+        "text/csv",
     }
 
 
@@ -291,9 +299,72 @@ bounds = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(start=bounds, end=bounds, extra=st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))
+@given(start=bounds, end=bounds, extra=st.dictionaries(st.sampled_from(["format", "x", ""]) | st.text(max_size=5), st.sampled_from(["csv", "json"]) | st.text(max_size=5), max_size=2))
 def test_fuzzed_parameters_never_give_a_server_error(client, start, end, extra):
     response = client.get("/consumption", params={"start": start, "end": end, **extra})
     assert response.status_code in (200, 400), response.text
+    if response.headers["content-type"].startswith("text/csv"):
+        assert response.status_code == 200
+        assert response.text.startswith("timestamp,consumption_w,nature\r\n")
+        return
     body = response.json()
     jsonschema.validate(body, schema("Consumption" if response.status_code == 200 else "Error"))
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    "request_options",
+    [
+        {"params": {"format": "csv"}},
+        {"headers": {"Accept": "text/csv"}},
+        {"headers": {"Accept": "text/csv, application/json;q=0.5"}},
+    ],
+)
+def test_csv_has_the_same_values_as_json(client, request_options):
+    bounds = {"start": "2024-06-01", "end": "2024-08-31"}  # several batches: streamed
+    json_body = ok(client, **bounds)
+    response = client.get(
+        "/consumption",
+        params={**bounds, **request_options.get("params", {})},
+        headers=request_options.get("headers", {}),
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text.startswith("timestamp,consumption_w,nature\r\n")
+    rows = csv_rows(response.text)
+    assert [(r["timestamp"], int(r["consumption_w"]), r["nature"]) for r in rows] == [
+        (p["timestamp"], p["consumption_w"], p["nature"]) for p in json_body["data"]
+    ]
+    assert 'filename="consumption_2024-06-01_2024-08-31.csv"' in response.headers["content-disposition"]
+
+
+def test_csv_for_a_short_range_and_json_stays_the_default(client):
+    assert client.get("/consumption?start=2025-01-01&end=2025-01-01").headers["content-type"] == "application/json"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert client.get("/consumption?start=2025-01-01&end=2025-01-01", headers={"Accept": browser}).headers["content-type"] == "application/json"
+    prefers_json = {"Accept": "application/json, text/csv;q=0.1"}
+    assert client.get("/consumption?start=2025-01-01&end=2025-01-01", headers=prefers_json).headers["content-type"] == "application/json"
+    response = client.get("/consumption?start=2025-01-01T06:00&end=2025-01-01T07:00&format=csv")
+    assert csv_rows(response.text)[0] == {
+        "timestamp": "2025-01-01T06:00:00+01:00",
+        "consumption_w": str(default_value(JANUARY[0], 360) * 1_000_000),
+        "nature": "real-time",
+    }
+    assert len(csv_rows(response.text)) == 3
+
+
+def test_an_error_asked_as_csv_is_still_json(client):
+    response = client.get("/consumption?start=2025-01-02&end=2025-01-01&format=csv")
+    assert response.status_code == 400
+    assert "'start'" in response.json()["error"]
+
+
+def test_the_page_is_served(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<svg id="chart"' in response.text
+    assert "http" not in response.text.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
