@@ -40,6 +40,7 @@ class Settings:
     rte_base_url: str = "https://eco2mix.rte-france.com"
     http_timeout: float = 30.0
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
+    render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
 
     @classmethod
     def from_environment(
@@ -59,4 +60,5 @@ class Settings:
             rte_base_url=config("RTE_BASE_URL", default=cls.rte_base_url),
             http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
+            render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
         )

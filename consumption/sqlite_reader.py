@@ -31,10 +31,14 @@ SELECT_RANGE = (
     "SELECT timestamp, consumption_mw, nature FROM consumption"
     " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
 )
-COUNT_RANGE = "SELECT count(*) FROM consumption WHERE timestamp BETWEEN ? AND ?"
+COUNT_RANGE = (
+    "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+    " WHERE timestamp BETWEEN ? AND ?"
+)
 SUMMARY = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
 LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
+GENERATION = "SELECT value FROM generation WHERE id = 1"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -47,15 +51,34 @@ class HealthSummary(DataSummary):
 
 
 class RangeQuery:
-    """The half hours of one range, read in one snapshot: their count, then the rows."""
+    """The half hours of [start, end], read in one snapshot: their count, the data's
+    generation (None in a database without one), then the rows, in batches."""
 
-    def __init__(self, count: int, cursor: sqlite3.Cursor) -> None:
-        self.count = count
-        self._cursor = cursor
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        start: int,
+        end: int,
+        count: int,
+        generation: int | None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> None:
+        self._connection = connection
+        self.start, self.end, self.count, self.generation = start, end, count, generation
+        self.first, self.last = first, last  # the first and last stored instants in the range
+
+    def rows(self, low: int, high: int) -> Iterator[list[tuple[int, int, int]]]:
+        """The rows of [low, high], a part of the range, in batches, in time order."""
+        cursor = self._connection.execute(SELECT_RANGE, (low, high))
+        try:
+            while rows := cursor.fetchmany(ROWS_PER_FETCH):
+                yield rows
+        finally:
+            cursor.close()
 
     def batches(self) -> Iterator[list[tuple[int, int, int]]]:
-        while rows := self._cursor.fetchmany(ROWS_PER_FETCH):
-            yield rows
+        return self.rows(self.start, self.end)
 
 
 class ConsumptionReader:
@@ -103,9 +126,12 @@ class ConsumptionReader:
             with self.connection() as connection:
                 connection.execute("BEGIN")
                 try:
-                    (count,) = connection.execute(COUNT_RANGE, (start, end)).fetchone()
-                    cursor = connection.execute(SELECT_RANGE, (start, end))
-                    yield RangeQuery(count, cursor)
+                    count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+                    try:
+                        (generation,) = connection.execute(GENERATION).fetchone()
+                    except (sqlite3.OperationalError, TypeError):  # an older database
+                        generation = None
+                    yield RangeQuery(connection, start, end, count, generation, first, last)
                 finally:
                     connection.execute("COMMIT")
         except sqlite3.Error as error:

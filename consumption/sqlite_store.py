@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS archive (
     imported_at   INTEGER NOT NULL      -- UTC Unix seconds
 ) STRICT;
 
+-- A number that every import that changes data increments in its transaction:
+-- what readers key their rendered text on, so a cache never outlives its data.
+CREATE TABLE IF NOT EXISTS generation (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO generation (id, value) VALUES (1, 0);
+
 -- The outcome of the last fetch or refresh, by whichever process ran it.
 CREATE TABLE IF NOT EXISTS refresh (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -103,8 +111,11 @@ class SqliteConsumptionRepository(ConsumptionRepository):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.connection.execute("BEGIN IMMEDIATE")
+        changes = self.connection.total_changes
         try:
             yield
+            if self.connection.total_changes != changes:
+                self.connection.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise

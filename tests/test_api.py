@@ -368,3 +368,54 @@ def test_the_page_is_served(client):
     assert response.headers["content-type"].startswith("text/html")
     assert '<svg id="chart"' in response.text
     assert "http" not in response.text.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+
+
+def test_cached_days_serve_overlapping_ranges_exactly(client):
+    expected = expected_points(SUMMER)
+    ok(client, start="2024-06-01", end="2024-08-31")  # fills the cache with whole days
+    for start, end in [
+        ("2024-06-01", "2024-08-31"),
+        ("2024-06-10T13:30", "2024-07-02T01:00"),  # partial days at both ends
+        ("2024-06-15T02:00+00:00", "2024-06-15T23:30+00:00"),  # one whole UTC day
+        ("2024-07-04", "2024-07-04"),
+    ]:
+        body = ok(client, start=start, end=end)
+        low = dt.datetime.fromisoformat(body["start"]).timestamp()
+        high = dt.datetime.fromisoformat(body["end"]).timestamp()
+        wanted = sorted(t for t in expected if low <= t <= high)
+        assert instants(body) == wanted
+        assert [p["consumption_w"] for p in body["data"]] == [expected[t] * 1_000_000 for t in wanted]
+        csv_body = client.get("/consumption", params={"start": start, "end": end, "format": "csv"}).text
+        assert [int(r["consumption_w"]) for r in csv_rows(csv_body)] == [expected[t] * 1_000_000 for t in wanted]
+
+
+def test_an_import_is_seen_at_once_despite_the_cache(tmp_path):
+    path = tmp_path / "consumption.sqlite3"
+    connection = connect(path)
+    repository = SqliteConsumptionRepository(connection)
+    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], repository)
+    with api_client(path) as client:
+        before = ok(client, start="2025-01-01", end="2025-01-03")
+        assert ok(client, start="2025-01-01", end="2025-01-03") == before  # now from the cache
+        import_paths(
+            [write_eco2mix(tmp_path / "b.xls", eco2mix_lines(JANUARY, consolidated_value, nature="consolidated"))],
+            repository,
+        )
+        after = ok(client, start="2025-01-01", end="2025-01-03")
+    connection.close()
+    expected = expected_points(JANUARY, consolidated_value)
+    assert [p["consumption_w"] for p in after["data"]] == [expected[t] * 1_000_000 for t in sorted(expected)]
+    assert {p["nature"] for p in after["data"]} == {"consolidated"}
+
+
+def test_the_cache_is_bounded_and_can_be_off(database):
+    from consumption.rendering import BlockCache
+
+    cache = BlockCache(100)
+    for block in range(10):
+        cache.put(1, ("json", block), "x" * 30)
+    assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == "x" * 30
+    assert cache.get(2, ("json", 9)) is None  # another generation: stale
+    with running_server(create_app(Settings(database_path=database, render_cache_mb=0))) as url:
+        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
+    assert body["count"] == 3 * 48
