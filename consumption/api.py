@@ -18,7 +18,6 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from consumption.config import Settings
-from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
 from consumption.domain.paris_time import paris_isoformat
 from consumption.openapi import openapi_document
 from consumption.scheduler import refresh_periodically

@@ -94,7 +94,7 @@ def main() -> int:
         connection.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"| measure | value |\n|---|---|")
+    print("| measure | value |\n|---|---|")
     print(f"| lines in the files | {lines:,} |")
     print(f"| baseline: decode + split every line | {baseline:.2f} s |")
     print(f"| import: {report.half_hours:,} half-hours, {len(report.files)} files | {elapsed:.2f} s |")

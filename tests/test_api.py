@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import time
 import zipfile
-from pathlib import Path
 
 import httpx
 import pytest

@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.eco2mix_files import days, eco2mix_lines, expected_points, write_eco2mix
 
