@@ -1,4 +1,5 @@
-"""The HTTP API: `GET /consumption`, `GET /health` and `GET /openapi.json`.
+"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/`, `/health`, `/ready`
+and `/openapi.json`.
 
     uvicorn consumption.api:app        # or: consumption serve
 """
@@ -50,7 +51,7 @@ def read_parameters(request: Request) -> tuple[TimeRange, str]:
         values[name] = given[0].strip() if given else ""
     output = values["format"].lower() or preferred_format(request.headers.get("accept", ""))
     if output not in FORMATS:
-        raise BadParameter("format", f"{values['format']!r} is not a format; expected json or csv")
+        raise BadParameter("format", f"{values['format'][:64]!r} is not a format; expected json or csv")
     return parse_time_range(values["start"], values["end"]), output
 
 
