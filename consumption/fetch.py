@@ -42,6 +42,8 @@ from consumption.sqlite_store import (
 
 log = logging.getLogger(__name__)
 
+NOT_TRIED = "not tried: RTE could not be reached"
+
 
 @dataclass
 class FetchReport:
@@ -63,8 +65,11 @@ class FetchReport:
         )
         line = f"{len(self.downloads)} archives: {counts or 'none'}"
         failed = self.with_outcome(Outcome.FAILED)
-        if failed:
-            line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in failed)
+        tried = [d for d in failed if d.message != NOT_TRIED]
+        if tried:
+            line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in tried)
+        if untried := [d.archive.name for d in failed if d.message == NOT_TRIED]:
+            line += f"; {NOT_TRIED}: {', '.join(untried)}"
         return line
 
 
@@ -114,7 +119,7 @@ def fetch_archives(
                                 archive,
                                 archive.url(settings.rte_base_url),
                                 Outcome.FAILED,
-                                "not tried: RTE could not be reached",
+                                NOT_TRIED,
                             )
                         )
                     break
