@@ -77,9 +77,6 @@ class RangeQuery:
         finally:
             cursor.close()
 
-    def batches(self) -> Iterator[list[tuple[int, int, int]]]:
-        return self.rows(self.start, self.end)
-
 
 class ConsumptionReader:
     def __init__(self, database_path: Path) -> None:

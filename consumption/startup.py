@@ -14,7 +14,7 @@ import logging
 from consumption.config import Settings
 from consumption.eco2mix import Eco2mixError
 from consumption.fetch import fetch
-from consumption.importer import import_paths
+from consumption.importer import import_sources
 from consumption.rte import FIRST_DEFINITIVE_YEAR
 from consumption.sources import find_sources
 from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
@@ -37,14 +37,19 @@ def prepare_database(settings: Settings) -> None:
             return
         data_dir = settings.data_dir
         try:
-            has_files = data_dir.is_dir() and bool(find_sources([data_dir]))
+            sources = find_sources([data_dir]) if data_dir.is_dir() else []
         except Eco2mixError as error:
             log.error("cannot list the files in %s: %s", data_dir, error)
-            has_files = False
-        if has_files:
-            log.info("no data in %s: importing the files in %s", settings.database_path, data_dir)
+            sources = []
+        if sources:
+            log.info(
+                "no data in %s: importing the files in %s (%d éCO2mix files)",
+                settings.database_path,
+                data_dir,
+                len(sources),
+            )
             try:
-                import_paths([data_dir], repository)
+                import_sources(sources, repository)
             except Eco2mixError as error:
                 log.error("importing %s failed, nothing was imported: %s", data_dir, error)
             return
