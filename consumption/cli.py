@@ -9,14 +9,19 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
-from consumption.eco2mix import Eco2mixError
-from consumption.fetch import fetch, refresh
-from consumption.importer import FileImport, import_paths
-from consumption.rte import FIRST_DEFINITIVE_YEAR, Download, Outcome
-from consumption.sqlite_store import DatabaseError, SqliteConsumptionRepository, connect
+from consumption.eco2mix.download import FIRST_DEFINITIVE_YEAR, Download, Outcome, RteClient
+from consumption.eco2mix.parser import Eco2mixError
+from consumption.services.importing import FileImport, import_paths
+from consumption.services.refresh import FetchReport, OnDownload, fetch, refresh
+from consumption.storage.database import DatabaseError
+from consumption.storage.repository import SqliteStore
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 log = logging.getLogger("consumption")
 
@@ -31,7 +36,7 @@ def _span(first: int | None, last: int | None) -> str:
 
 def describe_file(imported: FileImport) -> str:
     """`name: France, real-time, 2026-02-01 00:00 → 2026-03-15 23:30 Paris time, N half-hours`."""
-    s = imported.summary
+    s = imported.contents
     natures = "/".join(n.label for n in sorted(s.natures)) or "no nature"
     return (
         f"{s.source}: {s.perimeter or 'no perimeter'}, {natures}, {_span(s.first, s.last)}, "
@@ -50,18 +55,18 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
         print(f"[{count}] {describe_file(imported)}", flush=True)
 
     try:
-        connection = connect(database_path)
+        store = SqliteStore.open(database_path)
     except DatabaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        report = import_paths(paths or [settings.data_dir], SqliteConsumptionRepository(connection), progress)
+        report = import_paths(paths or [settings.data_dir], store, progress)
     except Eco2mixError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"nothing was imported; {database_path} is unchanged", file=sys.stderr)
         return 1
     finally:
-        connection.close()
+        store.close()
     print(
         f"total: {len(report.files)} files, {report.half_hours} half-hours read, "
         f"{report.changed} stored or updated in {database_path} "
@@ -111,32 +116,78 @@ def print_download(index: int, total: int, result: Download) -> None:
     print(f"[{index}/{total}] {result.archive.name}: {failed}{result.message}", flush=True)
 
 
+def fetch_from_rte(
+    settings: Settings,
+    years: tuple[int, int] | None = None,
+    on_download: OnDownload | None = None,
+) -> FetchReport:
+    """Fetch `years` (first, last) from RTE, or, without them, refresh what changes."""
+    store = SqliteStore.open(settings.database_path)
+    try:
+        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+            if years is None:
+                return refresh(store, rte, settings.data_dir, on_download=on_download)
+            return fetch(store, rte, settings.data_dir, *years, on_download=on_download)
+    finally:
+        store.close()
+
+
 def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) -> int:
-    if from_year is None:
-        report = refresh(settings, on_download=print_download)
-    else:
+    years = None
+    if from_year is not None:
         if to_year is None or from_year > to_year:
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
-        report = fetch(settings, from_year, to_year, on_download=print_download)
+        years = (from_year, to_year)
+    try:
+        report = fetch_from_rte(settings, years, on_download=print_download)
+    except DatabaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for result in report.with_outcome(Outcome.DOWNLOADED):
         print(f"{result.archive.name}: {result.message}")
     if not report.ok:
-        print(f"error: {report.summary()}", file=sys.stderr)
+        print(f"error: {report.describe()}", file=sys.stderr)
         return 1
-    print(report.summary())
+    print(report.describe())
     return 0
+
+
+def prepare_database(settings: Settings) -> None:
+    """Before serving: fill an empty database from DATA_DIR's files, or else from RTE."""
+    from consumption.services.startup import fill_if_empty
+
+    try:
+        store = SqliteStore.open(settings.database_path)
+    except DatabaseError as error:
+        log.error("cannot open or create the database: %s", error)
+        return
+    everything = (FIRST_DEFINITIVE_YEAR, dt.date.today().year)
+    try:
+        fill_if_empty(store, settings.data_dir, lambda: fetch_from_rte(settings, everything))
+    finally:
+        store.close()
+
+
+def build_app(settings: Settings) -> Starlette:
+    """The web app, with the periodic refresh from RTE when REFRESH_INTERVAL asks for one."""
+    from consumption.services.schedule import refresh_periodically
+    from consumption.web.app import BackgroundTask, create_app
+
+    background: list[BackgroundTask] = []
+    if settings.refresh_interval:
+        background.append(
+            lambda: refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings))
+        )
+    return create_app(settings, background)
 
 
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
-    from consumption.api import create_app
-    from consumption.startup import prepare_database
-
     prepare_database(settings)
     uvicorn.run(
-        create_app(settings),
+        build_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from consumption.sqlite_store import SqliteConsumptionRepository, connect
+from consumption.storage.repository import SqliteStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "rte-samples"
 
@@ -21,10 +21,11 @@ def database_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def repository(database_path: Path) -> Iterator[SqliteConsumptionRepository]:
-    connection = connect(database_path)
-    yield SqliteConsumptionRepository(connection)
-    connection.close()
+def store(database_path: Path) -> Iterator[SqliteStore]:
+    """A SQLite store on a temporary file."""
+    store = SqliteStore.open(database_path)
+    yield store
+    store.close()
 
 
 def stored_rows(database_path: Path) -> list[tuple[int, int, int]]:

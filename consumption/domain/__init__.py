@@ -1,9 +1,25 @@
-"""The domain: what a consumption point is, and where points are kept.
-
-Nothing here knows about SQLite, files or HTTP.
+"""The domain: what a consumption point is, the precedence rule, Paris time, and the
+abstract repositories. Nothing here knows about SQLite, files or HTTP.
 """
 
-from consumption.domain.model import ConsumptionPoint, Nature
-from consumption.domain.repository import ConsumptionRepository, DataSummary
+from consumption.domain.model import (
+    ArchiveRecord,
+    ConsumptionPoint,
+    Nature,
+    RefreshRecord,
+    StoredSpan,
+    replaces,
+)
+from consumption.domain.repository import ArchiveLog, ConsumptionRepository, Store
 
-__all__ = ["ConsumptionPoint", "ConsumptionRepository", "DataSummary", "Nature"]
+__all__ = [
+    "ArchiveLog",
+    "ArchiveRecord",
+    "ConsumptionPoint",
+    "ConsumptionRepository",
+    "Nature",
+    "RefreshRecord",
+    "Store",
+    "StoredSpan",
+    "replaces",
+]

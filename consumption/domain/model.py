@@ -1,8 +1,13 @@
-"""Entities: a half-hour consumption point and the nature of its data."""
+"""Entities: a half-hour consumption point, the nature of its data, and the precedence rule.
+
+Also the records of what was fetched from RTE: what each archive was when it was
+imported, and how the last refresh went.
+"""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import NamedTuple
 
 HALF_HOUR_SECONDS = 1800
@@ -21,13 +26,6 @@ class Nature(enum.IntEnum):
         """The name the API and the CLI show: `real-time`, `consolidated`, `definitive`."""
         return self.name.lower().replace("_", "-")
 
-    @classmethod
-    def from_label(cls, label: str) -> Nature:
-        for nature in cls:
-            if nature.label == label:
-                return nature
-        raise ValueError(f"unknown nature {label!r}")
-
 
 class ConsumptionPoint(NamedTuple):
     """France's consumption during the half hour that starts at `timestamp`.
@@ -40,6 +38,48 @@ class ConsumptionPoint(NamedTuple):
     consumption_mw: int
     nature: Nature
 
-    @property
-    def consumption_w(self) -> int:
-        return self.consumption_mw * WATTS_PER_MEGAWATT
+
+def replaces(new: ConsumptionPoint, stored: ConsumptionPoint | None) -> bool:
+    """The precedence rule: does `new` replace what is stored for its half hour?
+
+    A better nature replaces a worse one, never the reverse; at equal nature the
+    later value wins, and an identical point changes nothing, so that importing a
+    file twice writes nothing the second time.
+    """
+    if stored is None:
+        return True
+    if new.nature != stored.nature:
+        return new.nature > stored.nature
+    return new.consumption_mw != stored.consumption_mw
+
+
+@dataclass(frozen=True)
+class StoredSpan:
+    """What a repository holds: how many half hours, and the first and last instants."""
+
+    count: int
+    first: int | None
+    last: int | None
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """What a downloaded RTE archive was when it was last imported."""
+
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    size: int
+    sha256: str
+    half_hours: int
+    imported_at: int  # UTC Unix seconds
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    """The outcome of the last fetch or refresh, whichever process ran it."""
+
+    finished_at: int  # UTC Unix seconds
+    ok: bool  # every archive was fetched, current or not published yet
+    report: str  # one line: what happened to each archive

@@ -1,47 +1,71 @@
-"""The abstract repository of consumption points."""
+"""The abstract repositories, and the store that commits them together.
+
+Services are written against these; `consumption.storage` implements them on
+SQLite and in memory.
+"""
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
-from consumption.domain.model import ConsumptionPoint
-
-
-@dataclass(frozen=True)
-class DataSummary:
-    """What a repository holds: how many half hours, and the first and last instants."""
-
-    count: int
-    first: int | None
-    last: int | None
+from consumption.domain.model import ArchiveRecord, ConsumptionPoint, RefreshRecord, StoredSpan
 
 
 class ConsumptionRepository(abc.ABC):
     """Where consumption points are kept, one per half hour.
 
-    `add` follows the precedence rule: a point replaces the stored one for the same
-    half hour when its nature is at least as good, never when it is worse.
+    `add` follows the precedence rule (`domain.model.replaces`).
     """
 
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """A context in which every `add` is committed together, or not at all."""
-
-    @abc.abstractmethod
-    def savepoint(self) -> AbstractContextManager[None]:
-        """Inside a transaction, a part that is undone on its own when it fails."""
-
-    @abc.abstractmethod
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
-        """Store `points`, streaming them; return how many were written."""
+        """Store `points`, streaming them; return how many stored points they changed."""
 
     @abc.abstractmethod
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
         """The points whose half hour starts in [start, end] (UTC seconds), in time order."""
 
     @abc.abstractmethod
-    def summary(self) -> DataSummary:
+    def stored_span(self) -> StoredSpan:
         """How many points are stored, and the first and last instants."""
+
+
+class ArchiveLog(abc.ABC):
+    """What each RTE archive was when imported, and how the last refresh went."""
+
+    @abc.abstractmethod
+    def get(self, name: str) -> ArchiveRecord | None: ...
+
+    @abc.abstractmethod
+    def record(self, record: ArchiveRecord) -> None: ...
+
+    @abc.abstractmethod
+    def last_refresh(self) -> RefreshRecord | None: ...
+
+    @abc.abstractmethod
+    def record_refresh(self, record: RefreshRecord) -> None:
+        """Replace the last refresh's outcome; atomic on its own, inside a transaction or not."""
+
+
+class Store(abc.ABC):
+    """The repositories that commit together: a unit of work.
+
+    Every change happens inside `transaction()`: all of it is committed, or, when
+    the block raises, none of it.
+    """
+
+    points: ConsumptionRepository
+    archives: ArchiveLog
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context in which every change is committed together, or not at all."""
+
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Inside a transaction, a part that is undone on its own when it raises."""
+
+    def close(self) -> None:  # noqa: B027 - nothing to release by default
+        """Release what the store holds (a database connection)."""

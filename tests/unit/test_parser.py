@@ -6,7 +6,7 @@ import io
 import pytest
 
 from consumption.domain import Nature
-from consumption.eco2mix import Eco2mixError, FileSummary, parse_eco2mix
+from consumption.eco2mix.parser import Eco2mixError, FileContents, parse_eco2mix
 from tests.eco2mix_files import (
     NEW_COLUMNS,
     OLD_COLUMNS,
@@ -104,7 +104,7 @@ def test_forecast_only_lines_and_the_disclaimer_are_skipped():
         return default_value(d, minutes) if minutes < 6 * 60 else None
 
     lines = eco2mix_lines([day], value, forecast=lambda d, m: 50_000)
-    summary = FileSummary("tr.xls")
+    summary = FileContents("tr.xls")
     points = list(parse_eco2mix(io.StringIO(eco2mix_text(lines)), "tr.xls", summary))
     assert len(points) == 12
     assert summary.data_lines == 96
@@ -186,6 +186,6 @@ def test_an_empty_file_is_refused():
 
 
 def test_a_header_without_data_gives_no_points():
-    summary = FileSummary("empty.xls")
+    summary = FileContents("empty.xls")
     assert list(parse_eco2mix(io.StringIO(eco2mix_text([])), "empty.xls", summary)) == []
     assert summary.data_lines == 0

@@ -13,32 +13,24 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from consumption.config import Settings
-from consumption.eco2mix import Eco2mixError
-from consumption.importer import add_sources
-from consumption.rte import (
+from consumption.domain import ArchiveLog, ArchiveRecord, RefreshRecord, Store
+from consumption.eco2mix.download import (
     CONSOLIDATED,
     FIRST_DEFINITIVE_YEAR,
     REAL_TIME,
     Archive,
     Download,
     Outcome,
+    RteClient,
     definitive,
-    download,
-    new_client,
 )
-from consumption.sources import archive_sources
-from consumption.sqlite_store import (
-    ArchiveRecord,
-    RefreshRecord,
-    SqliteArchiveLog,
-    SqliteConsumptionRepository,
-    connect,
-    record_refresh,
-)
+from consumption.eco2mix.parser import Eco2mixError
+from consumption.eco2mix.sources import archive_sources
+from consumption.services.importing import add_sources
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +48,7 @@ class FetchReport:
     def ok(self) -> bool:
         return not self.with_outcome(Outcome.FAILED)
 
-    def summary(self) -> str:
+    def describe(self) -> str:
         """One line: what happened to each kind of outcome, and why the failures failed."""
         counts = ", ".join(
             f"{len(found)} {outcome.value}"
@@ -79,7 +71,10 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
     return [definitive(year) for year in years] + [CONSOLIDATED, REAL_TIME]
 
 
-def archives_to_refresh(archive_log: SqliteArchiveLog, today: dt.date) -> list[Archive]:
+OnDownload = Callable[[int, int, Download], None]
+
+
+def archives_to_refresh(archive_log: ArchiveLog, today: dt.date) -> list[Archive]:
     """What changes: last year's definitive archive until imported, consolidated, real time."""
     last_year = definitive(today.year - 1)
     archives = [] if archive_log.get(last_year.name) else [last_year]
@@ -87,69 +82,64 @@ def archives_to_refresh(archive_log: SqliteArchiveLog, today: dt.date) -> list[A
 
 
 def fetch_archives(
-    settings: Settings,
-    archives: Iterable[Archive] | Callable[[SqliteArchiveLog], list[Archive]],
-    on_download: Callable[[int, int, Download], None] | None = None,
+    store: Store,
+    rte: RteClient,
+    archives: list[Archive],
+    data_dir: Path,
+    on_download: OnDownload | None = None,
 ) -> FetchReport:
-    """Download `archives` (or those a function of the archive log picks) and import them."""
-    connection = connect(settings.database_path)
-    archive_log = SqliteArchiveLog(connection)
-    repository = SqliteConsumptionRepository(connection)
+    """Download `archives` into `data_dir`, import the new ones, record the outcome."""
     report = FetchReport()
     try:
-        wanted = archives(archive_log) if callable(archives) else list(archives)
-        with new_client(settings.http_timeout) as client:
-            for index, archive in enumerate(wanted, start=1):
-                result = download(
-                    client,
-                    settings.rte_base_url,
-                    archive,
-                    archive_log.get(archive.name),
-                    settings.data_dir,
-                )
-                report.downloads.append(result)
-                level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
-                log.log(level, "[%d/%d] %s: %s", index, len(wanted), result.url, result.message)
-                if on_download is not None:
-                    on_download(index, len(wanted), result)
-                if result.unreachable:
-                    for archive in wanted[index:]:
-                        report.downloads.append(
-                            Download(
-                                archive,
-                                archive.url(settings.rte_base_url),
-                                Outcome.FAILED,
-                                NOT_TRIED,
-                            )
-                        )
-                    break
+        _download_all(store.archives, rte, archives, data_dir, report, on_download)
         fresh = report.with_outcome(Outcome.DOWNLOADED)
         if fresh:
-            with repository.transaction():
+            with store.transaction():
                 for result in fresh:
-                    _import_download(result, repository, archive_log)
+                    _import_download(result, store)
             for result in report.with_outcome(Outcome.DOWNLOADED):
                 assert result.temporary is not None
-                os.replace(result.temporary, settings.data_dir / result.archive.name)
+                os.replace(result.temporary, data_dir / result.archive.name)
                 result.temporary = None
-        record_refresh(connection, RefreshRecord(int(time.time()), report.ok, report.summary()))
+        # On its own, outside the import's transaction: an outcome is not a data change.
+        store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
     finally:
         for result in report.downloads:
             result.discard()
-        connection.close()
-    log.info("fetch: %s", report.summary())
+    log.info("fetch: %s", report.describe())
     return report
 
 
-def _import_download(
-    result: Download, repository: SqliteConsumptionRepository, archive_log: SqliteArchiveLog
+def _download_all(
+    archive_log: ArchiveLog,
+    rte: RteClient,
+    archives: list[Archive],
+    data_dir: Path,
+    report: FetchReport,
+    on_download: OnDownload | None,
 ) -> None:
+    """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
+    for index, archive in enumerate(archives, start=1):
+        result = rte.download(archive, archive_log.get(archive.name), data_dir)
+        report.downloads.append(result)
+        level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
+        log.log(level, "[%d/%d] %s: %s", index, len(archives), result.url, result.message)
+        if on_download is not None:
+            on_download(index, len(archives), result)
+        if result.unreachable:
+            report.downloads.extend(
+                Download(rest, rte.url(rest), Outcome.FAILED, NOT_TRIED) for rest in archives[index:]
+            )
+            return
+
+
+def _import_download(result: Download, store: Store) -> None:
     """Import one downloaded archive in a savepoint; on failure mark it failed, undo it alone."""
     assert result.temporary is not None
     try:
-        with repository.savepoint():
-            imported = add_sources(archive_sources(result.temporary, label=result.url), repository)
-            archive_log.record(
+        with store.savepoint():
+            imported = add_sources(archive_sources(result.temporary, label=result.url), store.points)
+            store.archives.record(
                 ArchiveRecord(
                     name=result.archive.name,
                     url=result.url,
@@ -170,10 +160,25 @@ def _import_download(
     log.info("%s: %s", result.url, result.message)
 
 
-def fetch(settings: Settings, from_year: int, to_year: int, on_download=None) -> FetchReport:
-    return fetch_archives(settings, archives_to_fetch(from_year, to_year), on_download)
+def fetch(
+    store: Store,
+    rte: RteClient,
+    data_dir: Path,
+    from_year: int,
+    to_year: int,
+    on_download: OnDownload | None = None,
+) -> FetchReport:
+    """Every definitive year from `from_year` to `to_year`, then consolidated and real time."""
+    return fetch_archives(store, rte, archives_to_fetch(from_year, to_year), data_dir, on_download)
 
 
-def refresh(settings: Settings, today: dt.date | None = None, on_download=None) -> FetchReport:
-    day = today or dt.date.today()
-    return fetch_archives(settings, lambda archive_log: archives_to_refresh(archive_log, day), on_download)
+def refresh(
+    store: Store,
+    rte: RteClient,
+    data_dir: Path,
+    today: dt.date | None = None,
+    on_download: OnDownload | None = None,
+) -> FetchReport:
+    """What changes (`archives_to_refresh`), fetched and imported."""
+    archives = archives_to_refresh(store.archives, today or dt.date.today())
+    return fetch_archives(store, rte, archives, data_dir, on_download)

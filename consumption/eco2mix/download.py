@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from consumption import __version__
-from consumption.sqlite_store import ArchiveRecord
+from consumption.domain import ArchiveRecord
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,32 @@ class DownloadError(Exception):
     pass
 
 
-def new_client(timeout: float) -> httpx.Client:
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
-    )
+class RteClient:
+    """RTE's download server: its base URL and one HTTP client for a run of downloads."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base_url = base_url
+        self.http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+        )
+
+    def __enter__(self) -> RteClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def url(self, archive: Archive) -> str:
+        return archive.url(self.base_url)
+
+    def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
+        """Download `archive` into a temporary file in `into`, unless it has not changed."""
+        return download(self.http, self.base_url, archive, known, into)
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Importing éCO2mix files into a repository: one run, one transaction."""
+"""Importing éCO2mix files into a store: one run, one transaction."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import ConsumptionRepository
-from consumption.eco2mix import Eco2mixError, FileSummary, parse_eco2mix
-from consumption.sources import Eco2mixSource, find_sources
+from consumption.domain import ConsumptionRepository, Store
+from consumption.eco2mix.parser import Eco2mixError, FileContents, parse_eco2mix
+from consumption.eco2mix.sources import Eco2mixSource, find_sources
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class FileImport:
     """One file's outcome: what it held, and how many stored half hours it changed."""
 
-    summary: FileSummary
+    contents: FileContents
     changed: int
 
 
@@ -28,7 +28,7 @@ class ImportReport:
 
     @property
     def half_hours(self) -> int:
-        return sum(f.summary.half_hours for f in self.files)
+        return sum(f.contents.half_hours for f in self.files)
 
     @property
     def changed(self) -> int:
@@ -39,14 +39,15 @@ class NoFilesError(Eco2mixError):
     """The paths hold no éCO2mix file at all."""
 
 
+OnFile = Callable[[FileImport], None]
+
+
 def import_sources(
-    sources: Iterable[Eco2mixSource],
-    repository: ConsumptionRepository,
-    on_file: Callable[[FileImport], None] | None = None,
+    sources: Iterable[Eco2mixSource], store: Store, on_file: OnFile | None = None
 ) -> ImportReport:
     """Import every source in one transaction: all of them, or, on any error, none."""
-    with repository.transaction():
-        report = add_sources(sources, repository, on_file)
+    with store.transaction():
+        report = add_sources(sources, store.points, on_file)
     log.info(
         "imported %d files: %d half-hours read, %d stored or updated",
         len(report.files),
@@ -58,33 +59,29 @@ def import_sources(
 
 def add_sources(
     sources: Iterable[Eco2mixSource],
-    repository: ConsumptionRepository,
-    on_file: Callable[[FileImport], None] | None = None,
+    points: ConsumptionRepository,
+    on_file: OnFile | None = None,
 ) -> ImportReport:
-    """Add every source to the repository, inside a transaction the caller holds."""
+    """Add every source's points, inside a transaction the caller holds."""
     report = ImportReport()
     for source in sources:
-        summary = FileSummary(source.name)
+        contents = FileContents(source.name)
         with source.open_lines() as lines:
-            changed = repository.add(parse_eco2mix(lines, source.name, summary))
-        if summary.data_lines == 0:
+            changed = points.add(parse_eco2mix(lines, source.name, contents))
+        if contents.data_lines == 0:
             log.warning("%s: a header and no data lines; nothing imported", source.name)
-        imported = FileImport(summary, changed)
+        imported = FileImport(contents, changed)
         report.files.append(imported)
         if on_file is not None:
             on_file(imported)
     return report
 
 
-def import_paths(
-    paths: Iterable[Path],
-    repository: ConsumptionRepository,
-    on_file: Callable[[FileImport], None] | None = None,
-) -> ImportReport:
+def import_paths(paths: Iterable[Path], store: Store, on_file: OnFile | None = None) -> ImportReport:
     """Import the éCO2mix files found at `paths` (files, folders, zip archives)."""
     paths = list(paths)
     sources = find_sources(paths)
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv or .zip) found")
     log.info("importing %d éCO2mix files", len(sources))
-    return import_sources(sources, repository, on_file)
+    return import_sources(sources, store, on_file)

@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
-from consumption.api import create_app
+from consumption.web.app import create_app
 from consumption.config import Settings
 from consumption.domain.paris_time import PARIS
-from consumption.importer import import_paths
-from consumption.openapi import openapi_document
-from consumption.sqlite_store import SqliteConsumptionRepository, connect
+from consumption.services.importing import import_paths
+from consumption.web.openapi import openapi_document
+from consumption.storage.database import connect
+from consumption.storage.repository import SqliteStore
 from tests.conftest import running_server
 from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
 
@@ -48,7 +49,7 @@ def database(tmp_path_factory) -> Path:
             eco2mix_lines([dt.date(2025, 1, 3)], consolidated_value, nature="consolidated"),
         ),
     ]
-    import_paths(files, SqliteConsumptionRepository(connection))
+    import_paths(files, SqliteStore(connection))
     connection.close()
     return path
 
@@ -390,27 +391,26 @@ def test_cached_days_serve_overlapping_ranges_exactly(client):
 
 def test_an_import_is_seen_at_once_despite_the_cache(tmp_path):
     path = tmp_path / "consumption.sqlite3"
-    connection = connect(path)
-    repository = SqliteConsumptionRepository(connection)
-    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], repository)
+    store = SqliteStore.open(path)
+    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], store)
     with api_client(path) as client:
         before = ok(client, start="2025-01-01", end="2025-01-03")
         assert ok(client, start="2025-01-01", end="2025-01-03") == before  # now from the cache
         import_paths(
             [write_eco2mix(tmp_path / "b.xls", eco2mix_lines(JANUARY, consolidated_value, nature="consolidated"))],
-            repository,
+            store,
         )
         after = ok(client, start="2025-01-01", end="2025-01-03")
-    connection.close()
+    store.close()
     expected = expected_points(JANUARY, consolidated_value)
     assert [p["consumption_w"] for p in after["data"]] == [expected[t] * 1_000_000 for t in sorted(expected)]
     assert {p["nature"] for p in after["data"]} == {"consolidated"}
 
 
 def test_the_cache_is_bounded_and_can_be_off(database):
-    from consumption.rendering import BlockCache
+    from consumption.web.rendering import RenderedDayCache
 
-    cache = BlockCache(100)
+    cache = RenderedDayCache(100)
     for block in range(10):
         cache.put(1, ("json", block), "x" * 30)
     assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == "x" * 30

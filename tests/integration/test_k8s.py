@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.32.0"  # the version the manifests are validated for
 
 pytestmark = pytest.mark.skipif(

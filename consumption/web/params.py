@@ -1,4 +1,5 @@
-"""The API's time range: two ISO 8601 bounds, read as Paris time when they carry no offset."""
+"""The query parameters of `/consumption`: the time range (two ISO 8601 bounds, read as Paris
+time when they carry no offset) and the output format (a parameter, or the Accept header)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from consumption.domain.model import HALF_HOUR_SECONDS
 from consumption.domain.paris_time import PARIS, exists_in_paris
 
 MAX_PARAMETER_LENGTH = 64
+QUERY_PARAMETERS = ("start", "end", "format")
+FORMATS = ("json", "csv")
 EXAMPLE = "2025-01-01, 2025-01-01T06:00 or 2025-01-01T06:00:00+01:00"
 
 
@@ -94,3 +99,49 @@ def parse_time_range(start_text: str, end_text: str) -> TimeRange:
     if start > end:
         raise BadParameter("start", f"{start_resolved} is after end {end_resolved}")
     return TimeRange(start, end, start_resolved, end_resolved)
+
+
+def read_parameters(request: Request) -> tuple[TimeRange, str]:
+    """The time range and the format (`json` or `csv`) a request asks for."""
+    params = request.query_params
+    for name in params:
+        if name not in QUERY_PARAMETERS:
+            raise BadParameter(name, "unknown parameter; expected start, end and optionally format")
+    values = {}
+    for name in QUERY_PARAMETERS:
+        given = params.getlist(name)
+        if len(given) > 1:
+            raise BadParameter(name, f"given {len(given)} times; give it once")
+        values[name] = given[0].strip() if given else ""
+    output = values["format"].lower() or preferred_format(request.headers.get("accept", ""))
+    if output not in FORMATS:
+        raise BadParameter(
+            "format", f"{values['format'][:MAX_PARAMETER_LENGTH]!r} is not a format; expected json or csv"
+        )
+    return parse_time_range(values["start"], values["end"]), output
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """How much an Accept header wants `media_type` (0 to 1), by its most specific range."""
+    best, specificity = 0.0, -1
+    kind = media_type.split("/")[0]
+    for item in accept.split(","):
+        range_, *parameters = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            if parameter.startswith("q="):
+                try:
+                    quality = float(parameter[2:])
+                except ValueError:
+                    quality = 0.0
+        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_.lower(), -1)
+        if rank > specificity:
+            best, specificity = quality, rank
+    return best
+
+
+def preferred_format(accept: str) -> str:
+    """CSV when the Accept header prefers text/csv to application/json; JSON otherwise."""
+    if "csv" in accept and _quality(accept, "text/csv") > _quality(accept, "application/json"):
+        return "csv"
+    return "json"

@@ -13,9 +13,10 @@ import pytest
 
 from consumption.cli import main
 from consumption.domain import Nature
-from consumption.eco2mix import Eco2mixError
-from consumption.importer import import_paths
-from consumption.sqlite_store import SqliteConsumptionRepository, connect
+from consumption.eco2mix.parser import Eco2mixError
+from consumption.services.importing import import_paths
+from consumption.storage.database import connect
+from consumption.storage.repository import SqliteStore
 from tests.conftest import stored_rows
 from tests.eco2mix_files import (
     days,
@@ -35,14 +36,14 @@ def imported(database_path: Path) -> dict[int, int]:
     return {t: mw for t, mw, _ in stored_rows(database_path)}
 
 
-def test_import_a_plain_file(tmp_path, repository, database_path):
+def test_import_a_plain_file(tmp_path, store, database_path):
     path = write_eco2mix(tmp_path / "any name.xls", eco2mix_lines(JANUARY))
-    report = import_paths([path], repository)
+    report = import_paths([path], store)
     assert imported(database_path) == expected_points(JANUARY)
     assert report.half_hours == report.changed == 3 * 48
 
 
-def test_import_csv_and_zip_archives_holding_several_files(tmp_path, repository, database_path):
+def test_import_csv_and_zip_archives_holding_several_files(tmp_path, store, database_path):
     first, second, third = ([d] for d in JANUARY)
     write_eco2mix(tmp_path / "in" / "one.csv", eco2mix_lines(first))
     write_zip(
@@ -54,49 +55,49 @@ def test_import_csv_and_zip_archives_holding_several_files(tmp_path, repository,
         },
     )
     (tmp_path / "in" / "notes.txt").write_text("ignored in a folder")
-    report = import_paths([tmp_path / "in"], repository)
+    report = import_paths([tmp_path / "in"], store)
     assert len(report.files) == 3
     assert imported(database_path) == expected_points(JANUARY)
 
 
-def test_a_zip_holding_no_eco2mix_file_is_refused(tmp_path, repository):
+def test_a_zip_holding_no_eco2mix_file_is_refused(tmp_path, store):
     path = write_zip(tmp_path / "empty.zip", {"readme.txt": "nothing"})
     with pytest.raises(Eco2mixError, match="holds no éCO2mix file"):
-        import_paths([path], repository)
+        import_paths([path], store)
 
 
-def test_a_truncated_zip_is_refused(tmp_path, repository):
+def test_a_truncated_zip_is_refused(tmp_path, store):
     good = write_zip(tmp_path / "good.zip", {"f.xls": eco2mix_text(eco2mix_lines(JANUARY))})
     broken = tmp_path / "broken.zip"
     broken.write_bytes(good.read_bytes()[:-200])
     with pytest.raises(Eco2mixError, match="broken.zip"):
-        import_paths([broken], repository)
+        import_paths([broken], store)
 
 
-def test_a_missing_path_or_unknown_file_type_is_refused(tmp_path, repository):
+def test_a_missing_path_or_unknown_file_type_is_refused(tmp_path, store):
     with pytest.raises(Eco2mixError, match="no such file"):
-        import_paths([tmp_path / "nowhere"], repository)
+        import_paths([tmp_path / "nowhere"], store)
     (tmp_path / "data.json").write_text("{}")
     with pytest.raises(Eco2mixError, match="expected a .xls, .csv or .zip"):
-        import_paths([tmp_path / "data.json"], repository)
+        import_paths([tmp_path / "data.json"], store)
 
 
 def test_a_header_without_data_imports_nothing_with_a_warning(
-    tmp_path, repository, database_path, caplog
+    tmp_path, store, database_path, caplog
 ):
     path = write_eco2mix(tmp_path / "header-only.xls", [])
     with caplog.at_level(logging.WARNING):
-        report = import_paths([path], repository)
+        report = import_paths([path], store)
     assert report.half_hours == 0
     assert stored_rows(database_path) == []
     assert "header-only.xls" in caplog.text
 
 
-def test_reimporting_the_same_files_changes_nothing(tmp_path, repository, database_path):
+def test_reimporting_the_same_files_changes_nothing(tmp_path, store, database_path):
     path = write_eco2mix(tmp_path / "f.xls", eco2mix_lines(JANUARY))
-    import_paths([path], repository)
+    import_paths([path], store)
     before = stored_rows(database_path)
-    report = import_paths([path], repository)
+    report = import_paths([path], store)
     assert report.changed == 0
     assert stored_rows(database_path) == before
 
@@ -106,7 +107,7 @@ def natures_stored(database_path: Path) -> set[Nature]:
 
 
 def test_a_better_nature_replaces_a_worse_one_never_the_reverse(
-    tmp_path, repository, database_path
+    tmp_path, store, database_path
 ):
     def consolidated_value(day, minutes):
         return default_value(day, minutes) + 5
@@ -116,37 +117,37 @@ def test_a_better_nature_replaces_a_worse_one_never_the_reverse(
         tmp_path / "cons.xls",
         eco2mix_lines(JANUARY, consolidated_value, nature="consolidated"),
     )
-    import_paths([real_time], repository)
+    import_paths([real_time], store)
     assert natures_stored(database_path) == {Nature.REAL_TIME}
 
-    import_paths([consolidated], repository)
+    import_paths([consolidated], store)
     assert imported(database_path) == expected_points(JANUARY, consolidated_value)
     assert natures_stored(database_path) == {Nature.CONSOLIDATED}
 
-    report = import_paths([real_time], repository)
+    report = import_paths([real_time], store)
     assert report.changed == 0
     assert imported(database_path) == expected_points(JANUARY, consolidated_value)
     assert natures_stored(database_path) == {Nature.CONSOLIDATED}
 
 
-def test_at_equal_nature_the_later_import_wins(tmp_path, repository, database_path):
+def test_at_equal_nature_the_later_import_wins(tmp_path, store, database_path):
     def newer(day, minutes):
         return default_value(day, minutes) - 100
 
-    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], repository)
-    import_paths([write_eco2mix(tmp_path / "b.xls", eco2mix_lines(JANUARY, newer))], repository)
+    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], store)
+    import_paths([write_eco2mix(tmp_path / "b.xls", eco2mix_lines(JANUARY, newer))], store)
     assert imported(database_path) == expected_points(JANUARY, newer)
 
 
-def test_a_run_with_one_bad_file_writes_nothing(tmp_path, repository, database_path):
-    import_paths([write_eco2mix(tmp_path / "old.xls", eco2mix_lines([dt.date(2024, 1, 1)]))], repository)
+def test_a_run_with_one_bad_file_writes_nothing(tmp_path, store, database_path):
+    import_paths([write_eco2mix(tmp_path / "old.xls", eco2mix_lines([dt.date(2024, 1, 1)]))], store)
     before = stored_rows(database_path)
     good = write_eco2mix(tmp_path / "run" / "1-good.xls", eco2mix_lines(JANUARY))
     lines = eco2mix_lines([dt.date(2025, 1, 4)])
     lines[-1] = lines[-1].replace("\t23:45\t", "\t23:99\t")
     write_eco2mix(tmp_path / "run" / "2-bad.xls", lines)
     with pytest.raises(Eco2mixError, match=r"2-bad.xls, line 97: invalid time"):
-        import_paths([tmp_path / "run"], repository)
+        import_paths([tmp_path / "run"], store)
     assert good.exists()
     assert stored_rows(database_path) == before
 
@@ -182,15 +183,15 @@ def test_cli_import_failure_exits_non_zero_and_names_the_problem(tmp_path, datab
 
 
 def average_script_output(database_path: Path) -> str:
-    script = Path(__file__).parents[1] / "scripts" / "average_consumption.sql"
+    script = Path(__file__).parents[2] / "scripts" / "average_consumption.sql"
     with sqlite3.connect(database_path) as connection:
         (value,) = connection.execute(script.read_text()).fetchone()
     return str(value)
 
 
-def test_average_script_matches_a_mean_computed_in_python(tmp_path, repository, database_path):
+def test_average_script_matches_a_mean_computed_in_python(tmp_path, store, database_path):
     around = days(dt.date(2024, 12, 31), dt.date(2025, 1, 4))
-    import_paths([write_eco2mix(tmp_path / "f.xls", eco2mix_lines(around))], repository)
+    import_paths([write_eco2mix(tmp_path / "f.xls", eco2mix_lines(around))], store)
     start = dt.datetime(2025, 1, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     end = dt.datetime(2025, 1, 3, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     inside = [
@@ -203,7 +204,7 @@ def test_average_script_matches_a_mean_computed_in_python(tmp_path, repository, 
     assert float(average_script_output(database_path)) == expected
 
     if shutil.which("sqlite3"):
-        script = Path(__file__).parents[1] / "scripts" / "average_consumption.sql"
+        script = Path(__file__).parents[2] / "scripts" / "average_consumption.sql"
         result = subprocess.run(
             ["sqlite3", str(database_path)],
             stdin=script.open(),
@@ -263,15 +264,3 @@ def test_the_schema_is_the_contract(database_path):
     assert columns["timestamp"] == ("INTEGER", 1)
     assert columns["consumption_mw"][0] == "INTEGER"
     assert "nature" in columns
-
-
-def test_repository_between_is_inclusive_and_ordered(tmp_path, repository):
-    import_paths([write_eco2mix(tmp_path / "f.xls", eco2mix_lines(JANUARY))], repository)
-    points = expected_points(JANUARY)
-    instants = sorted(points)
-    start, end = instants[10], instants[20]
-    got = list(SqliteConsumptionRepository(repository.connection).between(start, end))
-    assert [p.timestamp for p in got] == instants[10:21]
-    assert [p.consumption_mw for p in got] == [points[t] for t in instants[10:21]]
-    summary = repository.summary()
-    assert (summary.count, summary.first, summary.last) == (len(points), instants[0], instants[-1])

@@ -78,7 +78,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 @dataclass
-class FileSummary:
+class FileContents:
     """What one file held, filled in while it is parsed."""
 
     source: str
@@ -113,15 +113,15 @@ def _split(line: str) -> list[str]:
 
 
 def parse_eco2mix(
-    lines: Iterable[str], source: str, summary: FileSummary | None = None
+    lines: Iterable[str], source: str, contents: FileContents | None = None
 ) -> Iterator[ConsumptionPoint]:
     """Yield France's consumption at :00 and :30 from an éCO2mix file's text lines.
 
     Raises Eco2mixError, naming `source` and the line, for a foreign perimeter or
-    a malformed line. `summary`, when given, is filled in as lines are read.
+    a malformed line. `contents`, when given, is filled in as lines are read.
     """
-    if summary is None:
-        summary = FileSummary(source)
+    if contents is None:
+        contents = FileContents(source)
     numbered = enumerate(lines, start=1)
     first_line = next(numbered, None)
     if first_line is None:
@@ -219,15 +219,15 @@ def parse_eco2mix(
                 last = timestamp
             yield ConsumptionPoint(timestamp, consumption_mw, nature)
     finally:
-        summary.data_lines += data_lines
-        summary.half_hours += half_hours
-        summary.natures.update(natures.values())
+        contents.data_lines += data_lines
+        contents.half_hours += half_hours
+        contents.natures.update(natures.values())
         if data_lines:
-            summary.perimeter = NATIONAL_PERIMETER
+            contents.perimeter = NATIONAL_PERIMETER
         if first is not None:
-            summary.first = first if summary.first is None else min(first, summary.first)
+            contents.first = first if contents.first is None else min(first, contents.first)
         if last is not None:
-            summary.last = last if summary.last is None else max(last, summary.last)
+            contents.last = last if contents.last is None else max(last, contents.last)
 
 
 def _read_nature(text: str, source: str, line: int) -> Nature:

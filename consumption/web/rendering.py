@@ -16,15 +16,14 @@ from dataclasses import dataclass
 
 from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
 from consumption.domain.paris_time import paris_isoformat
-from consumption.sqlite_reader import RangeQuery
-from consumption.time_range import TimeRange
+from consumption.storage.reader import RangeQuery, Row
+from consumption.web.params import TimeRange
 
-BLOCK_SECONDS = 86_400  # one UTC day: 48 half hours
+DAY_SECONDS = 86_400  # one UTC day: 48 half hours
 CHUNK_CHARACTERS = 256 * 1024  # what a streamed response sends at a time
 NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 CSV_HEADER = "timestamp,consumption_w,nature\r\n"
 
-Row = tuple[int, int, int]
 
 
 def rows_json(rows: list[Row]) -> str:
@@ -58,8 +57,8 @@ def json_head(time_range: TimeRange, count: int) -> str:
 
 
 @dataclass(frozen=True)
-class Rendering:
-    """How a format writes a range: what comes first, rows, between rows, last."""
+class OutputFormat:
+    """How an output format writes a range: what comes first, rows, between rows, last."""
 
     name: str
     media_type: str
@@ -69,13 +68,13 @@ class Rendering:
     tail: str
 
 
-RENDERINGS = {
-    "json": Rendering("json", "application/json", json_head, rows_json, ",", "]}"),
-    "csv": Rendering("csv", "text/csv; charset=utf-8", lambda r, c: CSV_HEADER, rows_csv, "", ""),
+OUTPUT_FORMATS = {
+    "json": OutputFormat("json", "application/json", json_head, rows_json, ",", "]}"),
+    "csv": OutputFormat("csv", "text/csv; charset=utf-8", lambda r, c: CSV_HEADER, rows_csv, "", ""),
 }
 
 
-class BlockCache:
+class RenderedDayCache:
     """Rendered text of whole UTC days, least recently used first out, at most `max_bytes`."""
 
     def __init__(self, max_bytes: int) -> None:
@@ -84,16 +83,16 @@ class BlockCache:
         self._size = 0
         self._generation: int | None = None
 
-    def get(self, generation: int, key: tuple[str, int]) -> str | None:
-        if generation != self._generation:
+    def get(self, generation: int | None, key: tuple[str, int]) -> str | None:
+        if generation is None or generation != self._generation:
             return None
         text = self._texts.get(key)
         if text is not None:
             self._texts.move_to_end(key)
         return text
 
-    def put(self, generation: int, key: tuple[str, int], text: str) -> None:
-        if not self.max_bytes:
+    def put(self, generation: int | None, key: tuple[str, int], text: str) -> None:
+        if not self.max_bytes or generation is None:
             return
         if generation != self._generation:
             self._texts.clear()
@@ -107,72 +106,79 @@ class BlockCache:
             self._size -= len(evicted)
 
 
-def render_rows(query: RangeQuery, rendering: Rendering, cache: BlockCache) -> Iterator[str]:
+def render_rows(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache) -> Iterator[str]:
     """The rows of the range as text pieces, separators included, in time order."""
-    start, end, generation = query.start, query.end, query.generation
-    cacheable = generation is not None and cache.max_bytes > 0
     separator = ""
-    pending: list[int] = []  # consecutive days to read from the database
-
-    def emit(text: str) -> Iterator[str]:
-        nonlocal separator
+    for text in _day_texts(query, output, cache):
         if text:
             yield separator + text
-            separator = rendering.separator
+            separator = output.separator
 
-    def whole(block: int) -> bool:
-        return start <= block * BLOCK_SECONDS and (block + 1) * BLOCK_SECONDS - 1 <= end
 
-    def read(blocks: list[int]) -> Iterator[str]:
-        low = max(start, blocks[0] * BLOCK_SECONDS)
-        high = min(end, (blocks[-1] + 1) * BLOCK_SECONDS - 1)
-        by_block: dict[int, list[Row]] = {block: [] for block in blocks}
-        for batch in query.rows(low, high):
-            for row in batch:
-                by_block[row[0] // BLOCK_SECONDS].append(row)
-            # Render the days completed so far, keeping memory to about one batch.
-            current = batch[-1][0] // BLOCK_SECONDS
-            while (first := next(iter(by_block))) < current:
-                yield from finish(first, by_block.pop(first))
-        for block in list(by_block):
-            yield from finish(block, by_block.pop(block))
+def _day_texts(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache) -> Iterator[str]:
+    """Each day's text, from the cache when whole and current, else read in runs of days.
 
-    def finish(block: int, rows: list[Row]) -> Iterator[str]:
-        text = rendering.rows(rows) if rows else ""
-        if cacheable and whole(block):
-            cache.put(generation, (rendering.name, block), text)  # type: ignore[arg-type]
-        yield from emit(text)
-
+    Only the days between the first and last stored half hours: a range of
+    thousands of years costs no more than the data it holds.
+    """
     if query.first is None or query.last is None:
         return
-    # Only the days between the first and last stored half hours: a range of
-    # thousands of years costs no more than the data it holds.
-    for block in range(query.first // BLOCK_SECONDS, query.last // BLOCK_SECONDS + 1):
-        cached = (
-            cache.get(generation, (rendering.name, block))  # type: ignore[arg-type]
-            if cacheable and whole(block)
-            else None
-        )
+    pending: list[int] = []  # consecutive days to read from the database
+    for day in range(query.first // DAY_SECONDS, query.last // DAY_SECONDS + 1):
+        cached = cache.get(query.generation, (output.name, day)) if _is_whole(query, day) else None
         if cached is None:
-            pending.append(block)
+            pending.append(day)
             continue
         if pending:
-            yield from read(pending)
+            yield from _read_days(query, output, cache, pending)
             pending = []
-        yield from emit(cached)
+        yield cached
     if pending:
-        yield from read(pending)
+        yield from _read_days(query, output, cache, pending)
 
 
-def render_body(time_range: TimeRange, query: RangeQuery, rendering: Rendering, cache: BlockCache) -> Iterator[str]:
+def _is_whole(query: RangeQuery, day: int) -> bool:
+    return query.start <= day * DAY_SECONDS and (day + 1) * DAY_SECONDS - 1 <= query.end
+
+
+def _read_days(
+    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, days: list[int]
+) -> Iterator[str]:
+    """Read consecutive days in one query; render each as soon as it is complete."""
+    low = max(query.start, days[0] * DAY_SECONDS)
+    high = min(query.end, (days[-1] + 1) * DAY_SECONDS - 1)
+    by_day: dict[int, list[Row]] = {day: [] for day in days}
+    for batch in query.rows(low, high):
+        for row in batch:
+            by_day[row[0] // DAY_SECONDS].append(row)
+        # Render the days completed so far, keeping memory to about one batch.
+        current = batch[-1][0] // DAY_SECONDS
+        while (first := next(iter(by_day))) < current:
+            yield _render_day(query, output, cache, first, by_day.pop(first))
+    for day in list(by_day):
+        yield _render_day(query, output, cache, day, by_day.pop(day))
+
+
+def _render_day(
+    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, day: int, rows: list[Row]
+) -> str:
+    text = output.rows(rows) if rows else ""
+    if _is_whole(query, day):
+        cache.put(query.generation, (output.name, day), text)
+    return text
+
+
+def render_body(
+    time_range: TimeRange, query: RangeQuery, output: OutputFormat, cache: RenderedDayCache
+) -> Iterator[str]:
     """The whole body in chunks of about CHUNK_CHARACTERS."""
-    chunk = [rendering.head(time_range, query.count)]
+    chunk = [output.head(time_range, query.count)]
     size = len(chunk[0])
-    for piece in render_rows(query, rendering, cache):
+    for piece in render_rows(query, output, cache):
         chunk.append(piece)
         size += len(piece)
         if size >= CHUNK_CHARACTERS:
             yield "".join(chunk)
             chunk, size = [], 0
-    chunk.append(rendering.tail)
+    chunk.append(output.tail)
     yield "".join(chunk)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
-from consumption.config import Settings
-from consumption.fetch import refresh
+from consumption.services.refresh import FetchReport
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +20,20 @@ def next_delay(interval: float, failures: int) -> float:
     return min(interval, FIRST_RETRY_SECONDS * 2 ** (failures - 1))
 
 
-async def refresh_periodically(settings: Settings) -> None:
-    """Refresh now, then every REFRESH_INTERVAL; one at a time, and never raise.
+async def refresh_periodically(interval: int, refresh_once: Callable[[], FetchReport]) -> None:
+    """Refresh now, then every `interval` seconds; one at a time, and never raise.
 
     The refresh runs in a thread, so queries keep being answered; its import is one
     transaction, so they never see it half-done.
     """
-    interval = settings.refresh_interval
     failures = 0
-    log.info("refreshing from %s every %d s", settings.rte_base_url, interval)
+    log.info("refreshing from RTE every %d s", interval)
     while True:
         try:
-            report = await asyncio.to_thread(refresh, settings)
+            report = await asyncio.to_thread(refresh_once)
             ok = report.ok
             if not ok:
-                log.warning("refresh failed: %s", report.summary())
+                log.warning("refresh failed: %s", report.describe())
         except Exception:
             log.exception("refresh failed")
             ok = False

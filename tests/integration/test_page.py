@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from consumption.api import create_app
+from consumption.web.app import create_app
 from consumption.config import Settings
-from consumption.importer import import_paths
-from consumption.sqlite_store import SqliteConsumptionRepository, connect
+from consumption.services.importing import import_paths
+from consumption.storage.database import connect
+from consumption.storage.repository import SqliteStore
 from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 
@@ -31,7 +32,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "page.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "page.png"
 LAST_DAY = dt.date(2025, 4, 1)
 
 
@@ -62,7 +63,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         write_eco2mix(folder / "year.xls", eco2mix_lines(days(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), daily_profile, nature="definitive", half_hours_only=True)),
         write_eco2mix(folder / "days.xls", eco2mix_lines([*days(dt.date(2025, 1, 1), dt.date(2025, 1, 3)), dt.date(2025, 3, 30), LAST_DAY], with_gap)),
     ]
-    import_paths(files, SqliteConsumptionRepository(connection))
+    import_paths(files, SqliteStore(connection))
     connection.close()
     with running_server(create_app(Settings(database_path=database))) as url:
         yield url

@@ -13,12 +13,14 @@ import zipfile
 import httpx
 import pytest
 
-from consumption.api import create_app
-from consumption.cli import main
+from consumption.cli import build_app, main
 from consumption.config import Settings, parse_interval
-from consumption.fetch import fetch, refresh
-from consumption.rte import Outcome
-from consumption.scheduler import next_delay
+from consumption.eco2mix.download import RteClient
+from consumption.services import refresh as refresh_service
+from consumption.services.refresh import FetchReport
+from consumption.storage.repository import SqliteStore
+from consumption.eco2mix.download import Outcome
+from consumption.services.schedule import next_delay
 from tests.conftest import running_server, stored_rows
 from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
 from tests.rte_server import fake_rte
@@ -57,6 +59,24 @@ def settings(tmp_path, rte) -> Settings:
         rte_base_url=rte.base_url,
         http_timeout=1.0,
     )
+
+
+def fetch(settings: Settings, from_year: int, to_year: int) -> FetchReport:
+    return run(settings, lambda store, rte: refresh_service.fetch(store, rte, settings.data_dir, from_year, to_year))
+
+
+def refresh(settings: Settings, today: dt.date) -> FetchReport:
+    return run(settings, lambda store, rte: refresh_service.refresh(store, rte, settings.data_dir, today))
+
+
+def run(settings: Settings, action) -> FetchReport:
+    """`action` on the settings' database and RTE, as the command line composes them."""
+    store = SqliteStore.open(settings.database_path)
+    try:
+        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+            return action(store, rte)
+    finally:
+        store.close()
 
 
 def snapshot(settings: Settings) -> tuple[list, list, dict[str, bytes]]:
@@ -236,7 +256,7 @@ def test_a_failed_archive_is_skipped_and_the_others_imported(rte, settings):
     report = refresh(settings, today=dt.date(2025, 1, 4))
     assert not report.ok
     assert {d.archive.name: d.outcome for d in report.downloads}[CONSOLIDATED] is Outcome.FAILED
-    assert CONSOLIDATED in report.summary() and "Bretagne" in report.summary()
+    assert CONSOLIDATED in report.describe() and "Bretagne" in report.describe()
     assert {t: mw for t, mw, _ in stored_rows(settings.database_path)} == expected_points(JANUARY)
     assert not (settings.data_dir / CONSOLIDATED).exists()
 
@@ -270,7 +290,7 @@ def test_the_service_picks_up_a_changed_file_while_answering(rte, settings):
     rte.files[TR] = rte_zip(eco2mix_lines(JANUARY[:1]))
     rte.files[CONSOLIDATED] = rte_zip(eco2mix_lines([]))
     settings = dataclasses.replace(settings, refresh_interval=1)
-    with running_server(create_app(settings)) as url, httpx.Client(base_url=url, timeout=5) as client:
+    with running_server(build_app(settings)) as url, httpx.Client(base_url=url, timeout=5) as client:
         params = {"start": "2025-01-01", "end": "2025-01-03"}
         deadline = time.monotonic() + 15
         counts = []

@@ -8,7 +8,7 @@ Range queries run on the event loop, with no thread hop: the rows of a range are
 a B-tree seek and a sequential read, and a long range is fetched in batches, the
 loop serving other requests between them. Measured with wrk on a one-day range:
 345 requests/s through aiosqlite's thread, 928 on the loop (then 1,960 with the
-plain response of api.py). The summary behind /health counts the whole table, so it runs in
+plain response of api.py). The status behind /health counts the whole table, so it runs in
 aiosqlite's thread, off the loop.
 """
 
@@ -22,23 +22,20 @@ from pathlib import Path
 
 import aiosqlite
 
-from consumption.domain import DataSummary
-from consumption.sqlite_store import RefreshRecord, read_only_uri
+from consumption.domain import RefreshRecord, StoredSpan
+from consumption.storage.database import read_only_uri
+from consumption.storage.queries import (
+    COUNT_RANGE,
+    GENERATION,
+    HAS_DATA,
+    LAST_REFRESH,
+    SELECT_RANGE,
+    STORED_SPAN,
+)
 
 ROWS_PER_FETCH = 2000
 IDLE_CONNECTIONS = 16
-SELECT_RANGE = (
-    "SELECT timestamp, consumption_mw, nature FROM consumption"
-    " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
-)
-COUNT_RANGE = (
-    "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
-    " WHERE timestamp BETWEEN ? AND ?"
-)
-SUMMARY = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
-HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
-LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
-GENERATION = "SELECT value FROM generation WHERE id = 1"
+Row = tuple[int, int, int]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -46,7 +43,9 @@ class DatabaseUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class HealthSummary(DataSummary):
+class DatabaseStatus(StoredSpan):
+    """What `/health` shows: the stored span and the last refresh."""
+
     refresh: RefreshRecord | None = None
 
 
@@ -68,7 +67,7 @@ class RangeQuery:
         self.start, self.end, self.count, self.generation = start, end, count, generation
         self.first, self.last = first, last  # the first and last stored instants in the range
 
-    def rows(self, low: int, high: int) -> Iterator[list[tuple[int, int, int]]]:
+    def rows(self, low: int, high: int) -> Iterator[list[Row]]:
         """The rows of [low, high], a part of the range, in batches, in time order."""
         cursor = self._connection.execute(SELECT_RANGE, (low, high))
         try:
@@ -134,7 +133,7 @@ class ConsumptionReader:
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
 
-    async def _fetch_one(self, *queries: str) -> list[tuple | None]:
+    async def _fetch_one(self, *queries: str) -> list[sqlite3.Row | tuple[object, ...] | None]:
         self._check_exists()
         try:
             async with aiosqlite.connect(
@@ -148,13 +147,13 @@ class ConsumptionReader:
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
 
-    async def summary(self) -> HealthSummary:
+    async def status(self) -> DatabaseStatus:
         """Counts, first and last instants, last refresh: a full scan, run off the event loop."""
-        totals, refresh = await self._fetch_one(SUMMARY, LAST_REFRESH)
+        totals, refresh = await self._fetch_one(STORED_SPAN, LAST_REFRESH)
         assert totals is not None
         count, first, last = totals
-        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
-        return HealthSummary(count, first, last, record)
+        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None  # type: ignore[arg-type]
+        return DatabaseStatus(count, first, last, record)  # type: ignore[arg-type]
 
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)

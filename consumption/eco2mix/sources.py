@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from consumption.eco2mix import Eco2mixError
+from consumption.eco2mix.parser import Eco2mixError
 
 TEXT_SUFFIXES = (".xls", ".csv")
 ARCHIVE_SUFFIX = ".zip"

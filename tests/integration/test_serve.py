@@ -71,7 +71,7 @@ def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     assert health["half_hours"] == 144
     expected = expected_points(JANUARY)
     assert [p["consumption_w"] for p in body["data"]] == [expected[t] * 10**6 for t in sorted(expected)]
-    assert "importing the files in" in output
+    assert "importing the 1 éCO2mix files in" in output
 
     process, url = serve(tmp_path, tmp_path / "rte")
     output = stop(process)

@@ -1,0 +1,1 @@
+"""All that knows RTE's éCO2mix data: the files' format, where they are on disk, RTE's server."""

@@ -1,0 +1,100 @@
+"""The repositories in memory: the domain's rules without a database.
+
+What the services run on in unit tests, held by the same contract tests as the
+SQLite store. A transaction or savepoint copies the state it may have to restore:
+fine for tests and small data, not meant for a whole history.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from consumption.domain import (
+    ArchiveLog,
+    ArchiveRecord,
+    ConsumptionPoint,
+    ConsumptionRepository,
+    RefreshRecord,
+    Store,
+    StoredSpan,
+    replaces,
+)
+
+
+class MemoryConsumptionRepository(ConsumptionRepository):
+    def __init__(self) -> None:
+        self.points: dict[int, ConsumptionPoint] = {}
+
+    def add(self, points: Iterable[ConsumptionPoint]) -> int:
+        changed = 0
+        for point in points:
+            if replaces(point, self.points.get(point.timestamp)):
+                self.points[point.timestamp] = point
+                changed += 1
+        return changed
+
+    def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
+        instants = sorted(self.points)
+        low, high = bisect.bisect_left(instants, start), bisect.bisect_right(instants, end)
+        for timestamp in instants[low:high]:
+            yield self.points[timestamp]
+
+    def stored_span(self) -> StoredSpan:
+        if not self.points:
+            return StoredSpan(0, None, None)
+        return StoredSpan(len(self.points), min(self.points), max(self.points))
+
+
+class MemoryArchiveLog(ArchiveLog):
+    def __init__(self) -> None:
+        self.records: dict[str, ArchiveRecord] = {}
+        self.refresh: RefreshRecord | None = None
+
+    def get(self, name: str) -> ArchiveRecord | None:
+        return self.records.get(name)
+
+    def record(self, record: ArchiveRecord) -> None:
+        self.records[record.name] = record
+
+    def last_refresh(self) -> RefreshRecord | None:
+        return self.refresh
+
+    def record_refresh(self, record: RefreshRecord) -> None:
+        self.refresh = record
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self.points = MemoryConsumptionRepository()
+        self.archives = MemoryArchiveLog()
+        self.generation = 0  # bumped by each transaction that changes something, like SQLite's
+
+    def _snapshot(self) -> tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]:
+        return dict(self.points.points), dict(self.archives.records), self.archives.refresh
+
+    def _restore(
+        self, state: tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]
+    ) -> None:
+        self.points.points, self.archives.records, self.archives.refresh = state
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        before = self._snapshot()
+        try:
+            yield
+        except BaseException:
+            self._restore(before)
+            raise
+        if self._snapshot() != before:
+            self.generation += 1
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        before = self._snapshot()
+        try:
+            yield
+        except BaseException:
+            self._restore(before)
+            raise

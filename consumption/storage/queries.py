@@ -1,0 +1,83 @@
+"""Every SQL statement the project runs, once: the schema, the writes, the reads.
+
+One row per half hour, keyed by its UTC start in Unix seconds. `timestamp` is an
+INTEGER PRIMARY KEY, so it is SQLite's rowid: the table is a B-tree ordered by
+time and a range query is one seek and a sequential scan, with no extra index.
+"""
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS consumption (
+    timestamp      INTEGER PRIMARY KEY,  -- UTC Unix seconds at which the half hour starts
+    consumption_mw INTEGER NOT NULL,     -- France's consumption, MW
+    nature         INTEGER NOT NULL      -- 1 real time, 2 consolidated, 3 definitive
+                   CHECK (nature BETWEEN 1 AND 3),
+    CHECK (timestamp % 1800 = 0)
+) STRICT;
+
+-- What each downloaded RTE archive was last seen as, written in the transaction
+-- that imports it: a refresh asks RTE only for what changed since.
+CREATE TABLE IF NOT EXISTS archive (
+    name          TEXT PRIMARY KEY,     -- eCO2mix_RTE_En-cours-TR.zip, ...
+    url           TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    half_hours    INTEGER NOT NULL,
+    imported_at   INTEGER NOT NULL      -- UTC Unix seconds
+) STRICT;
+
+-- A number that every import that changes data increments in its transaction:
+-- what readers key their rendered text on, so a cache never outlives its data.
+CREATE TABLE IF NOT EXISTS generation (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO generation (id, value) VALUES (1, 0);
+
+-- The outcome of the last fetch or refresh, by whichever process ran it.
+CREATE TABLE IF NOT EXISTS refresh (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    finished_at INTEGER NOT NULL,       -- UTC Unix seconds
+    ok          INTEGER NOT NULL,       -- 1 when every archive was fetched or current
+    summary     TEXT NOT NULL           -- one line: what happened to each archive
+) STRICT;
+"""
+
+# The precedence rule of `domain.model.replaces`, as SQL: a better nature replaces
+# a worse one; at equal nature the later import wins, and an identical row is left
+# alone so that re-importing a file changes nothing. A contract test holds both to
+# the same results.
+UPSERT_POINT = """
+INSERT INTO consumption (timestamp, consumption_mw, nature) VALUES (?, ?, ?)
+ON CONFLICT (timestamp) DO UPDATE
+SET consumption_mw = excluded.consumption_mw, nature = excluded.nature
+WHERE excluded.nature > consumption.nature
+   OR (excluded.nature = consumption.nature
+       AND excluded.consumption_mw <> consumption.consumption_mw)
+"""
+
+SELECT_RANGE = (
+    "SELECT timestamp, consumption_mw, nature FROM consumption"
+    " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
+)
+COUNT_RANGE = (
+    "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+    " WHERE timestamp BETWEEN ? AND ?"
+)
+STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
+HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
+
+BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
+GENERATION = "SELECT value FROM generation WHERE id = 1"
+
+SELECT_ARCHIVE = (
+    "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at"
+    " FROM archive WHERE name = ?"
+)
+UPSERT_ARCHIVE = "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
+UPSERT_REFRESH = "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)"

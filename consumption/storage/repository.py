@@ -1,0 +1,118 @@
+"""The SQLite repositories and the store that commits them in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from consumption.domain import (
+    ArchiveLog,
+    ArchiveRecord,
+    ConsumptionPoint,
+    ConsumptionRepository,
+    Nature,
+    RefreshRecord,
+    Store,
+    StoredSpan,
+)
+from consumption.storage import queries
+from consumption.storage.database import connect
+
+
+class SqliteConsumptionRepository(ConsumptionRepository):
+    """Consumption points in the `consumption` table."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def add(self, points: Iterable[ConsumptionPoint]) -> int:
+        before = self.connection.total_changes
+        self.connection.executemany(queries.UPSERT_POINT, points)
+        return self.connection.total_changes - before
+
+    def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
+        cursor = self.connection.execute(queries.SELECT_RANGE, (start, end))
+        for timestamp, consumption_mw, nature in cursor:
+            yield ConsumptionPoint(timestamp, consumption_mw, Nature(nature))
+
+    def stored_span(self) -> StoredSpan:
+        count, first, last = self.connection.execute(queries.STORED_SPAN).fetchone()
+        return StoredSpan(count, first, last)
+
+
+class SqliteArchiveLog(ArchiveLog):
+    """The `archive` and `refresh` tables."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def get(self, name: str) -> ArchiveRecord | None:
+        row = self.connection.execute(queries.SELECT_ARCHIVE, (name,)).fetchone()
+        return ArchiveRecord(*row) if row else None
+
+    def record(self, record: ArchiveRecord) -> None:
+        self.connection.execute(
+            queries.UPSERT_ARCHIVE,
+            (
+                record.name,
+                record.url,
+                record.etag,
+                record.last_modified,
+                record.size,
+                record.sha256,
+                record.half_hours,
+                record.imported_at,
+            ),
+        )
+
+    def last_refresh(self) -> RefreshRecord | None:
+        row = self.connection.execute(queries.LAST_REFRESH).fetchone()
+        return RefreshRecord(row[0], bool(row[1]), row[2]) if row else None
+
+    def record_refresh(self, record: RefreshRecord) -> None:
+        self.connection.execute(
+            queries.UPSERT_REFRESH, (record.finished_at, int(record.ok), record.report)
+        )
+
+
+class SqliteStore(Store):
+    """Both repositories on one connection, so that one transaction covers them."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.points = SqliteConsumptionRepository(connection)
+        self.archives = SqliteArchiveLog(connection)
+
+    @classmethod
+    def open(cls, path: Path) -> SqliteStore:
+        """The database at `path`, created with its schema when absent."""
+        return cls(connect(path))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        changes = self.connection.total_changes
+        try:
+            yield
+            if self.connection.total_changes != changes:
+                self.connection.execute(queries.BUMP_GENERATION)
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self.connection.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO part")
+            self.connection.execute("RELEASE part")
+            raise
+        self.connection.execute("RELEASE part")
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,35 @@
+"""Errors as JSON: `{"error": "…"}` with the status that fits, for every failure."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status_code, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 and 405, said in words that point to what exists."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no such path {request.url.path!r}; the data is at /consumption, the page at /"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}; use GET"
+    else:
+        message = exc.detail
+    return error_response(exc.status_code, message, exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal error; it has been logged")
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_error, Exception: server_error}
