@@ -3,14 +3,16 @@
 ARG PYTHON_IMAGE=python:3.12-slim
 
 FROM ${PYTHON_IMAGE} AS build
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy UV_NO_CACHE=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# uv installs the versions pinned in uv.lock, the ones the tests ran with.
+RUN python -m venv /opt/uv && /opt/uv/bin/pip install --quiet uv==0.13.9
+COPY pyproject.toml uv.lock README.md ./
 COPY consumption ./consumption
 # The package and its runtime dependencies only: no test tools in the image.
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --quiet . \
-    && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
-    && rm -rf /opt/venv/lib/python3*/site-packages/pip /opt/venv/lib/python3*/site-packages/setuptools
+RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --quiet --python "$(command -v python)" \
+    && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} +
 
 FROM ${PYTHON_IMAGE}
 COPY --from=build /opt/venv /opt/venv

@@ -29,9 +29,7 @@ log = logging.getLogger("consumption")
 def _span(first: int | None, last: int | None) -> str:
     if first is None or last is None:
         return "no half-hour"
-    return (
-        f"{utc_to_paris(first):%Y-%m-%d %H:%M} → {utc_to_paris(last):%Y-%m-%d %H:%M} Paris time"
-    )
+    return f"{utc_to_paris(first):%Y-%m-%d %H:%M} → {utc_to_paris(last):%Y-%m-%d %H:%M} Paris time"
 
 
 def describe_file(imported: FileImport) -> str:
@@ -85,17 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser(
         "import", help="import éCO2mix files (.xls, .csv, .zip) and folders into the database"
     )
-    importer.add_argument(
-        "paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)"
-    )
-    importer.add_argument(
-        "--database", type=Path, help="SQLite file (default: DATABASE_PATH)"
-    )
+    importer.add_argument("paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)")
+    importer.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
 
     this_year = dt.date.today().year
-    fetcher = commands.add_parser(
-        "fetch", help="download RTE's archives into DATA_DIR and import them"
-    )
+    fetcher = commands.add_parser("fetch", help="download RTE's archives into DATA_DIR and import them")
     fetcher.add_argument("--from-year", type=int, default=FIRST_DEFINITIVE_YEAR)
     fetcher.add_argument("--to-year", type=int, default=this_year)
     commands.add_parser(
@@ -103,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch what changes (real time, consolidated, last year's definitive) and import it",
     )
 
-    serve = commands.add_parser(
-        "serve", help="build the database from DATA_DIR when absent, then serve the API"
-    )
+    serve = commands.add_parser("serve", help="build the database from DATA_DIR when absent, then serve the API")
     serve.add_argument("--host", help="address to listen on (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, 8000)")
     return parser
@@ -176,9 +166,7 @@ def build_app(settings: Settings) -> Starlette:
 
     background: list[BackgroundTask] = []
     if settings.refresh_interval:
-        background.append(
-            lambda: refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings))
-        )
+        background.append(lambda: refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings)))
     return create_app(settings, background)
 
 
@@ -202,9 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # starlette's Config names the setting and its value
         print(f"error: invalid setting: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # our own log says what each request did
     if args.command == "import":
         return run_import(settings, args.paths, args.database)

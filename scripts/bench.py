@@ -97,7 +97,9 @@ def load(url: str, duration: int, wrk: str | None) -> tuple[float, float, float]
     if wrk:
         out = subprocess.run(
             [wrk, "-t2", "-c16", f"-d{duration}s", "--latency", url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))
@@ -118,12 +120,14 @@ def load_with_httpx(url: str, duration: int) -> tuple[float, float, float]:
         latencies: list[float] = []
         deadline = time.monotonic() + duration
         async with httpx.AsyncClient(timeout=60) as client:
+
             async def worker() -> None:
                 while time.monotonic() < deadline:
                     started = time.perf_counter()
                     response = await client.get(url)
                     response.raise_for_status()
                     latencies.append((time.perf_counter() - started) * 1000)
+
             await asyncio.gather(*(worker() for _ in range(16)))
         return latencies
 
@@ -155,15 +159,21 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run(
             [BIN / "consumption", "import", str(files), "--database", str(database)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         import_seconds = time.perf_counter() - started
         import_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"import: {import_seconds:.2f} s, peak RSS {import_peak:.0f} MB", flush=True)
 
         port = free_port()
-        env = {"DATABASE_PATH": str(database), "DATA_DIR": str(files), "PORT": str(port),
-               "LOG_LEVEL": "WARNING", "REFRESH_INTERVAL": "0"}
+        env = {
+            "DATABASE_PATH": str(database),
+            "DATA_DIR": str(files),
+            "PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "REFRESH_INTERVAL": "0",
+        }
         server = start([str(BIN / "consumption"), "serve"], env, folder / "serve.log")
         try:
             wait_for(f"http://127.0.0.1:{port}/ready")
@@ -198,9 +208,21 @@ def main() -> int:
             subprocess.run([venv / "bin" / "pip", "install", "-q", "datasette==0.65.*"], check=True)
             port = free_port()
             datasette = start(
-                [str(venv / "bin" / "datasette"), "serve", str(database), "-p", str(port),
-                 "--setting", "max_returned_rows", "20000", "--setting", "sql_time_limit_ms", "60000"],
-                {}, folder / "datasette.log",
+                [
+                    str(venv / "bin" / "datasette"),
+                    "serve",
+                    str(database),
+                    "-p",
+                    str(port),
+                    "--setting",
+                    "max_returned_rows",
+                    "20000",
+                    "--setting",
+                    "sql_time_limit_ms",
+                    "60000",
+                ],
+                {},
+                folder / "datasette.log",
             )
             try:
                 wait_for(f"http://127.0.0.1:{port}/-/versions.json")
@@ -216,10 +238,15 @@ def main() -> int:
                 datasette.wait(10)
 
     print()
-    print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({platform.machine()}, "
-          f"Python {platform.python_version()}), {tool}, the 2012-2025 history (245,444 half hours).")
+    print(
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({platform.machine()}, "
+        f"Python {platform.python_version()}), {tool}, the 2012-2025 history (245,444 half hours)."
+    )
     print()
-    print("| range | this service: req/s | p50 ms | p99 ms | first request ms | datasette: req/s | p50 ms | p99 ms | ratio |")
+    print(
+        "| range | this service: req/s | p50 ms | p99 ms | first request ms "
+        "| datasette: req/s | p50 ms | p99 ms | ratio |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in RANGES:
         rps, p50, p99 = results["ours"][name]
@@ -234,7 +261,10 @@ def main() -> int:
     print("|---|---:|")
     print(f"| import of 14 annual files | {import_seconds:.2f} s, peak RSS {import_peak:.0f} MB |")
     print(f"| whole history in one response | {whole_seconds:.2f} s, {size / 1e6:.1f} MB |")
-    print(f"| server RSS before → after it (peak) | {before:.0f} → {after:.0f} MB ({peak:.0f} MB), growth {after - before:+.0f} MB |")
+    print(
+        f"| server RSS before → after it (peak) | {before:.0f} → {after:.0f} MB ({peak:.0f} MB), "
+        f"growth {after - before:+.0f} MB |"
+    )
     return 0
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consumption.importer import import_paths  # noqa: E402
-from consumption.sqlite_store import SqliteConsumptionRepository, connect  # noqa: E402
-from consumption.sources import find_sources  # noqa: E402
-from tests.eco2mix_files import NEW_COLUMNS  # noqa: E402
+from consumption.importer import import_paths
+from consumption.sources import find_sources
+from consumption.sqlite_store import SqliteConsumptionRepository, connect
+
+from tests.eco2mix_files import NEW_COLUMNS
 
 HEADER = "\t".join(NEW_COLUMNS)
 OTHER_COLUMNS = HEADER.count("\t") - 4

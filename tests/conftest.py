@@ -46,9 +46,7 @@ def samples() -> Path:
 @contextmanager
 def running_server(app) -> Iterator[str]:
     """Serve `app` with uvicorn on a free port of 127.0.0.1; yield its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -11,21 +11,68 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 
 # Today's national layout (40 columns) and an older one, as in RTE's files.
-NEW_COLUMNS = (
-    "Périmètre\tNature\tDate\tHeures\tConsommation\tPrévision J-1\tPrévision J\tFioul\tCharbon"
-    "\tGaz\tNucléaire\tEolien\tSolaire\tHydraulique\tPompage\tBioénergies\tEch. physiques"
-    "\tTaux de Co2\tEch. comm. Angleterre\tEch. comm. Espagne\tEch. comm. Italie"
-    "\tEch. comm. Suisse\tEch. comm. Allemagne-Belgique\tFioul - TAC\tFioul - Cogén."
-    "\tFioul - Autres\tGaz - TAC\tGaz - Cogén.\tGaz - CCG\tGaz - Autres"
-    "\tHydraulique - Fil de l?eau + éclusée\tHydraulique - Lacs\tHydraulique - STEP turbinage"
-    "\tBioénergies - Déchets\tBioénergies - Biomasse\tBioénergies - Biogaz\t Stockage batterie"
-    "\tDéstockage batterie\tEolien terrestre\tEolien offshore"
-).split("\t")
-OLD_COLUMNS = (
-    "Périmètre\tNature\tDate\tHeures\tConsommation\tPrévision J-1\tPrévision J\tFioul"
-    "\tCharbon\tGaz\tNucléaire\tEolien\tSolaire\tHydraulique\tPompage\tBioénergies"
-    "\tEch. physiques\tTaux de Co2"
-).split("\t")
+NEW_COLUMNS = [
+    "Périmètre",
+    "Nature",
+    "Date",
+    "Heures",
+    "Consommation",
+    "Prévision J-1",
+    "Prévision J",
+    "Fioul",
+    "Charbon",
+    "Gaz",
+    "Nucléaire",
+    "Eolien",
+    "Solaire",
+    "Hydraulique",
+    "Pompage",
+    "Bioénergies",
+    "Ech. physiques",
+    "Taux de Co2",
+    "Ech. comm. Angleterre",
+    "Ech. comm. Espagne",
+    "Ech. comm. Italie",
+    "Ech. comm. Suisse",
+    "Ech. comm. Allemagne-Belgique",
+    "Fioul - TAC",
+    "Fioul - Cogén.",
+    "Fioul - Autres",
+    "Gaz - TAC",
+    "Gaz - Cogén.",
+    "Gaz - CCG",
+    "Gaz - Autres",
+    "Hydraulique - Fil de l?eau + éclusée",
+    "Hydraulique - Lacs",
+    "Hydraulique - STEP turbinage",
+    "Bioénergies - Déchets",
+    "Bioénergies - Biomasse",
+    "Bioénergies - Biogaz",
+    " Stockage batterie",
+    "Déstockage batterie",
+    "Eolien terrestre",
+    "Eolien offshore",
+]
+OLD_COLUMNS = [
+    "Périmètre",
+    "Nature",
+    "Date",
+    "Heures",
+    "Consommation",
+    "Prévision J-1",
+    "Prévision J",
+    "Fioul",
+    "Charbon",
+    "Gaz",
+    "Nucléaire",
+    "Eolien",
+    "Solaire",
+    "Hydraulique",
+    "Pompage",
+    "Bioénergies",
+    "Ech. physiques",
+    "Taux de Co2",
+]
 # A layout with the columns in another order, to prove they are found by name.
 SHUFFLED_COLUMNS = ["Date", "Heures", " Consommation ", "Nature", "Périmètre", "Gaz"]
 
@@ -87,9 +134,7 @@ def eco2mix_lines(
     return lines
 
 
-def eco2mix_text(
-    data_lines: list[str], *, columns: list[str] = NEW_COLUMNS, disclaimer: bool = True
-) -> str:
+def eco2mix_text(data_lines: list[str], *, columns: list[str] = NEW_COLUMNS, disclaimer: bool = True) -> str:
     lines = ["\t".join(columns), *data_lines]
     if disclaimer:
         lines.append(DISCLAIMER)
@@ -120,9 +165,7 @@ def paris_instant(naive: dt.datetime) -> int | None:
     return int(aware.timestamp())
 
 
-def expected_points(
-    days_: Iterable[dt.date], value: Value = default_value
-) -> dict[int, int]:
+def expected_points(days_: Iterable[dt.date], value: Value = default_value) -> dict[int, int]:
     """What an importer must store for these days: UTC seconds -> MW, at :00 and :30.
 
     Computed with zoneinfo directly: wall-clock times the clock skips are left out;

@@ -35,7 +35,7 @@ def _handler(rte: FakeRte) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args) -> None:  # keep test output quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             headers = dict(self.headers.items())
             rte.requests.append((self.path, headers))
             name = self.path.removeprefix(PREFIX)

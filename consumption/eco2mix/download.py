@@ -145,9 +145,10 @@ def download(
     handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=".part", dir=into)
     temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as output, client.stream(
-            "GET", url, headers=_conditional_headers(known)
-        ) as response:
+        with (
+            os.fdopen(handle, "wb") as output,
+            client.stream("GET", url, headers=_conditional_headers(known)) as response,
+        ):
             if response.status_code == 304:
                 result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
                 return result

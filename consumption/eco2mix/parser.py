@@ -160,8 +160,7 @@ def parse_eco2mix(
                 if perimeter != NATIONAL_PERIMETER:
                     raise Eco2mixError(
                         source,
-                        f"perimeter {perimeter!r} is not {NATIONAL_PERIMETER!r}: "
-                        "only national files are imported",
+                        f"perimeter {perimeter!r} is not {NATIONAL_PERIMETER!r}: only national files are imported",
                         line,
                     )
 
@@ -209,9 +208,10 @@ def parse_eco2mix(
             if utc_midnight is not None:
                 timestamp = utc_midnight + minutes * 60
             else:
-                timestamp = wall_clock_to_utc(day, minutes)
-                if timestamp is None:  # the spring-forward gap: these lines repeat others
+                instant = wall_clock_to_utc(day, minutes)
+                if instant is None:  # the spring-forward gap: these lines repeat others
                     continue
+                timestamp = instant
             half_hours += 1
             if first is None or timestamp < first:
                 first = timestamp
@@ -235,8 +235,7 @@ def _read_nature(text: str, source: str, line: int) -> Nature:
     if nature is None:
         raise Eco2mixError(
             source,
-            f"unknown nature {text!r}; expected Données temps réel, "
-            "Données consolidées or Données définitives",
+            f"unknown nature {text!r}; expected Données temps réel, Données consolidées or Données définitives",
             line,
         )
     return nature

@@ -36,15 +36,17 @@ class Eco2mixSource:
         """The file's text, decoded from Windows-1252 (or UTF-8 when it starts with a BOM)."""
         try:
             if self.member is None:
-                raw: io.BufferedIOBase = open(self.path, "rb")  # noqa: SIM115
+                raw: io.BufferedReader | zipfile.ZipExtFile = open(self.path, "rb")  # noqa: SIM115
                 archive = None
             else:
                 archive = zipfile.ZipFile(self.path)
-                raw = archive.open(self.member)
+                member = archive.open(self.member)
+                assert isinstance(member, zipfile.ZipExtFile)  # what typeshed calls IO[bytes]
+                raw = member
         except (OSError, zipfile.BadZipFile) as error:
             raise Eco2mixError(self.name, f"cannot be read: {error}") from error
         try:
-            encoding = "utf-8-sig" if raw.peek(3)[:3] == _UTF8_BOM else ENCODING  # type: ignore[attr-defined]
+            encoding = "utf-8-sig" if raw.peek(3)[:3] == _UTF8_BOM else ENCODING
             with io.TextIOWrapper(raw, encoding=encoding, errors="replace") as text:
                 yield text
         except (OSError, zipfile.BadZipFile, EOFError) as error:
@@ -63,11 +65,7 @@ def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]
     """The éCO2mix files in the zip archive at `path`, named `label` in messages."""
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [
-                info.filename
-                for info in archive.infolist()
-                if not info.is_dir() and _is_text(info.filename)
-            ]
+            members = [info.filename for info in archive.infolist() if not info.is_dir() and _is_text(info.filename)]
     except (OSError, zipfile.BadZipFile) as error:
         raise Eco2mixError(label or str(path), f"not a readable zip archive: {error}") from error
     if not members:
@@ -97,9 +95,7 @@ def find_sources(paths: Iterable[Path]) -> list[Eco2mixSource]:
         elif path.is_file():
             found = _file_sources(path)
             if not found:
-                raise Eco2mixError(
-                    str(path), "not an éCO2mix file: expected a .xls, .csv or .zip file"
-                )
+                raise Eco2mixError(str(path), "not an éCO2mix file: expected a .xls, .csv or .zip file")
             sources.extend(found)
         else:
             raise Eco2mixError(str(path), "no such file or folder")

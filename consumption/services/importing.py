@@ -42,9 +42,7 @@ class NoFilesError(Eco2mixError):
 OnFile = Callable[[FileImport], None]
 
 
-def import_sources(
-    sources: Iterable[Eco2mixSource], store: Store, on_file: OnFile | None = None
-) -> ImportReport:
+def import_sources(sources: Iterable[Eco2mixSource], store: Store, on_file: OnFile | None = None) -> ImportReport:
     """Import every source in one transaction: all of them, or, on any error, none."""
     with store.transaction():
         report = add_sources(sources, store.points, on_file)

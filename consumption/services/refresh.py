@@ -51,9 +51,7 @@ class FetchReport:
     def describe(self) -> str:
         """One line: what happened to each kind of outcome, and why the failures failed."""
         counts = ", ".join(
-            f"{len(found)} {outcome.value}"
-            for outcome in Outcome
-            if (found := self.with_outcome(outcome))
+            f"{len(found)} {outcome.value}" for outcome in Outcome if (found := self.with_outcome(outcome))
         )
         line = f"{len(self.downloads)} archives: {counts or 'none'}"
         failed = self.with_outcome(Outcome.FAILED)

@@ -32,9 +32,7 @@ def connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
-            raise DatabaseError(
-                f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}"
-            )
+            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
         connection.executescript(SCHEMA)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except sqlite3.Error as error:

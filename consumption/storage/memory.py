@@ -66,6 +66,9 @@ class MemoryArchiveLog(ArchiveLog):
 
 
 class MemoryStore(Store):
+    points: MemoryConsumptionRepository
+    archives: MemoryArchiveLog
+
     def __init__(self) -> None:
         self.points = MemoryConsumptionRepository()
         self.archives = MemoryArchiveLog()

@@ -60,13 +60,9 @@ WHERE excluded.nature > consumption.nature
 """
 
 SELECT_RANGE = (
-    "SELECT timestamp, consumption_mw, nature FROM consumption"
-    " WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
+    "SELECT timestamp, consumption_mw, nature FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
 )
-COUNT_RANGE = (
-    "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
-    " WHERE timestamp BETWEEN ? AND ?"
-)
+COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
 
@@ -74,8 +70,7 @@ BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
 GENERATION = "SELECT value FROM generation WHERE id = 1"
 
 SELECT_ARCHIVE = (
-    "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at"
-    " FROM archive WHERE name = ?"
+    "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at FROM archive WHERE name = ?"
 )
 UPSERT_ARCHIVE = "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 

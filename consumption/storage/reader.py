@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -84,16 +85,12 @@ class ConsumptionReader:
 
     def _check_exists(self) -> None:
         if not self.database_path.is_file():
-            raise DatabaseUnavailable(
-                f"no database at {self.database_path} yet; import data with `consumption import`"
-            )
+            raise DatabaseUnavailable(f"no database at {self.database_path} yet; import data with `consumption import`")
 
     def _open(self) -> sqlite3.Connection:
         self._check_exists()
         try:
-            return sqlite3.connect(
-                read_only_uri(self.database_path), uri=True, isolation_level=None
-            )
+            return sqlite3.connect(read_only_uri(self.database_path), uri=True, isolation_level=None)
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot open {self.database_path}: {error}") from error
 
@@ -133,13 +130,13 @@ class ConsumptionReader:
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
 
-    async def _fetch_one(self, *queries: str) -> list[sqlite3.Row | tuple[object, ...] | None]:
+    async def _fetch_one(self, *queries: str) -> list[Any]:
         self._check_exists()
         try:
             async with aiosqlite.connect(
                 read_only_uri(self.database_path), uri=True, isolation_level=None
             ) as connection:
-                results = []
+                results: list[Any] = []
                 for query in queries:
                     async with connection.execute(query) as cursor:
                         results.append(await cursor.fetchone())
@@ -152,8 +149,8 @@ class ConsumptionReader:
         totals, refresh = await self._fetch_one(STORED_SPAN, LAST_REFRESH)
         assert totals is not None
         count, first, last = totals
-        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None  # type: ignore[arg-type]
-        return DatabaseStatus(count, first, last, record)  # type: ignore[arg-type]
+        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
+        return DatabaseStatus(count, first, last, record)
 
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)

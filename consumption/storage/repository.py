@@ -72,9 +72,7 @@ class SqliteArchiveLog(ArchiveLog):
         return RefreshRecord(row[0], bool(row[1]), row[2]) if row else None
 
     def record_refresh(self, record: RefreshRecord) -> None:
-        self.connection.execute(
-            queries.UPSERT_REFRESH, (record.finished_at, int(record.ok), record.report)
-        )
+        self.connection.execute(queries.UPSERT_REFRESH, (record.finished_at, int(record.ok), record.report))
 
 
 class SqliteStore(Store):

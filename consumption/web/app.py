@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -137,12 +137,10 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
             Route("/ready", get_ready, methods=["GET"]),
             Route("/openapi.json", get_openapi, methods=["GET"]),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.reader = reader
     app.state.rendered = RenderedDayCache(settings.render_cache_mb * 1024 * 1024)
     app.state.settings = settings
     return app
-
-

@@ -79,9 +79,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": {
                             "description": "Every stored half hour whose start lies in [start, end], in time order.",
                             "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Consumption"}
-                                },
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Consumption"}},
                                 "text/csv": {
                                     "schema": {
                                         "type": "string",
@@ -94,7 +92,10 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             },
                         },
-                        "400": _error("A parameter is missing, repeated, unknown, too long or invalid, or start is after end. Errors are JSON whatever the format asked for."),
+                        "400": _error(
+                            "A parameter is missing, repeated, unknown, too long or invalid, or start is "
+                            "after end. Errors are JSON whatever the format asked for."
+                        ),
                         "404": _error("No such path."),
                         "405": _error("A method other than GET."),
                         "503": _error("The database does not exist yet or cannot be read."),
@@ -108,16 +109,12 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": "The database is readable.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
                         },
                         "405": _error("A method other than GET."),
                         "503": {
                             "description": "The database does not exist yet or cannot be read.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Unavailable"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Unavailable"}}},
                         },
                     },
                 }
@@ -129,9 +126,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": "The database holds data.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}},
                         },
                         "405": _error("A method other than GET."),
                         "503": _error("No database yet, or it is empty."),
@@ -145,8 +140,16 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["start", "end", "unit", "count", "data"],
                     "properties": {
-                        "start": {"type": "string", "format": "date-time", "description": "The start as resolved, with the Paris offset."},
-                        "end": {"type": "string", "format": "date-time", "description": "The end as resolved, with the Paris offset."},
+                        "start": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "The start as resolved, with the Paris offset.",
+                        },
+                        "end": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "The end as resolved, with the Paris offset.",
+                        },
                         "unit": {"type": "string", "enum": ["W"]},
                         "count": {"type": "integer", "minimum": 0},
                         "data": {"type": "array", "items": {"$ref": "#/components/schemas/HalfHour"}},
@@ -156,7 +159,11 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["timestamp", "consumption_w", "nature"],
                     "properties": {
-                        "timestamp": {"type": "string", "format": "date-time", "description": "Start of the half hour, with the Paris offset of that instant."},
+                        "timestamp": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "Start of the half hour, with the Paris offset of that instant.",
+                        },
                         "consumption_w": {"type": "integer", "description": "France's consumption in watts."},
                         "nature": {"type": "string", "enum": ["real-time", "consolidated", "definitive"]},
                     },

@@ -51,9 +51,7 @@ def parse_bound(name: str, text: str, *, is_end: bool) -> dt.datetime:
     if not text:
         raise BadParameter(name, f"is required: an ISO 8601 date or date-time such as {EXAMPLE}")
     if len(text) > MAX_PARAMETER_LENGTH:
-        raise BadParameter(
-            name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}"
-        )
+        raise BadParameter(name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}")
     if len(text) == 10 and text[4:5] == "-":
         try:
             day = dt.date.fromisoformat(text)

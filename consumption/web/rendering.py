@@ -25,7 +25,6 @@ NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 CSV_HEADER = "timestamp,consumption_w,nature\r\n"
 
 
-
 def rows_json(rows: list[Row]) -> str:
     """The JSON objects of rows, comma-separated, written without building dicts."""
     labels = NATURE_LABELS
@@ -50,10 +49,7 @@ def rows_csv(rows: list[Row]) -> str:
 
 
 def json_head(time_range: TimeRange, count: int) -> str:
-    return (
-        f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}",'
-        f'"unit":"W","count":{count},"data":['
-    )
+    return f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}","unit":"W","count":{count},"data":['
 
 
 @dataclass(frozen=True)
@@ -141,9 +137,7 @@ def _is_whole(query: RangeQuery, day: int) -> bool:
     return query.start <= day * DAY_SECONDS and (day + 1) * DAY_SECONDS - 1 <= query.end
 
 
-def _read_days(
-    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, days: list[int]
-) -> Iterator[str]:
+def _read_days(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, days: list[int]) -> Iterator[str]:
     """Read consecutive days in one query; render each as soon as it is complete."""
     low = max(query.start, days[0] * DAY_SECONDS)
     high = min(query.end, (days[-1] + 1) * DAY_SECONDS - 1)
@@ -159,9 +153,7 @@ def _read_days(
         yield _render_day(query, output, cache, day, by_day.pop(day))
 
 
-def _render_day(
-    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, day: int, rows: list[Row]
-) -> str:
+def _render_day(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, day: int, rows: list[Row]) -> str:
     text = output.rows(rows) if rows else ""
     if _is_whole(query, day):
         cache.put(query.generation, (output.name, day), text)

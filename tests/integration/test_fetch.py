@@ -15,12 +15,11 @@ import pytest
 
 from consumption.cli import build_app, main
 from consumption.config import Settings, parse_interval
-from consumption.eco2mix.download import RteClient
+from consumption.eco2mix.download import Outcome, RteClient
 from consumption.services import refresh as refresh_service
 from consumption.services.refresh import FetchReport
-from consumption.storage.repository import SqliteStore
-from consumption.eco2mix.download import Outcome
 from consumption.services.schedule import next_delay
+from consumption.storage.repository import SqliteStore
 from tests.conftest import running_server, stored_rows
 from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
 from tests.rte_server import fake_rte
@@ -269,7 +268,9 @@ def test_unreachable_rte_stops_the_fetch_early(settings):
     assert sum("not tried" in d.message for d in report.downloads) == 15
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("1d", 86400), ("0", 0), ("", 0), (" 2S ", 2)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("1d", 86400), ("0", 0), ("", 0), (" 2S ", 2)]
+)
 def test_refresh_intervals(text, seconds):
     assert parse_interval(text) == seconds
 

@@ -16,7 +16,6 @@ from consumption.domain import Nature
 from consumption.eco2mix.parser import Eco2mixError
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
-from consumption.storage.repository import SqliteStore
 from tests.conftest import stored_rows
 from tests.eco2mix_files import (
     days,
@@ -82,9 +81,7 @@ def test_a_missing_path_or_unknown_file_type_is_refused(tmp_path, store):
         import_paths([tmp_path / "data.json"], store)
 
 
-def test_a_header_without_data_imports_nothing_with_a_warning(
-    tmp_path, store, database_path, caplog
-):
+def test_a_header_without_data_imports_nothing_with_a_warning(tmp_path, store, database_path, caplog):
     path = write_eco2mix(tmp_path / "header-only.xls", [])
     with caplog.at_level(logging.WARNING):
         report = import_paths([path], store)
@@ -106,9 +103,7 @@ def natures_stored(database_path: Path) -> set[Nature]:
     return {Nature(n) for _, _, n in stored_rows(database_path)}
 
 
-def test_a_better_nature_replaces_a_worse_one_never_the_reverse(
-    tmp_path, store, database_path
-):
+def test_a_better_nature_replaces_a_worse_one_never_the_reverse(tmp_path, store, database_path):
     def consolidated_value(day, minutes):
         return default_value(day, minutes) + 5
 
@@ -161,9 +156,7 @@ def test_cli_import_prints_each_file_and_a_total(tmp_path, database_path, capsys
     assert len(stored_rows(database_path)) == 144
 
 
-def test_cli_import_reads_data_dir_and_database_path_from_the_environment(
-    tmp_path, monkeypatch, capsys
-):
+def test_cli_import_reads_data_dir_and_database_path_from_the_environment(tmp_path, monkeypatch, capsys):
     write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("DATA_DIR=rte\nDATABASE_PATH=from-dotenv.sqlite3\n")
@@ -194,11 +187,7 @@ def test_average_script_matches_a_mean_computed_in_python(tmp_path, store, datab
     import_paths([write_eco2mix(tmp_path / "f.xls", eco2mix_lines(around))], store)
     start = dt.datetime(2025, 1, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     end = dt.datetime(2025, 1, 3, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    inside = [
-        mw
-        for t, mw in expected_points(around).items()
-        if start.timestamp() <= t <= end.timestamp()
-    ]
+    inside = [mw for t, mw in expected_points(around).items() if start.timestamp() <= t <= end.timestamp()]
     assert len(inside) == 3 * 48 - 12 - 13  # both bounds included: 119 half hours
     expected = round(statistics.fmean(inside), 1)
     assert float(average_script_output(database_path)) == expected
@@ -257,10 +246,7 @@ def test_a_regional_sample_is_refused_and_changes_nothing(samples, tmp_path, dat
 def test_the_schema_is_the_contract(database_path):
     connect(database_path).close()
     with sqlite3.connect(database_path) as connection:
-        columns = {
-            row[1]: (row[2], row[5])
-            for row in connection.execute("PRAGMA table_info(consumption)")
-        }
+        columns = {row[1]: (row[2], row[5]) for row in connection.execute("PRAGMA table_info(consumption)")}
     assert columns["timestamp"] == ("INTEGER", 1)
     assert columns["consumption_mw"][0] == "INTEGER"
     assert "nature" in columns

@@ -13,9 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.32.0"  # the version the manifests are validated for
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl is not installed: cannot render k8s/"
-)
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed: cannot render k8s/")
 
 
 @pytest.fixture(scope="module")

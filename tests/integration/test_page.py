@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from consumption.web.app import create_app
 from consumption.config import Settings
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
+from consumption.web.app import create_app
 from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 
@@ -60,8 +60,19 @@ def server(tmp_path_factory) -> Iterator[str]:
     database = folder / "consumption.sqlite3"
     connection = connect(database)
     files = [
-        write_eco2mix(folder / "year.xls", eco2mix_lines(days(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), daily_profile, nature="definitive", half_hours_only=True)),
-        write_eco2mix(folder / "days.xls", eco2mix_lines([*days(dt.date(2025, 1, 1), dt.date(2025, 1, 3)), dt.date(2025, 3, 30), LAST_DAY], with_gap)),
+        write_eco2mix(
+            folder / "year.xls",
+            eco2mix_lines(
+                days(dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+                daily_profile,
+                nature="definitive",
+                half_hours_only=True,
+            ),
+        ),
+        write_eco2mix(
+            folder / "days.xls",
+            eco2mix_lines([*days(dt.date(2025, 1, 1), dt.date(2025, 1, 3)), dt.date(2025, 3, 30), LAST_DAY], with_gap),
+        ),
     ]
     import_paths(files, SqliteStore(connection))
     connection.close()
@@ -74,9 +85,16 @@ def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1100,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1100,900",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -91,6 +109,7 @@ def api(server: str, start: str, end: str) -> dict:
 
 def drawn(browser, expected_count: int | None = None) -> dict[str, str]:
     """Wait for the chart to be drawn; return its data attributes."""
+
     def ready(driver):
         chart = driver.find_element(By.ID, "chart")
         count = chart.get_attribute("data-count")
@@ -98,6 +117,7 @@ def drawn(browser, expected_count: int | None = None) -> dict[str, str]:
         if error.is_displayed():
             return True
         return count is not None and (expected_count is None or count == str(expected_count)) and count != "0"
+
     WebDriverWait(browser, 15).until(ready)
     chart = browser.find_element(By.ID, "chart")
     return {name: chart.get_attribute(f"data-{name}") for name in ("count", "points")}
@@ -179,7 +199,9 @@ def test_a_reversed_range_shows_the_apis_message(server, browser):
     browser.find_element(By.ID, "show").click()
     error = browser.find_element(By.ID, "error")
     WebDriverWait(browser, 10).until(lambda d: error.is_displayed())
-    expected = httpx.get(f"{server}/consumption", params={"start": "2025-01-03T12:00", "end": "2025-01-02T12:00"}).json()["error"]
+    expected = httpx.get(
+        f"{server}/consumption", params={"start": "2025-01-03T12:00", "end": "2025-01-02T12:00"}
+    ).json()["error"]
     assert error.text == expected
     assert browser.find_element(By.ID, "curve").get_attribute("d") == ""
 

@@ -98,9 +98,7 @@ def test_serve_offline_without_data_starts_empty_and_says_why(tmp_path):
 def test_serve_answers_the_sample_values_in_watts(tmp_path, samples):
     process, url = serve(tmp_path, samples / "national")
     try:
-        body = httpx.get(
-            f"{url}/consumption", params={"start": "2026-02-01T06:00", "end": "2026-02-03T17:00"}
-        ).json()
+        body = httpx.get(f"{url}/consumption", params={"start": "2026-02-01T06:00", "end": "2026-02-03T17:00"}).json()
     finally:
         stop(process)
     archive = samples / "national" / "2026-02-01_2026-03-15_eCO2mix_RTE_En-cours-TR.zip"
