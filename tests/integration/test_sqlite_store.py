@@ -1,0 +1,53 @@
+"""The store contract, held by the SQLite store; and both stores fed the same points agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consumption.domain import ConsumptionPoint, Nature
+from consumption.storage.memory import MemoryStore
+from consumption.storage.repository import SqliteStore
+from tests.conftest import stored_rows
+from tests.store_contract import T0, StoreContract, everything
+
+
+class TestSqliteStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqliteStore]:
+        store = SqliteStore.open(tmp_path / "contract.sqlite3")
+        yield store
+        store.close()
+
+    def test_what_is_read_back_is_what_the_table_holds(self, store: SqliteStore, tmp_path: Path) -> None:
+        with store.transaction():
+            store.points.add([ConsumptionPoint(T0, 1, Nature.DEFINITIVE)])
+        assert stored_rows(tmp_path / "contract.sqlite3") == [(T0, 1, 3)]
+
+
+points = st.builds(
+    ConsumptionPoint,
+    timestamp=st.integers(0, 40).map(lambda i: T0 + 1800 * i),
+    consumption_mw=st.integers(1, 3),
+    nature=st.sampled_from(list(Nature)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(points, max_size=30), max_size=6))
+def test_the_sql_upsert_and_the_domain_rule_agree(tmp_path_factory: pytest.TempPathFactory, batches) -> None:
+    """The precedence rule exists twice, as SQL for speed and as Python in the domain:
+    the same batches give the same rows and the same change counts."""
+    memory = MemoryStore()
+    sqlite = SqliteStore.open(tmp_path_factory.mktemp("agree") / "db.sqlite3")
+    try:
+        for batch in batches:
+            with memory.transaction(), sqlite.transaction():
+                assert memory.points.add(batch) == sqlite.points.add(batch)
+        assert everything(memory) == everything(sqlite)
+    finally:
+        sqlite.close()

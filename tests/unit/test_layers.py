@@ -1,0 +1,52 @@
+"""The one-way rule of docs/architecture.md, checked on the package's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "consumption"
+
+# What each layer may import from the package (besides itself and `consumption`'s version).
+ALLOWED = {
+    "domain": {"domain"},
+    "eco2mix": {"domain", "eco2mix"},
+    "storage": {"domain", "storage"},
+    "services": {"domain", "eco2mix", "services"},
+    "web": {"domain", "storage", "web", "config"},
+}
+
+
+def imported_layers(path: Path) -> set[str]:
+    layers = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "consumption" and len(parts) > 1:
+                layers.add(parts[1])
+            elif parts[0] == "sqlite3" or parts[0] == "aiosqlite":
+                layers.add("sqlite3")
+    return layers
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_each_layer_imports_only_what_it_may(layer: str) -> None:
+    sqlite_allowed = layer == "storage"
+    for module in sorted((PACKAGE / layer).glob("*.py")):
+        layers = imported_layers(module)
+        if sqlite_allowed:
+            layers.discard("sqlite3")
+        forbidden = layers - ALLOWED[layer]
+        assert not forbidden, f"{module.relative_to(PACKAGE.parent)} imports {sorted(forbidden)}"
+
+
+def test_the_check_sees_imports() -> None:
+    assert imported_layers(PACKAGE / "web" / "app.py") >= {"storage", "web"}
+    assert "services" in imported_layers(PACKAGE / "cli.py")
