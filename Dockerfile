@@ -4,7 +4,8 @@ ARG PYTHON_IMAGE=python:3.12-slim
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
-    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy UV_NO_CACHE=1
+    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy UV_NO_CACHE=1 \
+    UV_NATIVE_TLS=1
 WORKDIR /src
 # uv installs the versions pinned in uv.lock, the ones the tests ran with.
 RUN python -m venv /opt/uv && /opt/uv/bin/pip install --quiet uv==0.13.9

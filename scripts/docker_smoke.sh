@@ -77,7 +77,7 @@ say "restarting: the database must be reused"
 compose restart consumption
 wait_healthy
 logs=$(compose logs --no-color consumption)
-imports=$(grep -c "importing the files in" <<<"$logs" || true)
+imports=$(grep -c "éCO2mix files in" <<<"$logs" || true)
 reuses=$(grep -c "reusing the database" <<<"$logs" || true)
 [ "$imports" = 1 ] || fail "expected one import in the logs, found $imports"
 [ "$reuses" = 1 ] || fail "expected the restart to reuse the database, found $reuses reuses"
