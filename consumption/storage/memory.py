@@ -65,6 +65,9 @@ class MemoryArchiveLog(ArchiveLog):
         self.refresh = record
 
 
+_State = tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]
+
+
 class MemoryStore(Store):
     points: MemoryConsumptionRepository
     archives: MemoryArchiveLog
@@ -74,30 +77,27 @@ class MemoryStore(Store):
         self.archives = MemoryArchiveLog()
         self.generation = 0  # bumped by each transaction that changes something, like SQLite's
 
-    def _snapshot(self) -> tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]:
+    def _state(self) -> _State:
         return dict(self.points.points), dict(self.archives.records), self.archives.refresh
 
-    def _restore(
-        self, state: tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]
-    ) -> None:
-        self.points.points, self.archives.records, self.archives.refresh = state
+    @contextmanager
+    def _undone_on_error(self) -> Iterator[_State]:
+        """Yield the state before the block; put it back when the block raises."""
+        before = self._state()
+        try:
+            yield before
+        except BaseException:
+            self.points.points, self.archives.records, self.archives.refresh = before
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        before = self._snapshot()
-        try:
+        with self._undone_on_error() as before:
             yield
-        except BaseException:
-            self._restore(before)
-            raise
-        if self._snapshot() != before:
+        if self._state() != before:
             self.generation += 1
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        before = self._snapshot()
-        try:
+        with self._undone_on_error():
             yield
-        except BaseException:
-            self._restore(before)
-            raise
