@@ -29,7 +29,6 @@ from consumption.eco2mix.parser import parse_eco2mix
 from consumption.eco2mix.sources import find_sources
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
-
 from tests.eco2mix_files import NEW_COLUMNS
 
 HEADER = "\t".join(NEW_COLUMNS)
@@ -69,7 +68,7 @@ def read_only_baseline(folder: Path) -> tuple[float, int]:
     started = time.perf_counter()
     lines = 0
     for source in find_sources([folder]):
-        with source.open_lines() as text:
+        with source.open() as stream, io.TextIOWrapper(stream, encoding="cp1252") as text:
             for _ in csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE):
                 lines += 1
     return time.perf_counter() - started, lines
@@ -78,8 +77,8 @@ def read_only_baseline(folder: Path) -> tuple[float, int]:
 def parsed_rows(folder: Path) -> list[ConsumptionPoint]:
     rows: list[ConsumptionPoint] = []
     for source in find_sources([folder]):
-        with source.open_lines() as text:
-            rows.extend(parse_eco2mix(text, source.name))
+        with source.open() as stream:
+            rows.extend(parse_eco2mix(stream, source.name))
     return rows
 
 
