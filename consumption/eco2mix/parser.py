@@ -169,34 +169,44 @@ _Block = tuple[int, list[bytes]]
 
 def _line_blocks(stream: IO[bytes], source: str, limits: ReadLimits) -> Iterator[_Block]:
     """The stream's lines, a block at a time, refusing the file past any of `limits`."""
-    carried = b""
-    total_bytes = 0
+    carried = b""  # the start of a line whose end is in the next block
+    size = 0
     next_line = 1
     while True:
         block = _read_block(stream, source, next_line)
-        total_bytes += len(block)
-        if total_bytes > limits.max_bytes:
+        size += len(block)
+        if size > limits.max_bytes:
             raise too_large(source, limits)
-        text = carried + block
-        if block:
-            cut = text.rfind(b"\n") + 1
-            text, carried = text[:cut], text[cut:]
-            if len(carried) > limits.max_line_bytes:
-                raise _too_long(source, next_line + text.count(b"\n"), limits)
+        text, carried = _cut_after_last_line_end(carried + block, not block, limits)
         lines = text.splitlines()
-        if not lines:
-            if not block:
-                return
-            continue
-        if len(text) > limits.max_line_bytes and max(map(len, lines)) > limits.max_line_bytes:
-            longest = next(i for i, line in enumerate(lines) if len(line) > limits.max_line_bytes)
-            raise _too_long(source, next_line + longest, limits)
-        if next_line + len(lines) - 1 > limits.max_lines:
-            raise Eco2mixError(source, f"more than {limits.max_lines:,} lines; refused", limits.max_lines + 1)
-        yield next_line, lines
+        _check_lines(lines, next_line, source, limits)
+        if lines:
+            yield next_line, lines
         next_line += len(lines)
         if not block:
             return
+
+
+def _cut_after_last_line_end(text: bytes, at_end: bool, limits: ReadLimits) -> tuple[bytes, bytes]:
+    """`text` cut after its last line end: its whole lines, and the start of a line to carry over.
+
+    Nothing is carried at the end of the stream, nor when it would already be too
+    long for a line: `_check_lines` then refuses that line without reading on.
+    """
+    if at_end:
+        return text, b""
+    cut = text.rfind(b"\n") + 1
+    if len(text) - cut > limits.max_line_bytes:
+        return text, b""
+    return text[:cut], text[cut:]
+
+
+def _check_lines(lines: list[bytes], first_line: int, source: str, limits: ReadLimits) -> None:
+    if first_line + len(lines) - 1 > limits.max_lines:
+        raise Eco2mixError(source, f"more than {limits.max_lines:,} lines; refused", limits.max_lines + 1)
+    if lines and max(map(len, lines)) > limits.max_line_bytes:
+        longest = next(i for i, line in enumerate(lines) if len(line) > limits.max_line_bytes)
+        raise Eco2mixError(source, f"a line longer than {limits.max_line_bytes:,} bytes; refused", first_line + longest)
 
 
 def _read_block(stream: IO[bytes], source: str, next_line: int) -> bytes:
@@ -214,10 +224,6 @@ def too_large(source: str, limits: ReadLimits) -> Eco2mixError:
     """The error for a file past `limits.max_bytes` of text."""
     megabytes = limits.max_bytes / MEGABYTE
     return Eco2mixError(source, f"more than {megabytes:g} MB of text once decompressed; refused (FILE_MAX_MB)")
-
-
-def _too_long(source: str, line: int, limits: ReadLimits) -> Eco2mixError:
-    return Eco2mixError(source, f"a line longer than {limits.max_line_bytes:,} bytes; refused", line)
 
 
 def describe(error: BaseException) -> str:
@@ -279,12 +285,10 @@ class _LineReader:
 
     def points(self, blocks: Iterator[_Block]) -> Iterator[ConsumptionPoint]:
         """The points of every data line; counts what it read as it goes."""
-        columns = self.columns
-        i_perimeter, i_nature, i_date = columns["perimeter"], columns["nature"], columns["date"]
-        i_time, i_consumption = columns["time"], columns["consumption"]
+        i_perimeter, i_nature, i_date, i_time, i_consumption = (self.columns[role] for role in _REQUIRED)
         # Only the first `width` fields are needed: splitting no further than them
         # saves creating the 35 strings of the production columns.
-        width = max(columns.values()) + 1
+        width = max(self.columns.values()) + 1
         perimeter, natures, days, seen, times = self.perimeter, self.natures, self.days, self.seen, _TIMES
         for first_line, lines in blocks:
             for line, text in enumerate(lines, first_line):

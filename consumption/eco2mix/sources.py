@@ -17,7 +17,7 @@ TEXT_SUFFIXES = (".xls", ".csv")
 ARCHIVE_SUFFIX = ".zip"
 # RTE's archives use deflate. zipfile decompresses bzip2 and lzma without bounding
 # the output of each step, so that a few kilobytes can become gigabytes in memory.
-_READABLE_COMPRESSIONS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_READABLE_COMPRESSIONS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 _COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
 

@@ -25,8 +25,20 @@ MEGABYTE = 1024 * 1024
 
 # Offsets of a member's fields in its local header (signature PK\3\4) and in the
 # central directory (PK\1\2), from the zip specification.
-LOCAL_FIELDS = {"flag_bits": (6, "<H"), "compress_type": (8, "<H"), "crc": (14, "<I"), "file_size": (22, "<I")}
-CENTRAL_FIELDS = {"flag_bits": (8, "<H"), "compress_type": (10, "<H"), "crc": (16, "<I"), "file_size": (24, "<I")}
+LOCAL_FIELDS = {
+    "flag_bits": (6, "<H"),
+    "compress_type": (8, "<H"),
+    "crc": (14, "<I"),
+    "compress_size": (18, "<I"),
+    "file_size": (22, "<I"),
+}
+CENTRAL_FIELDS = {
+    "flag_bits": (8, "<H"),
+    "compress_type": (10, "<H"),
+    "crc": (16, "<I"),
+    "compress_size": (20, "<I"),
+    "file_size": (24, "<I"),
+}
 
 
 def patch_member(path: Path, **fields: int) -> Path:
@@ -104,6 +116,17 @@ def test_a_member_whose_checksum_does_not_match_is_that_files_error(tmp_path, da
     path = patch_member(good_zip(tmp_path / "crc.zip"), crc=12345)
     reason = import_refused(path, database_path, capsys)
     assert reason == f"{path}!tr.xls: cannot be read: zipfile.BadZipFile: Bad CRC-32 for file 'tr.xls'"
+
+
+def test_a_member_cut_short_is_that_files_error(tmp_path, database_path, capsys):
+    path = tmp_path / "short.zip"
+    text = eco2mix_text(eco2mix_lines(JANUARY)).encode("cp1252")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("tr.xls", text)
+    # The member claims a megabyte more than the archive holds: reading it reaches the file's end.
+    patch_member(path, compress_size=len(text) + MEGABYTE, file_size=len(text) + MEGABYTE)
+    reason = import_refused(path, database_path, capsys)
+    assert reason == f"{path}!tr.xls: cannot be read: EOFError"
 
 
 def test_a_damaged_large_member_names_the_last_line_read(tmp_path, database_path, capsys):
