@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
 from consumption.eco2mix.download import FIRST_DEFINITIVE_YEAR, Download, Outcome, RteClient
-from consumption.eco2mix.parser import Eco2mixError
+from consumption.eco2mix.parser import Eco2mixError, ReadLimits
 from consumption.services.importing import FileImport, import_paths
 from consumption.services.refresh import FetchReport, OnDownload, fetch, refresh
 from consumption.storage.database import DatabaseError
@@ -57,8 +57,9 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
     except DatabaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    limits = ReadLimits.from_megabytes(settings.file_max_mb)
     try:
-        report = import_paths(paths or [settings.data_dir], store, progress)
+        report = import_paths(paths or [settings.data_dir], store, progress, limits)
     except Eco2mixError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"nothing was imported; {database_path} is unchanged", file=sys.stderr)

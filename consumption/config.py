@@ -28,6 +28,13 @@ def parse_interval(text: str) -> int:
     )
 
 
+def parse_megabytes(name: str, text: str) -> int:
+    """A positive whole number of megabytes."""
+    if text.strip().isdigit() and int(text) > 0:
+        return int(text)
+    raise ValueError(f"{name} {text!r} is not a positive whole number of megabytes")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -39,6 +46,7 @@ class Settings:
     http_timeout: float = 30.0
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
     render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
+    file_max_mb: int = 256  # text an éCO2mix file may hold once decompressed; past it, refused
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -55,4 +63,5 @@ class Settings:
             http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
             render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
+            file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),
         )

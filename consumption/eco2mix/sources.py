@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import io
+import contextlib
+import os
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
-from consumption.eco2mix.parser import Eco2mixError
+from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, too_large
 
 TEXT_SUFFIXES = (".xls", ".csv")
 ARCHIVE_SUFFIX = ".zip"
-ENCODING = "cp1252"
-_UTF8_BOM = b"\xef\xbb\xbf"
+# RTE's archives use deflate. zipfile decompresses bzip2 and lzma without bounding
+# the output of each step, so that a few kilobytes can become gigabytes in memory.
+_READABLE_COMPRESSIONS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
 
 @dataclass(frozen=True)
@@ -32,29 +35,35 @@ class Eco2mixSource:
         return f"{where}!{self.member}" if self.member else where
 
     @contextmanager
-    def open_lines(self) -> Iterator[TextIO]:
-        """The file's text, decoded from Windows-1252 (or UTF-8 when it starts with a BOM)."""
-        try:
-            if self.member is None:
-                raw: io.BufferedReader | zipfile.ZipExtFile = open(self.path, "rb")  # noqa: SIM115
-                archive = None
-            else:
-                archive = zipfile.ZipFile(self.path)
-                member = archive.open(self.member)
-                assert isinstance(member, zipfile.ZipExtFile)  # what typeshed calls IO[bytes]
-                raw = member
-        except (OSError, zipfile.BadZipFile) as error:
-            raise Eco2mixError(self.name, f"cannot be read: {error}") from error
-        try:
-            encoding = "utf-8-sig" if raw.peek(3)[:3] == _UTF8_BOM else ENCODING
-            with io.TextIOWrapper(raw, encoding=encoding, errors="replace") as text:
-                yield text
-        except (OSError, zipfile.BadZipFile, EOFError) as error:
-            raise Eco2mixError(self.name, f"cannot be read: {error}") from error
-        finally:
-            raw.close()
-            if archive is not None:
-                archive.close()
+    def open(self, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[IO[bytes]]:
+        """The file's bytes; refused at once when its size, as stored or declared, is past `limits`."""
+        with contextlib.ExitStack() as stack:
+            try:
+                if self.member is None:
+                    stream: IO[bytes] = stack.enter_context(open(self.path, "rb"))
+                    size = os.fstat(stream.fileno()).st_size
+                else:
+                    archive = stack.enter_context(zipfile.ZipFile(self.path))
+                    info = archive.getinfo(self.member)
+                    self._check_member(info)
+                    stream = stack.enter_context(archive.open(info))
+                    size = info.file_size  # zipfile never decompresses more than this
+            except Eco2mixError:
+                raise
+            # zipfile raises many types on a damaged or hostile archive (BadZipFile,
+            # RuntimeError, NotImplementedError, ValueError, EOFError, OSError, ...).
+            except Exception as error:
+                raise Eco2mixError(self.name, f"cannot be read: {describe(error)}") from error
+            if size > limits.max_bytes:
+                raise too_large(self.name, limits)
+            yield stream
+
+    def _check_member(self, info: zipfile.ZipInfo) -> None:
+        if info.flag_bits & 0x1:
+            raise Eco2mixError(self.name, "encrypted, and no password is known; RTE's archives are not encrypted")
+        if info.compress_type not in _READABLE_COMPRESSIONS:
+            method = _COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            raise Eco2mixError(self.name, f"compressed with {method}, which is not read; RTE's use deflate")
 
 
 def _is_text(name: str) -> bool:
@@ -66,8 +75,8 @@ def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]
     try:
         with zipfile.ZipFile(path) as archive:
             members = [info.filename for info in archive.infolist() if not info.is_dir() and _is_text(info.filename)]
-    except (OSError, zipfile.BadZipFile) as error:
-        raise Eco2mixError(label or str(path), f"not a readable zip archive: {error}") from error
+    except Exception as error:  # zipfile raises many types on a damaged or hostile archive
+        raise Eco2mixError(label or str(path), f"not a readable zip archive: {describe(error)}") from error
     if not members:
         raise Eco2mixError(label or str(path), "the archive holds no éCO2mix file (.xls or .csv)")
     return [Eco2mixSource(path, member, label) for member in sorted(members)]

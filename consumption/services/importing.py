@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consumption.domain import ConsumptionRepository, Store
-from consumption.eco2mix.parser import Eco2mixError, FileContents, parse_eco2mix
+from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
 from consumption.eco2mix.sources import Eco2mixSource, find_sources
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,15 @@ class NoFilesError(Eco2mixError):
 OnFile = Callable[[FileImport], None]
 
 
-def import_sources(sources: Iterable[Eco2mixSource], store: Store, on_file: OnFile | None = None) -> ImportReport:
+def import_sources(
+    sources: Iterable[Eco2mixSource],
+    store: Store,
+    on_file: OnFile | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> ImportReport:
     """Import every source in one transaction: all of them, or, on any error, none."""
     with store.transaction():
-        report = add_sources(sources, store.points, on_file)
+        report = add_sources(sources, store.points, on_file, limits)
     log.info(
         "imported %d files: %d half-hours read, %d stored or updated",
         len(report.files),
@@ -59,13 +64,17 @@ def add_sources(
     sources: Iterable[Eco2mixSource],
     points: ConsumptionRepository,
     on_file: OnFile | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
-    """Add every source's points, inside a transaction the caller holds."""
+    """Add every source's points, inside a transaction the caller holds.
+
+    Each file is read within `limits`; any failure to read one is an Eco2mixError naming it.
+    """
     report = ImportReport()
     for source in sources:
         contents = FileContents(source.name)
-        with source.open_lines() as lines:
-            changed = points.add(parse_eco2mix(lines, source.name, contents))
+        with source.open(limits) as stream:
+            changed = points.add(parse_eco2mix(stream, source.name, contents, limits))
         if contents.data_lines == 0:
             log.warning("%s: a header and no data lines; nothing imported", source.name)
         imported = FileImport(contents, changed)
@@ -75,11 +84,16 @@ def add_sources(
     return report
 
 
-def import_paths(paths: Iterable[Path], store: Store, on_file: OnFile | None = None) -> ImportReport:
+def import_paths(
+    paths: Iterable[Path],
+    store: Store,
+    on_file: OnFile | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> ImportReport:
     """Import the éCO2mix files found at `paths` (files, folders, zip archives)."""
     paths = list(paths)
     sources = find_sources(paths)
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv or .zip) found")
     log.info("importing %d éCO2mix files", len(sources))
-    return import_sources(sources, store, on_file)
+    return import_sources(sources, store, on_file, limits)

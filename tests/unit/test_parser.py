@@ -6,7 +6,7 @@ import io
 import pytest
 
 from consumption.domain import Nature
-from consumption.eco2mix.parser import Eco2mixError, FileContents, parse_eco2mix
+from consumption.eco2mix.parser import DEFAULT_LIMITS, MEGABYTE, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
 from tests.eco2mix_files import (
     NEW_COLUMNS,
     OLD_COLUMNS,
@@ -19,8 +19,13 @@ from tests.eco2mix_files import (
 )
 
 
+def as_bytes(text: str, encoding: str = "cp1252") -> io.BytesIO:
+    """A file's bytes in memory, encoded as RTE does."""
+    return io.BytesIO(text.encode(encoding))
+
+
 def parse(text: str, name: str = "test.xls") -> dict[int, int]:
-    return {p.timestamp: p.consumption_mw for p in parse_eco2mix(io.StringIO(text), name)}
+    return {p.timestamp: p.consumption_mw for p in parse_eco2mix(as_bytes(text), name)}
 
 
 def utc(*args: int) -> int:
@@ -105,7 +110,7 @@ def test_forecast_only_lines_and_the_disclaimer_are_skipped():
 
     lines = eco2mix_lines([day], value, forecast=lambda d, m: 50_000)
     summary = FileContents("tr.xls")
-    points = list(parse_eco2mix(io.StringIO(eco2mix_text(lines)), "tr.xls", summary))
+    points = list(parse_eco2mix(as_bytes(eco2mix_text(lines)), "tr.xls", summary))
     assert len(points) == 12
     assert summary.data_lines == 96
     assert summary.half_hours == 12
@@ -125,13 +130,13 @@ def test_forecast_only_lines_and_the_disclaimer_are_skipped():
 )
 def test_nature_is_read_from_each_line(nature, expected):
     text = eco2mix_text(eco2mix_lines([dt.date(2025, 1, 1)], nature=nature))
-    natures = {p.nature for p in parse_eco2mix(io.StringIO(text), "f.xls")}
+    natures = {p.nature for p in parse_eco2mix(as_bytes(text), "f.xls")}
     assert natures == {expected}
 
 
 def refused(text: str, name: str = "bad.xls") -> Eco2mixError:
     with pytest.raises(Eco2mixError) as caught:
-        list(parse_eco2mix(io.StringIO(text), name))
+        list(parse_eco2mix(as_bytes(text), name))
     assert name in str(caught.value)
     return caught.value
 
@@ -187,5 +192,135 @@ def test_an_empty_file_is_refused():
 
 def test_a_header_without_data_gives_no_points():
     summary = FileContents("empty.xls")
-    assert list(parse_eco2mix(io.StringIO(eco2mix_text([])), "empty.xls", summary)) == []
+    assert list(parse_eco2mix(as_bytes(eco2mix_text([])), "empty.xls", summary)) == []
     assert summary.data_lines == 0
+
+
+def refused_bytes(data: bytes, limits: ReadLimits = DEFAULT_LIMITS, name: str = "bad.xls") -> Eco2mixError:
+    with pytest.raises(Eco2mixError) as caught:
+        list(parse_eco2mix(io.BytesIO(data), name, limits=limits))
+    assert name in str(caught.value)
+    return caught.value
+
+
+def line_of(value: str, date: str = "2025-01-01") -> str:
+    return f"France\tDonnées temps réel\t{date}\t00:30\t{value}\t"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "٥١٠٠٠",  # Arabic-Indic digits: Python's int() reads them as 51000
+        "51_000",
+        "+51000",
+        " 51000",
+        "51000 ",
+        "-51000",
+    ],
+)
+def test_a_consumption_that_is_not_plain_ascii_digits_is_refused(value):
+    # UTF-8, as a file that starts with a byte order mark is read, so that any digit can be written.
+    data = with_line(4, line_of(value))
+    error = refused_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))
+    assert error.line == 4
+    assert "not an integer number of MW" in str(error)
+    assert repr(value) in str(error)
+
+
+@pytest.mark.parametrize("value", ["0", "200001", str(2**62), "9" * 25, "9" * 4000])
+def test_a_consumption_outside_1_to_200000_mw_is_refused(value):
+    error = refused_bytes(with_line(4, line_of(value)).encode("cp1252"))
+    assert error.line == 4
+    assert "outside 1 to 200,000 MW" in str(error)
+    assert len(str(error)) < 200  # a long value is quoted shortened
+
+
+@pytest.mark.parametrize("value", [1, 200_000])
+def test_the_bounds_of_the_plausible_range_are_accepted(value):
+    points = parse(with_line(4, line_of(str(value))))
+    assert points[utc(2024, 12, 31, 23, 30)] == value
+
+
+@pytest.mark.parametrize("date", ["1999-12-31", "1900-01-01", "0001-01-01", f"{dt.date.today().year + 2}-01-01"])
+def test_dates_outside_2000_to_next_year_are_refused(date):
+    lines = eco2mix_lines([dt.date(2025, 1, 1)])
+    lines[2] = line_of("51000", date)
+    error = refused_bytes(eco2mix_text(lines).encode("cp1252"))
+    assert error.line == 4
+    assert f"date {date!r} is outside the years 2000 to {dt.date.today().year + 1}" in str(error)
+
+
+def test_next_years_dates_are_accepted():
+    day = dt.date(dt.date.today().year + 1, 6, 1)
+    assert parse(eco2mix_text(eco2mix_lines([day]))) == expected_points([day])
+
+
+def test_dates_with_other_digits_than_ascii_are_refused():
+    lines = eco2mix_lines([dt.date(2025, 1, 1)])
+    lines[2] = line_of("51000", "٢٠٢٥-01-01")
+    error = refused_bytes(b"\xef\xbb\xbf" + eco2mix_text(lines).encode("utf-8"))
+    assert "invalid date" in str(error)
+    assert error.line == 4
+
+
+def test_a_file_past_max_bytes_is_refused_naming_it():
+    text = eco2mix_text(eco2mix_lines(days(dt.date(2025, 1, 1), dt.date(2025, 1, 31)))).encode("cp1252")
+    limits = ReadLimits(max_bytes=len(text) - 1)
+    error = refused_bytes(text, limits)
+    assert f"more than {limits.max_bytes / MEGABYTE:g} MB of text once decompressed" in str(error)
+    assert "FILE_MAX_MB" in str(error)
+    assert list(parse_eco2mix(io.BytesIO(text), "ok.xls", limits=ReadLimits(max_bytes=len(text))))
+
+
+def test_a_line_longer_than_the_limit_is_refused_naming_it():
+    lines = eco2mix_lines([dt.date(2025, 1, 1)])
+    lines[40] += "x" * 5000
+    error = refused_bytes(eco2mix_text(lines).encode("cp1252"))
+    assert error.line == 42
+    assert "a line longer than 4,096 bytes" in str(error)
+
+
+def test_a_file_without_any_line_end_is_refused_at_its_first_line():
+    error = refused_bytes(b"Perimetre" + b"\t" * 10_000_000)
+    assert error.line == 1
+    assert "a line longer than 4,096 bytes" in str(error)
+
+
+def test_a_file_of_millions_of_blank_lines_is_refused_past_max_lines():
+    header = eco2mix_text([], disclaimer=False).encode("cp1252")
+    error = refused_bytes(header + b"\r\n" * 5_000_000)
+    assert error.line == DEFAULT_LIMITS.max_lines + 1
+    assert "more than 200,000 lines" in str(error)
+
+
+def test_a_year_of_quarter_hours_is_well_within_the_line_limit():
+    year = days(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    points = parse(eco2mix_text(eco2mix_lines(year, half_hours_only=True, nature="definitive")))
+    assert len(points) == 366 * 48 - 2  # the spring-forward gap
+
+
+class FailingStream(io.BytesIO):
+    """Bytes whose reading fails after the first `good` bytes, as a damaged archive's decompressor does."""
+
+    def __init__(self, data: bytes, good: int, failure: BaseException) -> None:
+        super().__init__(data)
+        self.good = good
+        self.failure = failure
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self.good:
+            raise self.failure
+        return super().read(min(size or self.good, self.good - self.tell()))
+
+
+@pytest.mark.parametrize("failure", [MemoryError(), EOFError("Compressed file ended"), OSError(5, "I/O error")])
+def test_a_stream_that_fails_while_read_is_that_files_error(failure):
+    text = eco2mix_text(eco2mix_lines([dt.date(2025, 1, 1)])).encode("cp1252")
+    good = text.index(b"\r\n", 3000) + 2  # a few whole lines
+    with pytest.raises(Eco2mixError) as caught:
+        list(parse_eco2mix(FailingStream(text, good, failure), "tr.zip!tr.xls"))
+    message = str(caught.value)
+    whole_lines = text[:good].count(b"\n")
+    assert message.startswith(f"tr.zip!tr.xls: cannot be read after line {whole_lines}: ")
+    assert message.endswith(f": {type(failure).__name__}" + (f": {failure}" if str(failure) else ""))
+    assert "\n" not in message
