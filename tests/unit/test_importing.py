@@ -27,8 +27,8 @@ class TextSource:
     text: str
 
     @contextmanager
-    def open_lines(self) -> Iterator[io.StringIO]:
-        yield io.StringIO(self.text)
+    def open(self, limits: object = None) -> Iterator[io.BytesIO]:
+        yield io.BytesIO(self.text.encode("cp1252"))
 
 
 def source(name: str, data_lines: list[str]) -> TextSource:
