@@ -1,0 +1,54 @@
+"""The embedded history: one zip a year of France's consumption in RTE's layout.
+
+The files are named `eCO2mix_France_consumption_{YYYY}_{nature}.zip` (see
+data/README.md and scripts/build_history.py, which writes them). Start-up
+imports them into an empty database and records each in the archive log under
+that name, so `/health` can say which years came from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from consumption.domain import Nature
+from consumption.eco2mix.download import CONSOLIDATED, REAL_TIME
+
+_NAME = re.compile(r"^eCO2mix_France_consumption_(\d{4})_(definitive|consolidated|real-time)\.zip$")
+_RTE_DEFINITIVE = re.compile(r"^eCO2mix_RTE_Annuel-Definitif_(\d{4})\.zip$")
+
+
+def history_name(year: int, nature: Nature) -> str:
+    return f"eCO2mix_France_consumption_{year}_{nature.label}.zip"
+
+
+def history_year(name: str) -> int | None:
+    """The year an embedded history file holds, from its name; None for any other name."""
+    match = _NAME.match(name)
+    return int(match.group(1)) if match else None
+
+
+def history_files(history_dir: Path | None) -> list[Path]:
+    """The embedded history's files in `history_dir`, by year; none when it is absent."""
+    if history_dir is None or not history_dir.is_dir():
+        return []
+    return sorted(p for p in history_dir.iterdir() if p.is_file() and history_year(p.name) is not None)
+
+
+def years_by_source(archive_names: Iterable[str], last_year: int | None) -> dict[str, list[int]]:
+    """Which years' values come from the embedded history and which from RTE, from the
+    names of the archives imported (and the year of the newest stored half hour).
+
+    An RTE definitive year replaces an embedded year (the precedence rule); RTE's
+    current archives (consolidated, real time) account for the years after the last
+    year held in full, up to the newest half hour's.
+    """
+    names = set(archive_names)
+    embedded = {year for name in names if (year := history_year(name)) is not None}
+    definitive = {int(m.group(1)) for name in names if (m := _RTE_DEFINITIVE.match(name))}
+    from_rte = set(definitive)
+    if names & {CONSOLIDATED.name, REAL_TIME.name} and last_year is not None:
+        whole = embedded | definitive
+        from_rte.update(range(max(whole) + 1 if whole else last_year, last_year + 1))
+    return {"embedded": sorted(embedded - definitive), "rte": sorted(from_rte)}
