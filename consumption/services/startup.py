@@ -54,7 +54,9 @@ def build_if_empty(store: Store, history_dir: Path | None, data_dir: Path) -> St
         return StartupReport(built=False, half_hours=count)
     started = time.perf_counter()
     history = history_files(history_dir)
-    local = _local_files(data_dir, history_dir)
+    # A copy of the history under DATA_DIR (./data mounted in Docker) is not imported twice.
+    embedded_names = {path.name for path in history}
+    local = [path for path in _local_files(data_dir, history_dir) if path.name not in embedded_names]
     if history_dir is not None and not history:
         log.warning("no embedded history in %s: the database starts from DATA_DIR and RTE only", history_dir)
     log.info(
