@@ -158,6 +158,8 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
         years = (from_year, to_year)
+    if years is None:  # `refresh`, from cron before the service ever started: history first
+        prepare_database(settings)
     try:
         report = fetch_from_rte(settings, years, on_download=print_download)
     except DatabaseError as error:
