@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         "refresh",
         help="fetch what changes (real time, consolidated, last year's definitive) and import it",
         description="Fetch from RTE (RTE_BASE_URL) what changes and import it into DATABASE_PATH: the "
-        "real-time and consolidated archives, and the definitive years not imported yet. Each request "
+        "real-time and consolidated archives, and the definitive archives it still needs. An absent or "
+        "empty database is first built from the embedded history (HISTORY_DIR). Each request "
         "is conditional on what was imported last. Exits 1, naming each failed archive, when one fails. "
         "Meant for cron on hosts where the service does not refresh itself (REFRESH_INTERVAL=0).",
     )
