@@ -17,6 +17,8 @@ RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --quiet --python "$(comm
 
 FROM ${PYTHON_IMAGE}
 COPY --from=build /opt/venv /opt/venv
+# The embedded history (1.4 MB): what an empty database is built from, offline, in seconds.
+COPY data/history/ /opt/consumption/history/
 # /data is the volume: the SQLite database and RTE's archives. Owned by the
 # service's user so that a new named volume is writable from the start.
 RUN mkdir -p /data && chown 10001:10001 /data
@@ -28,13 +30,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     PORT=8000 \
     DATA_DIR=/data \
     DATABASE_PATH=/data/consumption.sqlite3 \
+    HISTORY_DIR=/opt/consumption/history \
     REFRESH_INTERVAL=1h
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=5s --start-period=300s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
-# The start-up path: reuse the database, or build it from the files under /data,
-# or fetch RTE's archives; then serve (and refresh every REFRESH_INTERVAL).
+# The start-up path: reuse the database, or build it from the embedded history and
+# the files under /data (seconds, no network); then serve, and refresh from RTE in
+# the background every REFRESH_INTERVAL.
 ENTRYPOINT ["consumption", "serve"]

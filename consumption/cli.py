@@ -15,6 +15,7 @@ from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
 from consumption.eco2mix.download import FIRST_DEFINITIVE_YEAR, Download, Outcome, RteClient
 from consumption.eco2mix.parser import Eco2mixError, ReadLimits
+from consumption.logs import configure_logging
 from consumption.services.importing import FileImport, import_paths
 from consumption.services.refresh import FetchReport, OnDownload, fetch, refresh
 from consumption.storage.database import DatabaseError
@@ -22,6 +23,8 @@ from consumption.storage.repository import SqliteStore
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+    from consumption.services.startup import StartupReport
 
 log = logging.getLogger("consumption")
 
@@ -88,15 +91,42 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
 
     this_year = dt.date.today().year
-    fetcher = commands.add_parser("fetch", help="download RTE's archives into DATA_DIR and import them")
-    fetcher.add_argument("--from-year", type=int, default=FIRST_DEFINITIVE_YEAR)
-    fetcher.add_argument("--to-year", type=int, default=this_year)
+    fetcher = commands.add_parser(
+        "fetch",
+        help="download RTE's archives into DATA_DIR and import them",
+        description="Download RTE's annual definitive archives for a range of years, then the current "
+        "consolidated and real-time ones, into DATA_DIR (from RTE_BASE_URL), and import them into "
+        "DATABASE_PATH. What has not changed since the last import is not downloaded again.",
+    )
+    fetcher.add_argument(
+        "--from-year",
+        type=int,
+        default=FIRST_DEFINITIVE_YEAR,
+        metavar="YEAR",
+        help=f"first year whose definitive archive is fetched (default: {FIRST_DEFINITIVE_YEAR}, RTE's first)",
+    )
+    fetcher.add_argument(
+        "--to-year",
+        type=int,
+        default=this_year,
+        metavar="YEAR",
+        help=f"last year whose definitive archive is fetched (default: this year, {this_year}; "
+        "a year RTE has not published yet is not an error)",
+    )
     commands.add_parser(
         "refresh",
         help="fetch what changes (real time, consolidated, last year's definitive) and import it",
+        description="Fetch from RTE (RTE_BASE_URL) what changes and import it into DATABASE_PATH: the "
+        "real-time and consolidated archives, and the definitive archives it still needs. An absent or "
+        "empty database is first built from the embedded history (HISTORY_DIR). Each request "
+        "is conditional on what was imported last. Exits 1, naming each failed archive, when one fails. "
+        "Meant for cron on hosts where the service does not refresh itself (REFRESH_INTERVAL=0).",
     )
 
-    serve = commands.add_parser("serve", help="build the database from DATA_DIR when absent, then serve the API")
+    serve = commands.add_parser(
+        "serve",
+        help="build the database from the embedded history and DATA_DIR when empty, then serve the API",
+    )
     serve.add_argument("--host", help="address to listen on (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, 8000)")
     return parser
@@ -130,6 +160,8 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
         years = (from_year, to_year)
+    if years is None:  # `refresh`, from cron before the service ever started: history first
+        prepare_database(settings)
     try:
         report = fetch_from_rte(settings, years, on_download=print_download)
     except DatabaseError as error:
@@ -144,42 +176,73 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
     return 0
 
 
-def prepare_database(settings: Settings) -> None:
-    """Before serving: fill an empty database from DATA_DIR's files, or else from RTE."""
-    from consumption.services.startup import fill_if_empty
+def prepare_database(settings: Settings) -> StartupReport | None:
+    """Before serving: build an empty database from the embedded history and DATA_DIR's
+    files, skipping those that fail. RTE is asked afterwards, in the background."""
+    from consumption.services.startup import build_if_empty
 
     try:
         store = SqliteStore.open(settings.database_path)
     except DatabaseError as error:
         log.error("cannot open or create the database: %s", error)
-        return
-    everything = (FIRST_DEFINITIVE_YEAR, dt.date.today().year)
+        return None
     try:
-        fill_if_empty(store, settings.data_dir, lambda: fetch_from_rte(settings, everything))
+        limits = ReadLimits.from_megabytes(settings.file_max_mb)
+        return build_if_empty(store, settings.history_dir, settings.data_dir, limits)
+    except Exception as error:  # a full disk, a database another process locks: serve what is there
+        log.error("building the database failed, nothing was written: %s", error)
+        return None
     finally:
         store.close()
 
 
-def build_app(settings: Settings) -> Starlette:
-    """The web app, with the periodic refresh from RTE when REFRESH_INTERVAL asks for one."""
+def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
+    """What `/health` shows of start-up: whether it built the database, and what it skipped."""
+    if report is None:
+        return None
+    return {
+        "built": report.built,
+        "files_imported": len(report.imported),
+        "skipped": [{"file": s.name, "reason": s.reason} for s in report.skipped],
+    }
+
+
+def build_app(settings: Settings, startup: StartupReport | None = None) -> Starlette:
+    """The web app, refreshing from RTE in the background: every REFRESH_INTERVAL when set,
+    else once when start-up has just built the database from what is on disk."""
     from consumption.services.schedule import refresh_periodically
+    from consumption.services.startup import refresh_in_background
     from consumption.web.app import BackgroundTask, create_app
+
+    def refresh_once() -> FetchReport:
+        report = fetch_from_rte(settings)
+        for result in report.downloads:
+            app.state.metrics.record_archive(result.archive.name, result.outcome.value)
+        return report
 
     background: list[BackgroundTask] = []
     if settings.refresh_interval:
-        background.append(lambda: refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings)))
-    return create_app(settings, background)
+        background.append(lambda: refresh_periodically(settings.refresh_interval, refresh_once))
+    elif startup is not None and startup.built:
+        background.append(lambda: refresh_in_background(refresh_once))
+    app = create_app(settings, background)
+    app.state.startup = describe_startup(startup)
+    return app
 
 
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
-    prepare_database(settings)
+    startup = prepare_database(settings)
+    from uvicorn.config import LOGGING_CONFIG
+
     uvicorn.run(
-        build_app(settings),
+        build_app(settings, startup),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # JSON: uvicorn's loggers go through ours; text: uvicorn's own format, as before.
+        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
     )
     return 0
 
@@ -191,8 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # starlette's Config names the setting and its value
         print(f"error: invalid setting: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # our own log says what each request did
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "import":
         return run_import(settings, args.paths, args.database)
     if args.command == "fetch":

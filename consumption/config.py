@@ -12,6 +12,9 @@ from pathlib import Path
 from starlette.config import Config, environ
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LOG_FORMATS = ("text", "json")
+# The embedded history in a source checkout; the image sets HISTORY_DIR to its own copy.
+CHECKOUT_HISTORY_DIR = Path(__file__).resolve().parents[1] / "data" / "history"
 
 
 def parse_interval(text: str) -> int:
@@ -47,6 +50,8 @@ class Settings:
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
     render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
     file_max_mb: int = 256  # text an éCO2mix file may hold once decompressed; past it, refused
+    history_dir: Path | None = CHECKOUT_HISTORY_DIR  # the embedded history; None: none
+    log_format: str = "text"  # or "json": one JSON object per line
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -64,4 +69,18 @@ class Settings:
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
             render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
             file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),
+            history_dir=_optional_path(config("HISTORY_DIR", default=str(CHECKOUT_HISTORY_DIR))),
+            log_format=parse_log_format(config("LOG_FORMAT", default=cls.log_format)),
         )
+
+
+def _optional_path(text: str) -> Path | None:
+    return Path(text) if text.strip() else None
+
+
+def parse_log_format(text: str) -> str:
+    """`text` (the default) or `json`."""
+    text = text.strip().lower() or "text"
+    if text not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT {text!r} is not a log format; expected text or json")
+    return text

@@ -74,5 +74,7 @@ SELECT_ARCHIVE = (
 )
 UPSERT_ARCHIVE = "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
+ARCHIVE_IMPORTS = "SELECT name, imported_at FROM archive ORDER BY name"
+
 LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
 UPSERT_REFRESH = "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)"

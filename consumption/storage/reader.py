@@ -26,6 +26,7 @@ import aiosqlite
 from consumption.domain import RefreshRecord, StoredSpan
 from consumption.storage.database import read_only_uri
 from consumption.storage.queries import (
+    ARCHIVE_IMPORTS,
     COUNT_RANGE,
     GENERATION,
     HAS_DATA,
@@ -45,9 +46,11 @@ class DatabaseUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class DatabaseStatus(StoredSpan):
-    """What `/health` shows: the stored span and the last refresh."""
+    """What `/health` shows: the stored span, the last refresh, and when each archive
+    (downloaded or embedded) was imported: name -> UTC seconds."""
 
     refresh: RefreshRecord | None = None
+    archives: tuple[tuple[str, int], ...] = ()
 
 
 class RangeQuery:
@@ -131,26 +134,30 @@ class ConsumptionReader:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
 
     async def _fetch_one(self, *queries: str) -> list[Any]:
+        """The first row of each query (None for none)."""
+        return [rows[0] if rows else None for rows in await self._fetch_all(*queries)]
+
+    async def _fetch_all(self, *queries: str) -> list[list[Any]]:
+        """Every row of each query, in one connection, off the event loop."""
         self._check_exists()
         try:
             async with aiosqlite.connect(
                 read_only_uri(self.database_path), uri=True, isolation_level=None
             ) as connection:
-                results: list[Any] = []
+                results: list[list[Any]] = []
                 for query in queries:
                     async with connection.execute(query) as cursor:
-                        results.append(await cursor.fetchone())
+                        results.append(list(await cursor.fetchall()))
                 return results
         except sqlite3.Error as error:
             raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
 
     async def status(self) -> DatabaseStatus:
         """Counts, first and last instants, last refresh: a full scan, run off the event loop."""
-        totals, refresh = await self._fetch_one(STORED_SPAN, LAST_REFRESH)
-        assert totals is not None
+        (totals,), refresh, archives = await self._fetch_all(STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS)
         count, first, last = totals
-        record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
-        return DatabaseStatus(count, first, last, record)
+        record = RefreshRecord(refresh[0][0], bool(refresh[0][1]), refresh[0][2]) if refresh else None
+        return DatabaseStatus(count, first, last, record, tuple((name, at) for name, at in archives))
 
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)

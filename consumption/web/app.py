@@ -1,5 +1,5 @@
-"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/`, `/health`, `/ready`
-and `/openapi.json`. It only reads: the background refresh, when there is one, is
+"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/`, `/health`, `/ready`,
+`/openapi.json` and `/metrics` (Prometheus). It only reads: the background refresh, when there is one, is
 given to `create_app` by the command line.
 
     uvicorn consumption.web.app:app        # or: consumption serve
@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from consumption.config import Settings
-from consumption.domain.paris_time import paris_isoformat
+from consumption.domain.paris_time import paris_isoformat, utc_to_paris
+from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, DatabaseUnavailable
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
+from consumption.web.metrics import Metrics, MetricsMiddleware
 from consumption.web.openapi import openapi_document
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
@@ -89,6 +92,11 @@ async def get_health(request: Request) -> Response:
                 "ok": status.refresh.ok,
                 "summary": status.refresh.report,
             },
+            "years": years_by_source(
+                (name for name, _ in status.archives),
+                utc_to_paris(status.last).year if status.last is not None else None,
+            ),
+            "startup": request.app.state.startup,
         }
     )
 
@@ -129,17 +137,22 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
                 await task
         reader.close()
 
+    routes = [
+        Route("/", get_page, methods=["GET"]),
+        Route("/consumption", get_consumption, methods=["GET"]),
+        Route("/health", get_health, methods=["GET"]),
+        Route("/ready", get_ready, methods=["GET"]),
+        Route("/openapi.json", get_openapi, methods=["GET"]),
+    ]
+    metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = Starlette(
-        routes=[
-            Route("/", get_page, methods=["GET"]),
-            Route("/consumption", get_consumption, methods=["GET"]),
-            Route("/health", get_health, methods=["GET"]),
-            Route("/ready", get_ready, methods=["GET"]),
-            Route("/openapi.json", get_openapi, methods=["GET"]),
-        ],
+        routes=[*routes, Route("/metrics", metrics.endpoint, methods=["GET"])],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.state.metrics = metrics
+    app.state.startup = None  # what start-up did, when the CLI built the database (see /health)
     app.state.reader = reader
     app.state.rendered = RenderedDayCache(settings.render_cache_mb * 1024 * 1024)
     app.state.settings = settings

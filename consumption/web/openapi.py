@@ -191,6 +191,38 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             ],
                         },
+                        "years": {
+                            "description": "Years whose values come from the embedded history, and from RTE.",
+                            "type": "object",
+                            "properties": {
+                                "embedded": {"type": "array", "items": {"type": "integer"}},
+                                "rte": {"type": "array", "items": {"type": "integer"}},
+                            },
+                        },
+                        "startup": {
+                            "description": "What this process's start-up did: built the database or reused it, "
+                            "and the files it skipped, each with its reason.",
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "built": {"type": "boolean"},
+                                        "files_imported": {"type": "integer"},
+                                        "skipped": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "file": {"type": "string"},
+                                                    "reason": {"type": "string"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            ],
+                        },
                     },
                 },
                 "Ready": {

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +17,9 @@ import httpx
 
 from tests.eco2mix_files import days, eco2mix_lines, expected_points, write_eco2mix
 
+ROOT = Path(__file__).resolve().parents[2]
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+NO_HISTORY = {"HISTORY_DIR": ""}  # these tests are about DATA_DIR and RTE: no embedded history
 
 
 def free_port() -> int:
@@ -24,13 +28,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(tmp_path: Path, data_dir: Path) -> tuple[subprocess.Popen, str]:
+def serve(tmp_path: Path, data_dir: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+    """`consumption serve` offline on `data_dir`, with the embedded history unless
+    `settings` say otherwise."""
     port = free_port()
-    env = {
-        **os.environ,
+    env = {k: v for k, v in os.environ.items() if k not in ("HISTORY_DIR", "LOG_FORMAT", "REFRESH_INTERVAL")}
+    env |= {
         "RTE_BASE_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there: offline
         "DATA_DIR": str(data_dir),
         "DATABASE_PATH": str(tmp_path / "db" / "consumption.sqlite3"),
+        **settings,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "consumption.cli", "serve", "--port", str(port)],
@@ -60,9 +67,18 @@ def stop(process: subprocess.Popen) -> str:
     return output
 
 
+def health_after_refresh(url: str) -> dict:
+    """/health once the background refresh that follows a first start has recorded its outcome."""
+    deadline = time.monotonic() + 15
+    while (health := httpx.get(f"{url}/health").json())["refresh"] is None:
+        assert time.monotonic() < deadline, "no refresh outcome after 15 s"
+        time.sleep(0.1)
+    return health
+
+
 def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
-    process, url = serve(tmp_path, tmp_path / "rte")
+    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
     try:
         health = httpx.get(f"{url}/health").json()
         body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
@@ -71,32 +87,99 @@ def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     assert health["half_hours"] == 144
     expected = expected_points(JANUARY)
     assert [p["consumption_w"] for p in body["data"]] == [expected[t] * 10**6 for t in sorted(expected)]
-    assert "importing the 1 éCO2mix files in" in output
+    assert "and 1 éCO2mix files in" in output
+    assert health["startup"] == {"built": True, "files_imported": 1, "skipped": []}
 
-    process, url = serve(tmp_path, tmp_path / "rte")
+    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
+    health = httpx.get(f"{url}/health").json()
     output = stop(process)
     assert "reusing the database" in output
-    assert "importing" not in output
+    assert "building" not in output
+    assert health["startup"]["built"] is False
 
 
-def test_serve_offline_without_data_starts_empty_and_says_why(tmp_path):
+def test_serve_offline_without_any_data_starts_empty_and_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
-    process, url = serve(tmp_path, tmp_path / "empty")
+    process, url = serve(tmp_path, tmp_path / "empty", **NO_HISTORY)
     try:
-        response = httpx.get(f"{url}/health")
+        health = health_after_refresh(url)
     finally:
         output = stop(process)
-    assert response.status_code == 200
-    health = response.json()
     assert (health["status"], health["half_hours"]) == ("empty", 0)
     assert health["refresh"]["ok"] is False
     assert "cannot reach RTE" in health["refresh"]["summary"]
-    assert "fetching RTE's archives" in output
     assert "cannot reach RTE" in output
 
 
+def test_offline_first_start_serves_the_embedded_history(tmp_path):
+    """Issue 15's figure: offline, from the history in data/history (the default HISTORY_DIR),
+    the API and scripts/average_consumption.sql give RTE's mean for 2019-01-01 06:00 to
+    2019-01-03 17:00."""
+    (tmp_path / "empty").mkdir()
+    started = time.monotonic()
+    process, url = serve(tmp_path, tmp_path / "empty")
+    try:
+        body = httpx.get(f"{url}/consumption", params={"start": "2019-01-01T06:00", "end": "2019-01-03T17:00"}).json()
+        answered = time.monotonic() - started
+        health = health_after_refresh(url)
+    finally:
+        output = stop(process)
+    values = [p["consumption_w"] / 1e6 for p in body["data"]]
+    assert body["count"] == len(values) == 119
+    assert round(sum(values) / len(values), 1) == 65_329.3
+    assert {p["nature"] for p in body["data"]} == {"definitive"}
+    assert health["half_hours"] == 175_324
+    assert (health["first"], health["last"]) == ("2012-01-01T00:00:00+01:00", "2021-12-31T23:30:00+01:00")
+    assert health["years"] == {"embedded": list(range(2012, 2022)), "rte": []}
+    assert health["startup"] == {"built": True, "files_imported": 10, "skipped": []}
+    assert health["refresh"]["ok"] is False  # RTE is asked afterwards, in the background
+    assert output.index("built the database") < output.index("Application startup complete")
+    print(f"offline first start: first answer after {answered:.1f} s")
+
+    sql = (ROOT / "scripts" / "average_consumption.sql").read_text().replace("2025-01-0", "2019-01-0")
+    with sqlite3.connect(tmp_path / "db" / "consumption.sqlite3") as connection:
+        assert connection.execute(sql).fetchone() == (65_329.3,)
+
+
+def test_a_bad_file_at_start_up_is_skipped_and_named_in_health(tmp_path):
+    """Issue 12 §3: one bad file in DATA_DIR no longer leaves the service without the others."""
+    write_eco2mix(tmp_path / "rte" / "a_good.xls", eco2mix_lines(JANUARY))
+    bad_line = eco2mix_lines(days(dt.date(2025, 2, 1), dt.date(2025, 2, 1)), lambda day, minutes: "12x")
+    write_eco2mix(tmp_path / "rte" / "b_malformed.xls", bad_line)
+    (tmp_path / "rte" / "c_not_a_zip.zip").write_bytes(b"<html>Maintenance</html>")
+    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
+    try:
+        health = httpx.get(f"{url}/health").json()
+        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
+    finally:
+        output = stop(process)
+    assert body["count"] == 144
+    assert health["half_hours"] == 144
+    skipped = {Path(s["file"]).name: s["reason"] for s in health["startup"]["skipped"]}
+    assert set(skipped) == {"b_malformed.xls", "c_not_a_zip.zip"}
+    assert "b_malformed.xls, line 2:" in skipped["b_malformed.xls"] and "12x" in skipped["b_malformed.xls"]
+    assert "not a readable zip archive" in skipped["c_not_a_zip.zip"]
+    assert health["startup"]["files_imported"] == 1
+    assert "skipped" in output
+
+
+def test_logs_are_json_lines_when_asked(tmp_path):
+    write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
+    process, url = serve(tmp_path, tmp_path / "rte", LOG_FORMAT="json", **NO_HISTORY)
+    try:
+        httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-01"})
+    finally:
+        output = stop(process)
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    assert any(line["logger"] == "consumption.services.startup" and "built" in line["message"] for line in lines)
+    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    (query,) = [line for line in access if line["path"].startswith("/consumption?")]
+    assert (query["method"], query["status"]) == ("GET", 200)
+
+
 def test_serve_answers_the_sample_values_in_watts(tmp_path, samples):
-    process, url = serve(tmp_path, samples / "national")
+    process, url = serve(tmp_path, samples / "national", **NO_HISTORY)
     try:
         body = httpx.get(f"{url}/consumption", params={"start": "2026-02-01T06:00", "end": "2026-02-03T17:00"}).json()
     finally:

@@ -12,10 +12,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "consumption"
 # What each layer may import from the package (besides itself and `consumption`'s version).
 ALLOWED = {
     "domain": {"domain"},
-    "eco2mix": {"domain", "eco2mix"},
+    "eco2mix": {"domain", "eco2mix", "eco2mix.names"},
     "storage": {"domain", "storage"},
-    "services": {"domain", "eco2mix", "services"},
-    "web": {"domain", "storage", "web", "config"},
+    "services": {"domain", "eco2mix", "eco2mix.names", "services"},
+    "web": {"domain", "storage", "web", "config", "eco2mix.names"},
 }
 
 
@@ -30,7 +30,8 @@ def imported_layers(path: Path) -> set[str]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "consumption" and len(parts) > 1:
-                layers.add(parts[1])
+                # eco2mix.names is pure naming (no I/O): what the web may know of RTE's archives.
+                layers.add("eco2mix.names" if parts[1:3] == ["eco2mix", "names"] else parts[1])
             elif parts[0] == "sqlite3" or parts[0] == "aiosqlite":
                 layers.add("sqlite3")
     return layers

@@ -1,0 +1,78 @@
+"""services/startup.py: building an empty database from the embedded history and DATA_DIR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from consumption.domain import Nature
+from consumption.services.startup import build_if_empty
+from tests.conftest import stored_rows
+from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_eco2mix, write_zip
+
+HISTORY = Path(__file__).resolve().parents[2] / "data" / "history"
+JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+
+
+def history_file(folder: Path, year: int, nature: str = "definitive") -> Path:
+    name = f"eCO2mix_France_consumption_{year}_{nature}"
+    text = eco2mix_text(eco2mix_lines(days(dt.date(year, 6, 1), dt.date(year, 6, 1)), nature=nature))
+    return write_zip(folder / f"{name}.zip", {f"{name}.xls": text})
+
+
+def test_history_first_then_data_dir_whose_files_win_at_equal_nature(tmp_path, store, database_path):
+    history_file(tmp_path / "history", 2024)
+    mine = write_eco2mix(tmp_path / "data" / "mine.xls", eco2mix_lines(JANUARY, nature="definitive"))
+    report = build_if_empty(store, tmp_path / "history", tmp_path / "data")
+    assert report.built and report.skipped == []
+    assert [Path(p).name for p in report.imported] == ["eCO2mix_France_consumption_2024_definitive.zip", mine.name]
+    assert report.half_hours == 48 + 96 == len(stored_rows(database_path))
+    record = store.archives.get("eCO2mix_France_consumption_2024_definitive.zip")
+    assert record is not None and record.half_hours == 48 and record.url.startswith("file://")
+    assert store.archives.get(mine.name) is None  # only the embedded files are recorded
+
+    again = build_if_empty(store, tmp_path / "history", tmp_path / "data")
+    assert (again.built, again.imported, again.half_hours) == (False, [], 144)
+
+
+def test_the_history_inside_data_dir_or_copied_there_is_imported_once(tmp_path, store):
+    history = tmp_path / "data" / "history"  # data/history in a source checkout
+    history_file(history, 2024)
+    copy = tmp_path / "data" / "local"  # ./data mounted at /data/local in Docker
+    copy.mkdir()
+    shutil.copy(history / "eCO2mix_France_consumption_2024_definitive.zip", copy)
+    write_eco2mix(tmp_path / "data" / "mine.xls", eco2mix_lines(JANUARY))
+    report = build_if_empty(store, history, tmp_path / "data")
+    assert [Path(p).name for p in report.imported] == ["eCO2mix_France_consumption_2024_definitive.zip", "mine.xls"]
+
+
+def test_bad_files_are_skipped_with_their_reason_and_the_others_kept(tmp_path, store, database_path):
+    history_file(tmp_path / "history", 2023)
+    (tmp_path / "history" / "eCO2mix_France_consumption_2024_definitive.zip").write_bytes(b"PK\x03\x04 truncated")
+    write_eco2mix(tmp_path / "data" / "a.xls", eco2mix_lines(JANUARY))
+    write_eco2mix(tmp_path / "data" / "b.xls", eco2mix_lines(JANUARY[:1], perimeter="Bretagne"))
+    write_eco2mix(tmp_path / "data" / "c.csv", ["not\tan\téCO2mix\tline"], columns=["x", "y"])
+    report = build_if_empty(store, tmp_path / "history", tmp_path / "data")
+    assert {Path(s.name).name for s in report.skipped} == {
+        "eCO2mix_France_consumption_2024_definitive.zip",
+        "b.xls",
+        "c.csv",
+    }
+    assert all(Path(s.name).name in s.reason for s in report.skipped)
+    assert [Path(p).name for p in report.imported] == ["eCO2mix_France_consumption_2023_definitive.zip", "a.xls"]
+    expected = expected_points(JANUARY) | expected_points([dt.date(2023, 6, 1)])
+    assert {t: v for t, v, _ in stored_rows(database_path)} == expected
+    assert store.archives.get("eCO2mix_France_consumption_2024_definitive.zip") is None
+
+
+def test_the_shipped_history_holds_2012_to_2021(tmp_path, store, database_path):
+    report = build_if_empty(store, HISTORY, tmp_path / "no-data")
+    assert len(report.imported) == 10 and report.skipped == []
+    assert report.half_hours == 175_324
+    rows = stored_rows(database_path)
+    natures = {}
+    for timestamp, _, nature in rows:
+        natures.setdefault(dt.datetime.fromtimestamp(timestamp + 3600, dt.UTC).year, set()).add(nature)
+    assert natures == {year: {Nature.DEFINITIVE} for year in range(2012, 2021)} | {2021: {Nature.CONSOLIDATED}}
+    assert max(v for _, v, _ in rows) == 102_098  # RTE's published record, 2012-02-08 19:00
