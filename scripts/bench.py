@@ -370,10 +370,10 @@ def measure_aggregates(
         url = consumption_url(base, br.WHOLE_HISTORY, interval=result.aggregate.interval)
         status, body = fetch(url)
         if status != 200:
-            server.note += f" {result.aggregate.name}: HTTP {status}."
+            server.note += f"{server.label}, {result.aggregate.name}: HTTP {status}. "
             continue
         if items(body) != result.buckets:
-            server.note += f" {result.aggregate.name}: {items(body)} buckets, SQL has {result.buckets}."
+            server.note += f"{server.label}, {result.aggregate.name}: {items(body)} buckets, SQL {result.buckets}. "
         say(f"  {server.label}: {result.aggregate.name}")
         server.loads[result.aggregate.name] = load(wrk, url, plan, result.aggregate.connections)
     return True
@@ -409,7 +409,8 @@ def measure_project(
     say(f"  {server.label}: start-up")
     server.startup_seconds = startup(bin_dir, env, folder, base, plan.repeats)
     command = [str(bin_dir / "consumption"), "serve"]
-    with serving(command, env, folder, f"serve-{server.label}", consumption_url(base, br.ONE_DAY)) as process:
+    log = "serve-" + re.sub(r"\W+", "-", server.label).strip("-")
+    with serving(command, env, folder, log, consumption_url(base, br.ONE_DAY)) as process:
         measure_ranges(server, process, lambda q: consumption_url(base, q), expected, wrk, plan, memory=True)
         return measure_aggregates(server, base, aggregates, wrk, plan)
 
@@ -724,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
             if stored_rows(today_database) != stored_rows(database):
                 raise SystemExit("today's import stored other rows than the new one from the same files")
         say("executemany and SQL aggregates…")
-        executemany = time_executemany(database, folder, max(plan.repeats, 3))
+        executemany = time_executemany(database, folder, 5)
         aggregates = time_aggregates(database, plan.sql_repeats)
         expected = expected_rows(database)
 

@@ -214,7 +214,9 @@ def requests(load: Load | None) -> str:
         return "–"
     p50 = f"{load.p50_ms:.1f}" if load.p50_ms < 100 else f"{load.p50_ms:,.0f}"
     timeouts = f", {load.timeouts} timeouts" if load.timeouts else ""
-    return f"{load.requests_per_second:,.0f} req/s, p50 {p50} ms{timeouts}"
+    rps = load.requests_per_second
+    shown = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"  # a whole history: 1.6 req/s, not 2
+    return f"{shown} req/s, p50 {p50} ms{timeouts}"
 
 
 def ratio(value: float | None) -> str:
@@ -330,7 +332,7 @@ def render(report: Report) -> str:
     lines += [f"- {name}: {value}" for name, value in report.context]
     lines += ["", "## Targets", "", *targets_table(report)]
     lines += ["", "## Requests", "", *throughput_table(report)]
-    notes = [server.note for server in report.servers.values() if server.note]
+    notes = [server.note.strip() for server in report.servers.values() if server.note]
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]
     lines += ["", "## Aggregates", ""]
@@ -338,4 +340,21 @@ def render(report: Report) -> str:
         lines += ["The server does not answer `interval=day` yet: only the SQL is timed.", ""]
     lines += aggregates_table(report)
     lines += ["", "## Import, memory, start-up", "", *figures_table(report), ""]
+    lines += ["## How to read it", "", *READING, ""]
     return "\n".join(lines)
+
+
+READING = [
+    "- Written by `make bench` (scripts/bench.py); the page is replaced at each run.",
+    "- Ratios are the new figure divided by the other: requests/s for throughput (higher is better),"
+    " p50 latency against today's (lower is better).",
+    "- With 16 connections on one core, p50 is mostly queueing: about 16 ÷ requests/s. The whole"
+    " history and the aggregates use one connection, so their p50 is the time of one request.",
+    "- The bare route answers the same JSON document as the service, byte for byte (a test checks it);"
+    " datasette answers its own `?sql=` JSON of the same rows, timestamps as integers.",
+    "- The import is `consumption import` into a new file, net of the same command on a one-day file;"
+    " `executemany` writes the same rows, already parsed, into a new file with the same schema and"
+    " journal, in one transaction.",
+    "- RSS is the sum over the server's processes (`/proc/PID/status`, VmRSS), before and after one"
+    " whole-history response read to its end; then after 16 connections streaming it at once.",
+]
