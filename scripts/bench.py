@@ -255,12 +255,16 @@ def parse_wrk(output: str) -> br.Load:
     )
 
 
-def load(wrk: str, url: str, plan: Plan, connections: int = CONNECTIONS, runs: int | None = None) -> br.Load:
+def wrk_output(wrk: str, url: str, connections: int, seconds: int) -> str:
+    command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency", url]
+    return run(pinned(LOAD_CORE, command)).stdout
+
+
+def load(wrk: str, url: str, plan: Plan, connections: int = CONNECTIONS) -> br.Load:
     """The median of `plan.runs` wrk runs: each figure's median on its own."""
     loads = []
-    for _ in range(plan.runs if runs is None else runs):
-        command = [wrk, "-t1", f"-c{connections}", f"-d{plan.duration}s", "--timeout", "60s", "--latency", url]
-        loads.append(parse_wrk(run(pinned(LOAD_CORE, command)).stdout))
+    for _ in range(plan.runs):
+        loads.append(parse_wrk(wrk_output(wrk, url, connections, plan.duration)))
     return br.Load(
         requests_per_second=statistics.median(x.requests_per_second for x in loads),
         p50_ms=statistics.median(x.p50_ms for x in loads),
@@ -353,7 +357,7 @@ def measure_ranges(
             check(url, expected[query.name])
         server.loads[query.name] = load(wrk, url, plan, query.connections)
         if query is br.WHOLE_HISTORY and memory:
-            load(wrk, url, plan, CONNECTIONS, runs=1)  # for the memory of 16 concurrent streams
+            wrk_output(wrk, url, CONNECTIONS, plan.duration)  # for the memory of 16 streams at once
             after_load, peak, processes = process.memory()
             server.memory = br.Memory(before, after, after_load, peak, processes)
 

@@ -319,7 +319,7 @@ def figures_table(report: Report) -> list[str]:
 
 
 def targets_table(report: Report) -> list[str]:
-    marks = {True: "met", False: "**not met**", None: "not measured"}
+    marks = {True: "met", False: "**not met**", None: "–"}
     rows = [[t.name, t.goal, t.measured, marks[t.met]] for t in targets(report)]
     return _table(["target (issue 13)", "goal", "measured", ""], "---:", rows)
 
