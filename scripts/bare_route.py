@@ -4,7 +4,7 @@ one query, no validation.
     .venv/bin/python scripts/bare_route.py DATABASE [--port 8001]
 
 `GET /consumption?start=YYYY-MM-DD&end=YYYY-MM-DD` answers the service's JSON document
-for those Paris days (the same envelope and the same items, byte for byte) with none
+for those Paris days (the same envelope and the same items: a test checks it) with none
 of its work around the data: no parameter checks, no formats, no cache, no streaming,
 no error handling, no access log. What is left is the floor for one request on this
 stack: uvicorn's HTTP, Starlette's routing, one SQLite query and one orjson encoding.

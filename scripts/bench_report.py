@@ -350,7 +350,7 @@ READING = [
     " p50 latency against today's (lower is better).",
     "- With 16 connections on one core, p50 is mostly queueing: about 16 ÷ requests/s. The whole"
     " history and the aggregates use one connection, so their p50 is the time of one request.",
-    "- The bare route answers the same JSON document as the service, byte for byte (a test checks it);"
+    "- The bare route answers the same JSON document as the service (tests/integration/test_bare_route.py);"
     " datasette answers its own `?sql=` JSON of the same rows, timestamps as integers.",
     "- The import is `consumption import` into a new file, net of the same command on a one-day file;"
     " `executemany` writes the same rows, already parsed, into a new file with the same schema and"
