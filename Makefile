@@ -42,8 +42,9 @@ integration: setup
 import: setup
 	$(BIN)/consumption import
 
+# `make bench BENCH_ARGS="--compare 37c7551"` puts that commit's figures beside today's; --quick to try it.
 bench: setup
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 screenshot: setup
 	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/integration/test_page.py -k last_day
