@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
-from consumption.eco2mix.download import FIRST_DEFINITIVE_YEAR, Download, Outcome, RteClient
+from consumption.eco2mix.download import (
+    FIRST_DEFINITIVE_YEAR,
+    Download,
+    Outcome,
+    RteClient,
+    remove_partial_downloads,
+)
 from consumption.eco2mix.parser import Eco2mixError
 from consumption.services.importing import FileImport, import_paths
 from consumption.services.refresh import FetchReport, OnDownload, fetch, refresh
@@ -106,15 +112,25 @@ def print_download(index: int, total: int, result: Download) -> None:
     print(f"[{index}/{total}] {result.archive.name}: {failed}{result.message}", flush=True)
 
 
+def rte_client(settings: Settings) -> RteClient:
+    return RteClient(
+        settings.rte_base_url,
+        settings.http_timeout,
+        deadline=settings.download_deadline,
+        max_bytes=settings.download_max_mb * 1024 * 1024,
+    )
+
+
 def fetch_from_rte(
     settings: Settings,
     years: tuple[int, int] | None = None,
     on_download: OnDownload | None = None,
 ) -> FetchReport:
     """Fetch `years` (first, last) from RTE, or, without them, refresh what changes."""
+    remove_partial_downloads(settings.data_dir, settings.download_deadline)
     store = SqliteStore.open(settings.database_path)
     try:
-        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+        with rte_client(settings) as rte:
             if years is None:
                 return refresh(store, rte, settings.data_dir, on_download=on_download)
             return fetch(store, rte, settings.data_dir, *years, on_download=on_download)
@@ -173,6 +189,7 @@ def build_app(settings: Settings) -> Starlette:
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
+    remove_partial_downloads(settings.data_dir, settings.download_deadline)
     prepare_database(settings)
     uvicorn.run(
         build_app(settings),

@@ -13,9 +13,9 @@ import zipfile
 import httpx
 import pytest
 
-from consumption.cli import build_app, main
+from consumption.cli import build_app, main, rte_client
 from consumption.config import Settings, parse_interval
-from consumption.eco2mix.download import Outcome, RteClient
+from consumption.eco2mix.download import Outcome
 from consumption.services import refresh as refresh_service
 from consumption.services.refresh import FetchReport
 from consumption.services.schedule import next_delay
@@ -72,7 +72,7 @@ def run(settings: Settings, action) -> FetchReport:
     """`action` on the settings' database and RTE, as the command line composes them."""
     store = SqliteStore.open(settings.database_path)
     try:
-        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+        with rte_client(settings) as rte:
             return action(store, rte)
     finally:
         store.close()
