@@ -49,6 +49,11 @@ class ArchiveLog(abc.ABC):
         """Replace the last refresh's outcome; atomic on its own, inside a transaction or not."""
 
 
+class TransactionLost(RuntimeError):
+    """The store undid the whole transaction on its own (a full disk, an I/O error), not
+    just the failed savepoint: nothing written since `transaction()` began remains."""
+
+
 class Store(abc.ABC):
     """The repositories that commit together: a unit of work.
 
@@ -65,7 +70,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def savepoint(self) -> AbstractContextManager[None]:
-        """Inside a transaction, a part that is undone on its own when it raises."""
+        """Inside a transaction, a part that is undone on its own when it raises; raises
+        `TransactionLost` instead when the failure undid the whole transaction."""
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release what the store holds (a database connection)."""

@@ -16,9 +16,10 @@ from consumption.domain import (
     RefreshRecord,
     Store,
     StoredSpan,
+    TransactionLost,
 )
 from consumption.storage import queries
-from consumption.storage.database import connect
+from consumption.storage.database import DatabaseError, connect
 
 
 class SqliteConsumptionRepository(ConsumptionRepository):
@@ -78,35 +79,48 @@ class SqliteArchiveLog(ArchiveLog):
 class SqliteStore(Store):
     """Both repositories on one connection, so that one transaction covers them."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
         self.connection = connection
+        self.path = path
         self.points = SqliteConsumptionRepository(connection)
         self.archives = SqliteArchiveLog(connection)
 
     @classmethod
     def open(cls, path: Path) -> SqliteStore:
-        """The database at `path`, created with its schema when absent."""
-        return cls(connect(path))
+        """The database at `path`, created with its schema when absent; `DatabaseError`
+        when it cannot be, or when the file there is not one of ours."""
+        return cls(connect(path), path)
+
+    def _rollback(self) -> None:
+        if self.connection.in_transaction:  # SQLite may have rolled back already (a full disk)
+            self.connection.execute("ROLLBACK")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.connection.execute("BEGIN IMMEDIATE")
-        changes = self.connection.total_changes
+        """All or nothing; a write SQLite refuses (a full disk, a read-only file, an I/O
+        error) is a `DatabaseError` that names the file, with nothing written."""
         try:
-            yield
-            if self.connection.total_changes != changes:
-                self.connection.execute(queries.BUMP_GENERATION)
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
+            self.connection.execute("BEGIN IMMEDIATE")
+            changes = self.connection.total_changes
+            try:
+                yield
+                if self.connection.total_changes != changes:
+                    self.connection.execute(queries.BUMP_GENERATION)
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        except sqlite3.OperationalError as error:
+            raise DatabaseError(f"{self.path or 'the database'}: cannot write: {error}; nothing was written") from error
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         self.connection.execute("SAVEPOINT part")
         try:
             yield
-        except BaseException:
+        except BaseException as error:
+            if not self.connection.in_transaction:
+                raise TransactionLost(f"the whole transaction was undone: {error}") from error
             self.connection.execute("ROLLBACK TO part")
             self.connection.execute("RELEASE part")
             raise
