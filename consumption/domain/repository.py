@@ -31,6 +31,11 @@ class ConsumptionRepository(abc.ABC):
     def stored_span(self) -> StoredSpan:
         """How many points are stored, and the first and last instants."""
 
+    @abc.abstractmethod
+    def definitive_years(self) -> set[int]:
+        """The years that hold points, every one of them definitive: nothing better can come
+        from RTE for them. A year is Paris's: it starts at 00:00 in Paris on 1 January."""
+
 
 class ArchiveLog(abc.ABC):
     """What each RTE archive was when imported, and how the last refresh went."""

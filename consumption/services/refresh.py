@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import ArchiveLog, ArchiveRecord, RefreshRecord, Store, TransactionLost
+from consumption.domain import (
+    ArchiveLog,
+    ArchiveRecord,
+    ConsumptionRepository,
+    RefreshRecord,
+    Store,
+    TransactionLost,
+)
+from consumption.domain.paris_time import PARIS
 from consumption.eco2mix.download import (
     CONSOLIDATED,
     FIRST_DEFINITIVE_YEAR,
@@ -77,11 +85,21 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
 OnDownload = Callable[[int, int, Download], None]
 
 
-def archives_to_refresh(archive_log: ArchiveLog, today: dt.date) -> list[Archive]:
-    """What changes: last year's definitive archive until imported, consolidated, real time."""
-    last_year = definitive(today.year - 1)
-    archives = [] if archive_log.get(last_year.name) else [last_year]
-    return archives + [CONSOLIDATED, REAL_TIME]
+def paris_today() -> dt.date:
+    """Today in Paris, RTE's calendar: on 31 December at 23:30 UTC, it is already next year."""
+    return dt.datetime.now(PARIS).date()
+
+
+def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[Archive]:
+    """Every definitive year up to last year that the store does not hold wholly definitive
+    (missing, or consolidated like an embedded 2021), then consolidated, then real time.
+
+    A year imported from RTE's definitive archive is never asked for again; one that RTE
+    has not published yet is a 404, not an error, asked for at each refresh until it is.
+    """
+    complete = points.definitive_years()
+    years = [year for year in range(FIRST_DEFINITIVE_YEAR, today.year) if year not in complete]
+    return [definitive(year) for year in years] + [CONSOLIDATED, REAL_TIME]
 
 
 def fetch_archives(
@@ -231,6 +249,6 @@ def refresh(
     today: dt.date | None = None,
     on_download: OnDownload | None = None,
 ) -> FetchReport:
-    """What changes (`archives_to_refresh`), fetched and imported."""
-    archives = archives_to_refresh(store.archives, today or dt.date.today())
+    """What is missing or changes (`archives_to_refresh`), fetched and imported."""
+    archives = archives_to_refresh(store.points, today or paris_today())
     return fetch_archives(store, rte, archives, data_dir, on_download)

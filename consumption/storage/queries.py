@@ -65,6 +65,9 @@ SELECT_RANGE = (
 COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
+STORED_BOUNDS = "SELECT min(timestamp), max(timestamp) FROM consumption"  # two rowid seeks
+# The least final nature stored in [?, ?): a year is wholly definitive when it is 3.
+LOWEST_NATURE = "SELECT min(nature) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 
 BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
 GENERATION = "SELECT value FROM generation WHERE id = 1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from consumption.domain import (
     StoredSpan,
     TransactionLost,
 )
+from consumption.domain.paris_time import paris_to_utc, utc_to_paris
 from consumption.storage import queries
 from consumption.storage.database import DatabaseError, connect
 
@@ -41,6 +43,25 @@ class SqliteConsumptionRepository(ConsumptionRepository):
     def stored_span(self) -> StoredSpan:
         count, first, last = self.connection.execute(queries.STORED_SPAN).fetchone()
         return StoredSpan(count, first, last)
+
+    def definitive_years(self) -> set[int]:
+        first, last = self.connection.execute(queries.STORED_BOUNDS).fetchone()
+        if first is None:
+            return set()
+        years = range(utc_to_paris(first).year, utc_to_paris(last).year + 1)
+        return {year for year in years if self._lowest_nature(year) == Nature.DEFINITIVE}
+
+    def _lowest_nature(self, year: int) -> int | None:
+        start, end = _paris_new_year(year), _paris_new_year(year + 1)
+        (lowest,) = self.connection.execute(queries.LOWEST_NATURE, (start, end)).fetchone()
+        return int(lowest) if lowest is not None else None
+
+
+def _paris_new_year(year: int) -> int:
+    """UTC seconds of 00:00 in Paris on 1 January of `year` (a time that always exists)."""
+    instant = paris_to_utc(dt.datetime(year, 1, 1))
+    assert instant is not None
+    return instant
 
 
 class SqliteArchiveLog(ArchiveLog):
