@@ -6,6 +6,9 @@ time and a range query is one seek and a sequential scan, with no extra index.
 """
 
 SCHEMA_VERSION = 1
+# What marks a database as this program's (`PRAGMA application_id`): "Cnsm" in ASCII.
+APPLICATION_ID = 0x436E736D
+TABLES = ("consumption", "archive", "generation", "refresh")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consumption (

@@ -132,7 +132,8 @@ class SqliteStore(Store):
                 self._rollback()
                 raise
         except sqlite3.OperationalError as error:
-            raise DatabaseError(f"{self.path or 'the database'}: cannot write: {error}; nothing was written") from error
+            where = self.path or "the database"
+            raise DatabaseError(f"cannot write to {where}: {error}; nothing was written") from error
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
