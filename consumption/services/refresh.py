@@ -137,7 +137,7 @@ def one_line(error: BaseException) -> str:
     """A short, one-line reason: our own errors as they are; anything else with its type."""
     ours = isinstance(error, (Eco2mixError, TransactionLost))
     text = str(error) if ours else f"{type(error).__name__}: {error}".rstrip(": ")
-    text = " ".join(text.split())
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))  # nothing for a terminal
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 

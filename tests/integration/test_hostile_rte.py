@@ -177,3 +177,23 @@ def test_a_download_killed_with_sigkill_leaves_nothing_after_the_next_start(rte,
     rte.faults.clear()
     subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
     assert not list(settings.data_dir.glob(".*.part"))
+
+
+def test_serve_removes_leftover_temporary_files_at_start(rte, settings, monkeypatch):
+    for name, value in environment(settings).items():
+        monkeypatch.setenv(name, value)
+    assert main(["refresh"]) == 0  # a database with data: `serve` starts without fetching
+    leftover = settings.data_dir / f".{TR}.999999999.abcd1234.part"
+    leftover.write_bytes(b"PK\x03\x04 half")
+    env = {**os.environ, **environment(settings), "PORT": "0"}
+    command = [sys.executable, "-m", "consumption.cli", "serve"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while leftover.exists():
+            assert server.poll() is None, "serve stopped"
+            assert time.monotonic() < deadline, "the leftover was not removed"
+            time.sleep(0.05)
+    finally:
+        server.terminate()
+        server.wait(10)
