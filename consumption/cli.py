@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
-from consumption.eco2mix.download import FIRST_DEFINITIVE_YEAR, Download, Outcome, RteClient
+from consumption.eco2mix.download import (
+    FIRST_DEFINITIVE_YEAR,
+    Download,
+    Outcome,
+    RteClient,
+    remove_partial_downloads,
+)
 from consumption.eco2mix.parser import Eco2mixError, ReadLimits
 from consumption.logs import configure_logging
 from consumption.services.importing import FileImport, import_paths
@@ -63,7 +69,7 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
     limits = ReadLimits.from_megabytes(settings.file_max_mb)
     try:
         report = import_paths(paths or [settings.data_dir], store, progress, limits)
-    except Eco2mixError as error:
+    except (Eco2mixError, DatabaseError) as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"nothing was imported; {database_path} is unchanged", file=sys.stderr)
         return 1
@@ -115,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "refresh",
-        help="fetch what changes (real time, consolidated, last year's definitive) and import it",
+        help="fetch what is missing or changes (definitive years not yet held, consolidated, real time)",
         description="Fetch from RTE (RTE_BASE_URL) what changes and import it into DATABASE_PATH: the "
         "real-time and consolidated archives, and the definitive archives it still needs. An absent or "
         "empty database is first built from the embedded history (HISTORY_DIR). Each request "
@@ -137,18 +143,29 @@ def print_download(index: int, total: int, result: Download) -> None:
     print(f"[{index}/{total}] {result.archive.name}: {failed}{result.message}", flush=True)
 
 
+def rte_client(settings: Settings) -> RteClient:
+    return RteClient(
+        settings.rte_base_url,
+        settings.http_timeout,
+        deadline=settings.download_deadline,
+        max_bytes=settings.download_max_mb * 1024 * 1024,
+    )
+
+
 def fetch_from_rte(
     settings: Settings,
     years: tuple[int, int] | None = None,
     on_download: OnDownload | None = None,
 ) -> FetchReport:
     """Fetch `years` (first, last) from RTE, or, without them, refresh what changes."""
+    remove_partial_downloads(settings.data_dir, settings.download_deadline)
     store = SqliteStore.open(settings.database_path)
     try:
-        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+        limits = ReadLimits.from_megabytes(settings.file_max_mb)
+        with rte_client(settings) as rte:
             if years is None:
-                return refresh(store, rte, settings.data_dir, on_download=on_download)
-            return fetch(store, rte, settings.data_dir, *years, on_download=on_download)
+                return refresh(store, rte, settings.data_dir, on_download=on_download, limits=limits)
+            return fetch(store, rte, settings.data_dir, *years, on_download=on_download, limits=limits)
     finally:
         store.close()
 
@@ -233,6 +250,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
+    remove_partial_downloads(settings.data_dir, settings.download_deadline)
     startup = prepare_database(settings)
     from uvicorn.config import LOGGING_CONFIG
 

@@ -47,6 +47,8 @@ class Settings:
     port: int = 8000
     rte_base_url: str = "https://eco2mix.rte-france.com"
     http_timeout: float = 30.0
+    download_deadline: float = 600.0  # seconds for the whole download of one archive
+    download_max_mb: int = 200  # megabytes one archive may hold, after any Content-Encoding
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
     render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
     file_max_mb: int = 256  # text an éCO2mix file may hold once decompressed; past it, refused
@@ -66,6 +68,8 @@ class Settings:
             port=config("PORT", cast=int, default=cls.port),
             rte_base_url=config("RTE_BASE_URL", default=cls.rte_base_url),
             http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
+            download_deadline=config("DOWNLOAD_DEADLINE", cast=float, default=cls.download_deadline),
+            download_max_mb=config("DOWNLOAD_MAX_MB", cast=int, default=cls.download_max_mb),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
             render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
             file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),

@@ -32,13 +32,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler `configure_logging` installs, told apart from others' (a test's capture)."""
+
+
 def configure_logging(level: str, log_format: str) -> None:
-    """The root logger's one handler, on stderr, in `log_format` (`text` or `json`)."""
-    handler = logging.StreamHandler()
+    """The root logger's handler, on stderr, in `log_format` (`text` or `json`); calling it
+    again replaces it, and leaves other handlers alone."""
+    handler = _OurHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in root.handlers[:]:
-        root.removeHandler(old)
+        if isinstance(old, _OurHandler):
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # our own log says what each request did
+    # Our own log says what each request did; httpcore's trace would echo RTE's reason phrases.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

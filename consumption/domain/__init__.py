@@ -10,7 +10,7 @@ from consumption.domain.model import (
     StoredSpan,
     replaces,
 )
-from consumption.domain.repository import ArchiveLog, ConsumptionRepository, Store
+from consumption.domain.repository import ArchiveLog, ConsumptionRepository, Store, TransactionLost
 
 __all__ = [
     "ArchiveLog",
@@ -21,5 +21,6 @@ __all__ = [
     "RefreshRecord",
     "Store",
     "StoredSpan",
+    "TransactionLost",
     "replaces",
 ]

@@ -31,6 +31,11 @@ class ConsumptionRepository(abc.ABC):
     def stored_span(self) -> StoredSpan:
         """How many points are stored, and the first and last instants."""
 
+    @abc.abstractmethod
+    def definitive_years(self) -> set[int]:
+        """The years that hold points, every one of them definitive: nothing better can come
+        from RTE for them. A year is Paris's: it starts at 00:00 in Paris on 1 January."""
+
 
 class ArchiveLog(abc.ABC):
     """What each RTE archive was when imported, and how the last refresh went."""
@@ -49,6 +54,11 @@ class ArchiveLog(abc.ABC):
         """Replace the last refresh's outcome; atomic on its own, inside a transaction or not."""
 
 
+class TransactionLost(RuntimeError):
+    """The store undid the whole transaction on its own (a full disk, an I/O error), not
+    just the failed savepoint: nothing written since `transaction()` began remains."""
+
+
 class Store(abc.ABC):
     """The repositories that commit together: a unit of work.
 
@@ -65,7 +75,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def savepoint(self) -> AbstractContextManager[None]:
-        """Inside a transaction, a part that is undone on its own when it raises."""
+        """Inside a transaction, a part that is undone on its own when it raises; raises
+        `TransactionLost` instead when the failure undid the whole transaction."""
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release what the store holds (a database connection)."""

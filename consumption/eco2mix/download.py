@@ -6,18 +6,25 @@ Base URL (the `RTE_BASE_URL` setting) and paths, from RTE's download page:
 - `/download/eco2mix/eCO2mix_RTE_En-cours-TR.zip`: the latest days, real time.
 
 RTE sometimes answers an HTML page with status 200 where a zip was expected:
-what arrives is checked before anything uses it.
+what arrives is checked before anything uses it. A download has a deadline and a
+size limit, follows redirects only within RTE's host, and its failures are told
+in our own words: nothing the remote server sent is echoed to logs or `/health`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import logging
 import os
 import tempfile
+import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -29,9 +36,14 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"consumption/{__version__} (France's electricity consumption from RTE eCO2mix data)"
 DOWNLOAD_PATH = "/download/eco2mix/"
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 FIRST_DEFINITIVE_YEAR = 2012
 CHUNK_BYTES = 64 * 1024
+DEFAULT_DEADLINE_SECONDS = 600.0
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+MAX_REDIRECTS = 5
+DECODABLE_ENCODINGS = ("gzip", "deflate")
+PART_SUFFIX = ".part"
+_WRITING: set[Path] = set()  # the temporary files this process's downloads are writing
 
 
 @dataclass(frozen=True)
@@ -80,19 +92,29 @@ class Download:
 
 
 class DownloadError(Exception):
-    pass
+    """Why one download failed, in our own words: never bytes from the remote server."""
 
 
 class RteClient:
-    """RTE's download server: its base URL and one HTTP client for a run of downloads."""
+    """RTE's download server: its base URL and the limits every download keeps to.
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    `timeout` bounds each step (connecting, each read); `deadline` the whole download
+    of one archive, however slowly the bytes arrive; `max_bytes` its size, counted
+    after any `Content-Encoding` is decoded.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        deadline: float = DEFAULT_DEADLINE_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
-        )
+        self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.tls = httpx.create_ssl_context()  # once: loading the CA bundle costs 40 ms
 
     def __enter__(self) -> RteClient:
         return self
@@ -101,14 +123,28 @@ class RteClient:
         self.close()
 
     def close(self) -> None:
-        self.http.close()
+        """Nothing held between downloads: each one has its own connection and event loop."""
 
     def url(self, archive: Archive) -> str:
         return archive.url(self.base_url)
 
     def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
-        """Download `archive` into a temporary file in `into`, unless it has not changed."""
-        return download(self.http, self.base_url, archive, known, into)
+        """Download `archive` into a temporary file in `into`, unless it has not changed.
+
+        Blocking: call it from a thread, never from a running event loop. The deadline
+        runs on an event loop of its own, so that it also cuts a server that sends its
+        headers one byte at a time, where a time-out per read never fires.
+        """
+        return asyncio.run(self._download(archive, known, into))
+
+    async def _download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout),
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ", ".join(DECODABLE_ENCODINGS)},
+            follow_redirects=False,  # followed by hand, to RTE's own host only
+            verify=self.tls,
+        ) as client:
+            return await download(client, self.base_url, archive, known, into, self.deadline, self.max_bytes)
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
@@ -121,63 +157,85 @@ def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
     return headers
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
+
+
 def _describe_start(first_bytes: bytes) -> str:
-    text = first_bytes[:40].decode("latin-1", "replace").strip()
-    if text.startswith("<"):
-        return f"an HTML page ({text[:30]!r}…)"
-    return f"content starting with {first_bytes[:8]!r}"
+    """What came instead of a zip, said in our words: the bytes themselves are not shown."""
+    if first_bytes.lstrip()[:1] == b"<":
+        return "an HTML page"
+    return "content that is not a zip archive"
 
 
-def download(
-    client: httpx.Client,
+class _Decoder:
+    """Undo a `Content-Encoding` chunk by chunk, never producing more than `CHUNK_BYTES`
+    at a time: a gzip bomb is cut at the size limit in bounded memory."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding not in ("", "identity", *DECODABLE_ENCODINGS):
+            raise DownloadError("an unsupported Content-Encoding; refused")
+        self.zlib: zlib._Decompress | None = None
+        if encoding == "gzip":
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS)
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if self.zlib is None:
+            yield data
+            return
+        try:
+            while data:
+                chunk = self.zlib.decompress(data, CHUNK_BYTES)
+                data = self.zlib.unconsumed_tail
+                if chunk:
+                    yield chunk
+        except zlib.error as error:
+            raise DownloadError("a corrupt Content-Encoding; refused") from error
+
+
+async def download(
+    client: httpx.AsyncClient,
     base_url: str,
     archive: Archive,
     known: ArchiveRecord | None,
     into: Path,
+    deadline: float = DEFAULT_DEADLINE_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Download:
     """Download `archive` into a temporary file in `into`, unless RTE says it has not changed.
 
-    Never raises for what RTE or the network does: the outcome says what happened.
+    Never raises for what RTE or the network does: the outcome says what happened,
+    in a short reason of our own.
     """
     url = archive.url(base_url)
     result = Download(archive, url, Outcome.FAILED)
-    into.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=".part", dir=into)
-    temporary = Path(name)
     try:
-        with (
-            os.fdopen(handle, "wb") as output,
-            client.stream("GET", url, headers=_conditional_headers(known)) as response,
-        ):
-            if response.status_code == 304:
-                result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
-                return result
-            if response.status_code == 404 and archive.may_be_absent:
-                result.outcome, result.message = Outcome.NOT_PUBLISHED, "not published yet (404)"
-                return result
-            if response.status_code != 200:
-                raise DownloadError(f"HTTP {response.status_code} {response.reason_phrase}")
-            digest = hashlib.sha256()
-            size = 0
-            for chunk in response.iter_bytes(CHUNK_BYTES):
-                if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):
-                    raise DownloadError(f"not a zip archive: RTE sent {_describe_start(chunk)}")
-                size += len(chunk)
-                if size > MAX_ARCHIVE_BYTES:
-                    raise DownloadError(f"larger than {MAX_ARCHIVE_BYTES // 2**20} MiB; refused")
-                digest.update(chunk)
-                output.write(chunk)
-            if size == 0:
-                raise DownloadError("an empty response where a zip archive was expected")
-            result.etag = response.headers.get("ETag")
-            result.last_modified = response.headers.get("Last-Modified")
-        result.size, result.sha256 = size, digest.hexdigest()
+        into.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{archive.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=into)
+    except OSError as error:
+        result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
+        return result
+    temporary = Path(name)
+    _WRITING.add(temporary)
+    try:
+        with os.fdopen(handle, "wb") as output:
+            async with asyncio.timeout(deadline):
+                await _fetch_into(client, base_url, url, known, output, result, max_bytes)
+        if result.outcome is not Outcome.FAILED:
+            return result
         if known is not None and known.sha256 == result.sha256:
             result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
             return result
         temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
         result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
-        result.message = f"downloaded {size / 1e6:.1f} MB"
+        result.message = f"downloaded {result.size / 1e6:.1f} MB"
+        return result
+    except TimeoutError:
+        result.message = f"not complete within the deadline of {deadline:g} s; stopped"
         return result
     except DownloadError as error:
         result.message = str(error)
@@ -186,16 +244,120 @@ def download(
         result.message = f"timed out ({type(error).__name__})"
         result.unreachable = isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout))
         return result
-    except httpx.ConnectError as error:
-        result.message = f"cannot reach RTE: {error or type(error).__name__}"
-        result.unreachable = True
+    except httpx.ConnectError:
+        result.message, result.unreachable = "cannot reach RTE (connection failed)", True
         return result
     except httpx.HTTPError as error:
-        result.message = f"cannot reach RTE: {error or type(error).__name__}"
+        result.message = f"cannot reach RTE ({type(error).__name__})"
         return result
     except OSError as error:
-        result.message = f"cannot write into {into}: {error}"
+        result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
         return result
     finally:
+        _WRITING.discard(temporary)
         if result.temporary is None:
             temporary.unlink(missing_ok=True)
+
+
+async def _fetch_into(
+    client: httpx.AsyncClient,
+    base_url: str,
+    url: str,
+    known: ArchiveRecord | None,
+    output: BinaryIO,
+    result: Download,
+    max_bytes: int,
+) -> None:
+    """GET `url`, following redirects within RTE's host, and write the archive to `output`.
+
+    Sets `result`'s outcome when RTE says unchanged or not published; leaves it FAILED
+    with the size and digest filled in when bytes were written (the caller decides).
+    """
+    allowed = _origin(httpx.URL(base_url))
+    request_url = httpx.URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        if _origin(request_url) != allowed:
+            raise DownloadError(f"redirected away from {base_url}; refused")
+        async with client.stream("GET", request_url, headers=_conditional_headers(known)) as response:
+            if response.has_redirect_location:
+                request_url = response.url.join(response.headers["Location"])
+                continue
+            if response.status_code == 304:
+                result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
+                return
+            if response.status_code == 404 and result.archive.may_be_absent:
+                result.outcome, result.message = Outcome.NOT_PUBLISHED, "not published yet (404)"
+                return
+            if response.status_code != 200:
+                raise DownloadError(f"HTTP {response.status_code}")
+            await _write_body(response, output, result, max_bytes)
+            return
+    raise DownloadError(f"more than {MAX_REDIRECTS} redirects; stopped")
+
+
+async def _write_body(response: httpx.Response, output: BinaryIO, result: Download, max_bytes: int) -> None:
+    declared = response.headers.get("Content-Length", "")
+    encoding = response.headers.get("Content-Encoding", "")
+    too_large = f"larger than {max_bytes / 2**20:g} MiB; stopped"
+    if declared.isdigit() and int(declared) > max_bytes and encoding in ("", "identity"):
+        raise DownloadError(too_large)
+    decoder = _Decoder(encoding)
+    digest = hashlib.sha256()
+    size = 0
+    async for raw in response.aiter_raw():
+        for chunk in decoder.decode(raw):
+            if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):
+                raise DownloadError(f"not a zip archive: RTE sent {_describe_start(chunk)}")
+            size += len(chunk)
+            if size > max_bytes:
+                raise DownloadError(too_large)
+            digest.update(chunk)
+            output.write(chunk)
+    if size == 0:
+        raise DownloadError("an empty response where a zip archive was expected")
+    result.etag = response.headers.get("ETag")
+    result.last_modified = response.headers.get("Last-Modified")
+    result.size, result.sha256 = size, digest.hexdigest()
+
+
+def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLINE_SECONDS) -> list[Path]:
+    """Delete the temporary files that downloads interrupted earlier (a `kill -9`) left in
+    `data_dir`; return them.
+
+    A temporary file names the process that writes it: one of another process still
+    running is left alone, unless it is older than `older_than` seconds (a download's
+    deadline), which no download in progress can be.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in data_dir.iterdir() if p.name.startswith(".") and p.name.endswith(PART_SUFFIX)]
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        try:
+            if _written_by_another_live_process(path) and now - path.stat().st_mtime < older_than:
+                continue
+            path.unlink()
+        except OSError as error:
+            log.warning("cannot remove the interrupted download %s: %s", path, error.strerror)
+            continue
+        log.info("removed %s, left by an interrupted download", path)
+        removed.append(path)
+    return removed
+
+
+def _written_by_another_live_process(path: Path) -> bool:
+    parts = path.name.rsplit(".", 3)  # .{archive}.{pid}.{random}.part
+    if len(parts) != 4 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():  # in a container, an earlier run's process may have had the same id
+        return path in _WRITING
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -2,7 +2,8 @@
 
 Each archive is downloaded to a temporary file, then imported in a savepoint of
 one transaction: an archive that fails (not a zip, no éCO2mix file, a foreign
-perimeter, a malformed line) is undone alone and reported; the valid ones are
+perimeter, a malformed line, or anything else raised while reading or storing it)
+is undone alone and reported in one line that names it; the valid ones are
 committed together, with the record of what each archive was, and only then
 does a downloaded archive replace the local copy. Nothing half-written remains.
 """
@@ -17,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import ArchiveLog, ArchiveRecord, RefreshRecord, Store
+from consumption.domain import (
+    ArchiveLog,
+    ArchiveRecord,
+    ConsumptionRepository,
+    RefreshRecord,
+    Store,
+    TransactionLost,
+)
+from consumption.domain.paris_time import PARIS
 from consumption.eco2mix.download import (
     CONSOLIDATED,
     FIRST_DEFINITIVE_YEAR,
@@ -28,25 +37,27 @@ from consumption.eco2mix.download import (
     RteClient,
     definitive,
 )
-from consumption.eco2mix.parser import Eco2mixError
+from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import archive_sources
 from consumption.services.importing import add_sources
 
 log = logging.getLogger(__name__)
 
 NOT_TRIED = "not tried: RTE could not be reached"
+MAX_REASON = 300  # characters of a failure's reason in the one-line summary
 
 
 @dataclass
 class FetchReport:
     downloads: list[Download] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped before its end, when something unforeseen did
 
     def with_outcome(self, outcome: Outcome) -> list[Download]:
         return [d for d in self.downloads if d.outcome is outcome]
 
     @property
     def ok(self) -> bool:
-        return not self.with_outcome(Outcome.FAILED)
+        return not self.with_outcome(Outcome.FAILED) and not self.stopped
 
     def describe(self) -> str:
         """One line: what happened to each kind of outcome, and why the failures failed."""
@@ -60,6 +71,8 @@ class FetchReport:
             line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in tried)
         if untried := [d.archive.name for d in failed if d.message == NOT_TRIED]:
             line += f"; {NOT_TRIED}: {', '.join(untried)}"
+        if self.stopped:
+            line += f"; {self.stopped}"
         return line
 
 
@@ -72,11 +85,21 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
 OnDownload = Callable[[int, int, Download], None]
 
 
-def archives_to_refresh(archive_log: ArchiveLog, today: dt.date) -> list[Archive]:
-    """What changes: last year's definitive archive until imported, consolidated, real time."""
-    last_year = definitive(today.year - 1)
-    archives = [] if archive_log.get(last_year.name) else [last_year]
-    return archives + [CONSOLIDATED, REAL_TIME]
+def paris_today() -> dt.date:
+    """Today in Paris, RTE's calendar: on 31 December at 23:30 UTC, it is already next year."""
+    return dt.datetime.now(PARIS).date()
+
+
+def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[Archive]:
+    """Every definitive year up to last year that the store does not hold wholly definitive
+    (missing, or consolidated like an embedded 2021), then consolidated, then real time.
+
+    A year imported from RTE's definitive archive is never asked for again; one that RTE
+    has not published yet is a 404, not an error, asked for at each refresh until it is.
+    """
+    complete = points.definitive_years()
+    years = [year for year in range(FIRST_DEFINITIVE_YEAR, today.year) if year not in complete]
+    return [definitive(year) for year in years] + [CONSOLIDATED, REAL_TIME]
 
 
 def fetch_archives(
@@ -85,27 +108,38 @@ def fetch_archives(
     archives: list[Archive],
     data_dir: Path,
     on_download: OnDownload | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> FetchReport:
-    """Download `archives` into `data_dir`, import the new ones, record the outcome."""
+    """Download `archives` into `data_dir`, import the new ones, record the outcome.
+
+    Never raises an `Exception`: whatever happens is in the report, and the outcome is
+    recorded whenever the database can still be written.
+    """
     report = FetchReport()
     try:
         _download_all(store.archives, rte, archives, data_dir, report, on_download)
-        fresh = report.with_outcome(Outcome.DOWNLOADED)
-        if fresh:
-            with store.transaction():
-                for result in fresh:
-                    _import_download(result, store)
-            for result in report.with_outcome(Outcome.DOWNLOADED):
-                assert result.temporary is not None
-                os.replace(result.temporary, data_dir / result.archive.name)
-                result.temporary = None
-        # On its own, outside the import's transaction: an outcome is not a data change.
-        store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
+        _import_fresh(store, report, data_dir, limits)
+    except Exception as error:  # a bug or the unforeseen: said, recorded, never raised
+        log.exception("fetch stopped")
+        report.stopped = f"stopped: {one_line(error)}"
     finally:
         for result in report.downloads:
             result.discard()
+    try:
+        # On its own, outside the import's transaction: an outcome is not a data change.
+        store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
+    except Exception as error:
+        log.error("cannot record the fetch's outcome: %s", one_line(error))
     log.info("fetch: %s", report.describe())
     return report
+
+
+def one_line(error: BaseException) -> str:
+    """A short, one-line reason: our own errors as they are; anything else with its type."""
+    ours = isinstance(error, (Eco2mixError, TransactionLost))
+    text = str(error) if ours else f"{type(error).__name__}: {error}".rstrip(": ")
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))  # nothing for a terminal
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 def _download_all(
@@ -118,7 +152,11 @@ def _download_all(
 ) -> None:
     """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
     for index, archive in enumerate(archives, start=1):
-        result = rte.download(archive, archive_log.get(archive.name), data_dir)
+        try:
+            result = rte.download(archive, archive_log.get(archive.name), data_dir)
+        except Exception as error:  # `download` says what RTE did; this is our own failure
+            log.exception("%s: download failed", archive.name)
+            result = Download(archive, rte.url(archive), Outcome.FAILED, one_line(error))
         report.downloads.append(result)
         level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
         log.log(level, "[%d/%d] %s: %s", index, len(archives), result.url, result.message)
@@ -131,12 +169,46 @@ def _download_all(
             return
 
 
-def _import_download(result: Download, store: Store) -> None:
-    """Import one downloaded archive in a savepoint; on failure mark it failed, undo it alone."""
+def _import_fresh(store: Store, report: FetchReport, data_dir: Path, limits: ReadLimits) -> None:
+    """Import the downloaded archives in one transaction, each in its savepoint; then keep
+    a copy of each imported one in `data_dir`."""
+    fresh = report.with_outcome(Outcome.DOWNLOADED)
+    if not fresh:
+        return
+    try:
+        with store.transaction():
+            for result in fresh:
+                _import_download(result, store, limits)
+    except Exception as error:  # the whole transaction is undone: none of them was imported
+        reason = one_line(error)
+        log.error("importing the downloaded archives failed, none was imported: %s", reason)
+        for result in fresh:
+            if result.outcome is Outcome.DOWNLOADED:
+                result.outcome, result.message = Outcome.FAILED, f"not imported: {reason}"
+        return
+    for result in report.with_outcome(Outcome.DOWNLOADED):
+        assert result.temporary is not None
+        try:
+            os.replace(result.temporary, data_dir / result.archive.name)
+        except OSError as error:  # imported all the same; the temporary file is discarded
+            log.warning("%s: imported, but cannot be kept in %s: %s", result.archive.name, data_dir, error.strerror)
+            result.message += f"; the local copy could not be replaced ({error.strerror})"
+            continue
+        result.temporary = None
+
+
+def _import_download(result: Download, store: Store, limits: ReadLimits) -> None:
+    """Import one downloaded archive in a savepoint; on failure mark it failed, undo it alone.
+
+    Any failure is this archive's own (a file the parser refuses, but also a value SQLite
+    cannot hold, an encrypted or corrupt zip member, memory …), unless the store lost the
+    whole transaction: that one is raised, for every archive of the run.
+    """
     assert result.temporary is not None
     try:
         with store.savepoint():
-            imported = add_sources(archive_sources(result.temporary, label=result.url), store.points)
+            sources = archive_sources(result.temporary, label=result.url)
+            imported = add_sources(sources, store.points, limits=limits)
             store.archives.record(
                 ArchiveRecord(
                     name=result.archive.name,
@@ -149,9 +221,11 @@ def _import_download(result: Download, store: Store) -> None:
                     imported_at=int(time.time()),
                 )
             )
-    except Eco2mixError as error:
-        result.outcome, result.message = Outcome.FAILED, str(error)
-        log.warning("%s: refused: %s", result.url, error)
+    except TransactionLost:
+        raise
+    except Exception as error:
+        result.outcome, result.message = Outcome.FAILED, f"refused: {one_line(error)}"
+        log.warning("%s: refused: %s", result.url, one_line(error))
         result.discard()
         return
     result.message += f", {imported.half_hours} half-hours imported ({imported.changed} changed)"
@@ -165,9 +239,10 @@ def fetch(
     from_year: int,
     to_year: int,
     on_download: OnDownload | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> FetchReport:
     """Every definitive year from `from_year` to `to_year`, then consolidated and real time."""
-    return fetch_archives(store, rte, archives_to_fetch(from_year, to_year), data_dir, on_download)
+    return fetch_archives(store, rte, archives_to_fetch(from_year, to_year), data_dir, on_download, limits)
 
 
 def refresh(
@@ -176,7 +251,8 @@ def refresh(
     data_dir: Path,
     today: dt.date | None = None,
     on_download: OnDownload | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> FetchReport:
-    """What changes (`archives_to_refresh`), fetched and imported."""
-    archives = archives_to_refresh(store.archives, today or dt.date.today())
-    return fetch_archives(store, rte, archives, data_dir, on_download)
+    """What is missing or changes (`archives_to_refresh`), fetched and imported."""
+    archives = archives_to_refresh(store.points, today or paris_today())
+    return fetch_archives(store, rte, archives, data_dir, on_download, limits)

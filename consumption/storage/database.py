@@ -1,16 +1,28 @@
-"""Opening the SQLite database: for writing (with its schema), or read-only."""
+"""Opening the SQLite database: for writing (with its schema), or read-only.
+
+A database this program creates is marked with its own `application_id`. A file
+that is not one of ours (another program's database, another schema version, not
+SQLite at all) is refused before anything writes to it: it is left byte-for-byte
+as it was. A new database is built beside its final name and moved into place
+once complete, so a full disk or a read-only folder never leaves an empty or
+half-made file behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
 from consumption.domain import Nature
-from consumption.storage.queries import SCHEMA, SCHEMA_VERSION
+from consumption.storage.queries import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, TABLES
 
 # Natures are stored as their rank. Without an adapter, sqlite3 binds an IntEnum
 # through its slow path: measured 0.2-0.4 s of a 3 s full-history import.
 sqlite3.register_adapter(Nature, int)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class DatabaseError(RuntimeError):
@@ -21,25 +33,111 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating when absent) the database at `path` for writing, with its schema.
 
     WAL journaling lets the API keep reading while an import writes, and readers
-    only ever see committed imports.
+    only ever see committed imports. `DatabaseError` when the file there is not one
+    of ours (then it is left unchanged), or cannot be created or opened.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if _is_absent_or_empty(path):
+        _create(path)
+    else:
+        _check_ours(path)
     try:
         connection = sqlite3.connect(path, isolation_level=None)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA busy_timeout = 30000")  # another import may be committing
-        connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
-        connection.executescript(SCHEMA)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except sqlite3.Error as error:
         raise DatabaseError(f"{path}: cannot open the database: {error}") from error
+    try:
+        connection.execute("PRAGMA busy_timeout = 30000")  # another import may be committing
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
+        if connection.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            _write_schema(connection)  # one of ours from before the mark: add what it lacks, mark it
+    except sqlite3.Error as error:
+        connection.close()
+        raise DatabaseError(f"{path}: cannot open the database for writing: {error}") from error
     return connection
 
 
 def read_only_uri(path: Path) -> str:
     """A URI that opens `path` read-only, so that no query can ever write."""
     return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _is_absent_or_empty(path: Path) -> bool:
+    """No file, or an empty one (SQLite's own view of a 0-byte file: a new database)."""
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
+
+
+def _write_schema(connection: sqlite3.Connection) -> None:
+    connection.executescript(
+        f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; "
+        f"PRAGMA application_id = {APPLICATION_ID}; COMMIT;"
+    )
+
+
+def _create(path: Path) -> None:
+    """A new database at `path`, complete or not at all: built under a temporary name
+    in the same folder, then linked into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            _write_schema(connection)
+            connection.execute("PRAGMA journal_mode = WAL")
+        finally:
+            connection.close()
+        try:
+            os.link(temporary, path)  # never replaces a database another process just made
+        except FileExistsError:
+            if path.stat().st_size == 0:  # an empty file, as SQLite leaves one: ours to replace
+                os.replace(temporary, path)
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise DatabaseError(
+            f"{path}: cannot create the database: {reason} (is {path.parent} writable, with room left?)"
+        ) from error
+    finally:
+        for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-journal", "-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _check_ours(path: Path) -> None:
+    """Refuse, without writing anything, a file that is not a database of this program."""
+    refused = f"{path} is not a database of this program, so it was left unchanged"
+    hint = "; set DATABASE_PATH to a new file, or to one this program made"
+    try:
+        with path.open("rb") as file:
+            magic = file.read(len(SQLITE_MAGIC))
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
+    if magic != SQLITE_MAGIC:
+        raise DatabaseError(f"{refused}: it is not a SQLite file{hint}")
+    try:
+        with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    except sqlite3.Error as error:
+        raise DatabaseError(
+            f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
+        ) from error
+    if application_id == APPLICATION_ID:
+        if version != SCHEMA_VERSION:
+            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
+        return
+    if application_id != 0:
+        raise DatabaseError(f"{refused}: its application id is {application_id:#x}{hint}")
+    if not tables and version == 0:
+        return  # an empty SQLite database: nothing in it to spoil
+    foreign = sorted(tables - set(TABLES))
+    if foreign or "consumption" not in tables:
+        names = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise DatabaseError(f"{refused}: it holds other tables ({names or 'none of ours'}){hint}")
+    if version != SCHEMA_VERSION:
+        raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")

@@ -16,11 +16,13 @@ from consumption.domain import (
     ArchiveRecord,
     ConsumptionPoint,
     ConsumptionRepository,
+    Nature,
     RefreshRecord,
     Store,
     StoredSpan,
     replaces,
 )
+from consumption.domain.paris_time import utc_to_paris
 
 
 class MemoryConsumptionRepository(ConsumptionRepository):
@@ -45,6 +47,13 @@ class MemoryConsumptionRepository(ConsumptionRepository):
         if not self.points:
             return StoredSpan(0, None, None)
         return StoredSpan(len(self.points), min(self.points), max(self.points))
+
+    def definitive_years(self) -> set[int]:
+        years: dict[int, bool] = {}
+        for point in self.points.values():
+            year = utc_to_paris(point.timestamp).year
+            years[year] = years.get(year, True) and point.nature is Nature.DEFINITIVE
+        return {year for year, definitive in years.items() if definitive}
 
 
 class MemoryArchiveLog(ArchiveLog):

@@ -6,6 +6,9 @@ time and a range query is one seek and a sequential scan, with no extra index.
 """
 
 SCHEMA_VERSION = 1
+# What marks a database as this program's (`PRAGMA application_id`): "Cnsm" in ASCII.
+APPLICATION_ID = 0x436E736D
+TABLES = ("consumption", "archive", "generation", "refresh")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consumption (
@@ -65,6 +68,9 @@ SELECT_RANGE = (
 COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
+STORED_BOUNDS = "SELECT min(timestamp), max(timestamp) FROM consumption"  # two rowid seeks
+# The least final nature stored in [?, ?): a year is wholly definitive when it is 3.
+LOWEST_NATURE = "SELECT min(nature) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 
 BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
 GENERATION = "SELECT value FROM generation WHERE id = 1"

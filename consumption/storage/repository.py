@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,9 +17,11 @@ from consumption.domain import (
     RefreshRecord,
     Store,
     StoredSpan,
+    TransactionLost,
 )
+from consumption.domain.paris_time import paris_to_utc, utc_to_paris
 from consumption.storage import queries
-from consumption.storage.database import connect
+from consumption.storage.database import DatabaseError, connect
 
 
 class SqliteConsumptionRepository(ConsumptionRepository):
@@ -40,6 +43,25 @@ class SqliteConsumptionRepository(ConsumptionRepository):
     def stored_span(self) -> StoredSpan:
         count, first, last = self.connection.execute(queries.STORED_SPAN).fetchone()
         return StoredSpan(count, first, last)
+
+    def definitive_years(self) -> set[int]:
+        first, last = self.connection.execute(queries.STORED_BOUNDS).fetchone()
+        if first is None:
+            return set()
+        years = range(utc_to_paris(first).year, utc_to_paris(last).year + 1)
+        return {year for year in years if self._lowest_nature(year) == Nature.DEFINITIVE}
+
+    def _lowest_nature(self, year: int) -> int | None:
+        start, end = _paris_new_year(year), _paris_new_year(year + 1)
+        (lowest,) = self.connection.execute(queries.LOWEST_NATURE, (start, end)).fetchone()
+        return int(lowest) if lowest is not None else None
+
+
+def _paris_new_year(year: int) -> int:
+    """UTC seconds of 00:00 in Paris on 1 January of `year` (a time that always exists)."""
+    instant = paris_to_utc(dt.datetime(year, 1, 1))
+    assert instant is not None
+    return instant
 
 
 class SqliteArchiveLog(ArchiveLog):
@@ -78,35 +100,49 @@ class SqliteArchiveLog(ArchiveLog):
 class SqliteStore(Store):
     """Both repositories on one connection, so that one transaction covers them."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
         self.connection = connection
+        self.path = path
         self.points = SqliteConsumptionRepository(connection)
         self.archives = SqliteArchiveLog(connection)
 
     @classmethod
     def open(cls, path: Path) -> SqliteStore:
-        """The database at `path`, created with its schema when absent."""
-        return cls(connect(path))
+        """The database at `path`, created with its schema when absent; `DatabaseError`
+        when it cannot be, or when the file there is not one of ours."""
+        return cls(connect(path), path)
+
+    def _rollback(self) -> None:
+        if self.connection.in_transaction:  # SQLite may have rolled back already (a full disk)
+            self.connection.execute("ROLLBACK")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.connection.execute("BEGIN IMMEDIATE")
-        changes = self.connection.total_changes
+        """All or nothing; a write SQLite refuses (a full disk, a read-only file, an I/O
+        error) is a `DatabaseError` that names the file, with nothing written."""
         try:
-            yield
-            if self.connection.total_changes != changes:
-                self.connection.execute(queries.BUMP_GENERATION)
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
+            self.connection.execute("BEGIN IMMEDIATE")
+            changes = self.connection.total_changes
+            try:
+                yield
+                if self.connection.total_changes != changes:
+                    self.connection.execute(queries.BUMP_GENERATION)
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        except sqlite3.OperationalError as error:
+            where = self.path or "the database"
+            raise DatabaseError(f"cannot write to {where}: {error}; nothing was written") from error
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         self.connection.execute("SAVEPOINT part")
         try:
             yield
-        except BaseException:
+        except BaseException as error:
+            if not self.connection.in_transaction:
+                raise TransactionLost(f"the whole transaction was undone: {error}") from error
             self.connection.execute("ROLLBACK TO part")
             self.connection.execute("RELEASE part")
             raise

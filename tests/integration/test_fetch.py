@@ -13,9 +13,9 @@ import zipfile
 import httpx
 import pytest
 
-from consumption.cli import build_app, main
+from consumption.cli import build_app, main, rte_client
 from consumption.config import Settings, parse_interval
-from consumption.eco2mix.download import Outcome, RteClient
+from consumption.eco2mix.download import Outcome
 from consumption.services import refresh as refresh_service
 from consumption.services.refresh import FetchReport
 from consumption.services.schedule import next_delay
@@ -72,7 +72,7 @@ def run(settings: Settings, action) -> FetchReport:
     """`action` on the settings' database and RTE, as the command line composes them."""
     store = SqliteStore.open(settings.database_path)
     try:
-        with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+        with rte_client(settings) as rte:
             return action(store, rte)
     finally:
         store.close()
@@ -131,7 +131,7 @@ def test_a_second_fetch_downloads_nothing_new(rte, settings):
     before = snapshot(settings)
     report = refresh(settings, today=dt.date(2025, 6, 1))
     assert {d.archive.name: d.outcome for d in report.downloads} == {
-        definitive_name(2024): Outcome.NOT_PUBLISHED,
+        **{definitive_name(year): Outcome.NOT_PUBLISHED for year in range(2012, 2025)},
         CONSOLIDATED: Outcome.UNCHANGED,
         TR: Outcome.UNCHANGED,
     }
@@ -182,8 +182,7 @@ def test_refresh_asks_for_last_years_definitive_file_until_it_is_imported(rte, s
         eco2mix_lines([dt.date(2024, 12, 31)], nature="definitive"), "eCO2mix_RTE_Annuel-Definitif_2024.xls"
     )
     report = refresh(settings, today=today)
-    assert report.downloads[0].archive.name == definitive_name(2024)
-    assert report.downloads[0].outcome is Outcome.DOWNLOADED
+    assert {d.archive.name: d.outcome for d in report.downloads}[definitive_name(2024)] is Outcome.DOWNLOADED
     report = refresh(settings, today=today)
     assert definitive_name(2024) not in [d.archive.name for d in report.downloads]
 

@@ -1,0 +1,123 @@
+"""Every missing year filled (issue 15 §2): a refresh fetches each definitive year the
+database does not hold wholly definitive, then the consolidated and real-time files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from consumption.config import Settings
+from consumption.domain import ConsumptionPoint, Nature, Store
+from consumption.eco2mix.download import Outcome
+from consumption.services.importing import import_paths
+from consumption.storage.memory import MemoryStore
+from consumption.storage.repository import SqliteStore
+from tests.conftest import stored_rows
+from tests.eco2mix_files import eco2mix_lines, expected_points, paris_instant, write_eco2mix
+from tests.integration.test_fetch import CONSOLIDATED, JANUARY, TR, definitive_name, refresh, rte_zip, shifted
+from tests.rte_server import PREFIX, fake_rte
+
+
+@pytest.fixture
+def rte():
+    with fake_rte() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path, rte) -> Settings:
+    data = tmp_path / "data"
+    return Settings(data_dir=data, database_path=data / "consumption.sqlite3", rte_base_url=rte.base_url)
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def any_store(request, database_path):
+    store: Store = SqliteStore.open(database_path) if request.param == "sqlite" else MemoryStore()
+    yield store
+    store.close()
+
+
+def point(year: int, month: int, day: int, hour: int, minute: int, nature: Nature) -> ConsumptionPoint:
+    instant = paris_instant(dt.datetime(year, month, day, hour, minute))
+    assert instant is not None
+    return ConsumptionPoint(instant, 50_000, nature)
+
+
+def test_definitive_years_are_paris_years(any_store):
+    assert any_store.points.definitive_years() == set()
+    with any_store.transaction():
+        any_store.points.add(
+            [
+                point(2019, 6, 1, 12, 0, Nature.DEFINITIVE),
+                point(2019, 12, 31, 23, 30, Nature.DEFINITIVE),  # 22:30 UTC: still 2019
+                point(2020, 1, 1, 0, 0, Nature.CONSOLIDATED),  # 23:00 UTC on 31 December: 2020 in Paris
+                point(2020, 6, 1, 12, 0, Nature.DEFINITIVE),
+                point(2022, 3, 1, 0, 0, Nature.DEFINITIVE),
+                point(2023, 3, 1, 0, 0, Nature.REAL_TIME),
+            ]
+        )
+    assert any_store.points.definitive_years() == {2019, 2022}
+
+
+def embedded_history(folder) -> None:
+    """What the embedded history holds, as local files with no archive records: a day of each
+    year, definitive for 2012–2020, consolidated for 2021."""
+    for year in range(2012, 2021):
+        lines = eco2mix_lines([dt.date(year, 7, 1)], nature="definitive", half_hours_only=True)
+        write_eco2mix(folder / f"eCO2mix_RTE_Annuel-Definitif_{year}.xls", lines)
+    write_eco2mix(folder / "consolidated-2021.xls", eco2mix_lines([dt.date(2021, 7, 1)], nature="consolidated"))
+
+
+def definitive_requests(rte) -> list[str]:
+    return [path.removeprefix(PREFIX) for path, _ in rte.requests if "Annuel-Definitif" in path]
+
+
+def test_refresh_fills_every_missing_year_and_replaces_an_embedded_consolidated_year(rte, settings, tmp_path):
+    history = tmp_path / "history"
+    history.mkdir()
+    embedded_history(history)
+    store = SqliteStore.open(settings.database_path)
+    try:
+        import_paths([history], store)
+    finally:
+        store.close()
+    july_2021 = [dt.date(2021, 7, 1)]
+    rte.files[definitive_name(2021)] = rte_zip(
+        eco2mix_lines(july_2021, shifted(7), nature="definitive", half_hours_only=True),
+        "eCO2mix_RTE_Annuel-Definitif_2021.xls",
+    )
+    for year in (2022, 2023):
+        rte.files[definitive_name(year)] = rte_zip(
+            eco2mix_lines([dt.date(year, 7, 1)], nature="definitive", half_hours_only=True),
+            f"eCO2mix_RTE_Annuel-Definitif_{year}.xls",
+        )
+    rte.files[CONSOLIDATED] = rte_zip(eco2mix_lines(JANUARY[:1], nature="consolidated"))
+    rte.files[TR] = rte_zip(eco2mix_lines(JANUARY))
+
+    report = refresh(settings, today=dt.date(2025, 6, 1))
+
+    assert report.ok, report.describe()
+    assert {d.archive.name: d.outcome for d in report.downloads} == {
+        definitive_name(2021): Outcome.DOWNLOADED,
+        definitive_name(2022): Outcome.DOWNLOADED,
+        definitive_name(2023): Outcome.DOWNLOADED,
+        definitive_name(2024): Outcome.NOT_PUBLISHED,  # not published yet: not an error
+        CONSOLIDATED: Outcome.DOWNLOADED,
+        TR: Outcome.DOWNLOADED,
+    }
+    assert definitive_requests(rte) == [definitive_name(year) for year in (2021, 2022, 2023, 2024)]
+    rows = {t: (mw, nature) for t, mw, nature in stored_rows(settings.database_path)}
+    replaced = expected_points(july_2021, shifted(7))
+    assert {t: rows[t] for t in replaced} == {t: (mw, 3) for t, mw in replaced.items()}
+
+    again = refresh(settings, today=dt.date(2025, 6, 2))
+
+    assert again.ok
+    assert {d.archive.name: d.outcome for d in again.downloads} == {
+        definitive_name(2024): Outcome.NOT_PUBLISHED,
+        CONSOLIDATED: Outcome.UNCHANGED,
+        TR: Outcome.UNCHANGED,
+    }
+    assert definitive_requests(rte)[4:] == [definitive_name(2024)]
+    assert all(rte.served(name) == 1 for name in rte.files)  # each archive fetched once
