@@ -1,4 +1,4 @@
-"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/`, `/health`, `/ready`
+"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/` (web/page.py), `/health`, `/ready`
 and `/openapi.json`. It only reads: the background refresh, when there is one, is
 given to `create_app` by the command line.
 
@@ -11,12 +11,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from consumption.config import Settings
@@ -24,12 +23,11 @@ from consumption.domain.paris_time import paris_isoformat
 from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, DatabaseUnavailable
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.openapi import openapi_document
+from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
 
 log = logging.getLogger(__name__)
-
-PAGE = Path(__file__).with_name("index.html")
 
 
 async def stream(chunks: Iterator[str], stack: contextlib.ExitStack) -> AsyncIterator[str]:
@@ -64,10 +62,6 @@ async def get_consumption(request: Request) -> Response:
             body = "".join(chunks)
         return Response(body, media_type=output_format.media_type, headers=headers)
     return StreamingResponse(stream(chunks, stack), media_type=output_format.media_type, headers=headers)
-
-
-async def get_page(request: Request) -> Response:
-    return FileResponse(PAGE, media_type="text/html")
 
 
 async def get_health(request: Request) -> Response:
@@ -131,7 +125,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
 
     app = Starlette(
         routes=[
-            Route("/", get_page, methods=["GET"]),
+            *PAGE_ROUTES,
             Route("/consumption", get_consumption, methods=["GET"]),
             Route("/health", get_health, methods=["GET"]),
             Route("/ready", get_ready, methods=["GET"]),
