@@ -22,7 +22,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from consumption.web.page import PAGE_ROUTES
-from consumption.web.params import BadParameter, parse_time_range
 
 PARIS = ZoneInfo("Europe/Paris")
 HALF_HOUR = 1800
@@ -43,6 +42,19 @@ class HalfHours:
     def between(self, start: int, stop: int) -> list[dict]:
         """The items whose half hour starts in [start, stop)."""
         return self.items[bisect.bisect_left(self.seconds, start) : bisect.bisect_left(self.seconds, stop)]
+
+
+def read_bounds(start: str, end: str) -> tuple[int, int]:
+    """The page's bounds, Paris wall-clock `YYYY-MM-DDTHH:MM` (or a date: the whole day), as the
+    UTC seconds of the first and last half hour; ValueError for anything else."""
+    first = dt.datetime.fromisoformat(start if "T" in start else start + "T00:00")
+    last = dt.datetime.fromisoformat(end if "T" in end else end + "T23:30")
+    if first.tzinfo or last.tzinfo:
+        raise ValueError("the stand-in reads bounds without an offset only")
+    seconds = int(first.replace(tzinfo=PARIS).timestamp()), int(last.replace(tzinfo=PARIS).timestamp())
+    if seconds[0] > seconds[1]:
+        raise ValueError(f"parameter 'start': {start} is after end {end}")
+    return seconds
 
 
 def paris_iso(seconds: float) -> str:
@@ -101,14 +113,14 @@ def fake_aggregates_app(half_hours: HalfHours) -> Starlette:
         if interval not in INTERVALS:
             return JSONResponse({"error": f"parameter 'interval': {interval!r} is not an interval"}, status_code=400)
         try:
-            time_range = parse_time_range(params.get("start", ""), params.get("end", ""))
-        except BadParameter as error:
+            start, end = read_bounds(params.get("start", ""), params.get("end", ""))
+        except ValueError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         if interval == "half-hour":
-            data = half_hours.between(time_range.start, time_range.end + 1)
+            data = half_hours.between(start, end + 1)
         else:
-            data = buckets(half_hours, time_range.start, time_range.end, interval)
-        envelope = {"start": time_range.start_text, "end": time_range.end_text, "unit": "W", "count": len(data)}
+            data = buckets(half_hours, start, end, interval)
+        envelope = {"start": paris_iso(start), "end": paris_iso(end), "unit": "W", "count": len(data)}
         return JSONResponse({**envelope, "interval": interval, "data": data, "stored": stored})
 
     async def get_health(request: Request) -> Response:

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -169,8 +170,9 @@ def point_at(browser, offset: int) -> dict[str, str]:
 
 
 def shown_range(browser) -> tuple[str, str]:
-    params = dict(part.split("=", 1) for part in browser.current_url.split("?", 1)[1].split("&"))
-    return params["start"].replace("%3A", ":"), params["end"].replace("%3A", ":")
+    """The range in the page's URL."""
+    params = parse_qs(urlsplit(browser.current_url).query)
+    return params["start"][0], params["end"][0]
 
 
 def wait_for_url(browser, start: str, end: str) -> None:
@@ -301,8 +303,9 @@ def expected_day(half_hours: HalfHours, day: str) -> dict:
     return bucket
 
 
-@pytest.mark.parametrize("any_server", ["service", "aggregates"], indirect=True)
-def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_values(any_server, half_hours, browser):
+def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_values(
+    any_server, aggregates_server, half_hours, browser
+):
     start, end = "2024-01-01T00:00", "2024-12-31T23:30"
     browser.get(f"{any_server}/?start={start}&end={end}")
     chart = drawn(browser, interval="day")
@@ -314,8 +317,8 @@ def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_valu
     assert browser.find_element(By.ID, "max").text == gw(max(watts))
     assert browser.find_element(By.ID, "mean").text == gw(sum(watts) / len(watts))
     assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 1
-    if "aggregates" in any_server or source(browser) == "server":
-        assert source(browser) == "server"
+    # The stand-in's buckets are drawn as it sends them; the service's as it can (today: grouped in the page).
+    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
     for day in ("2024-03-31", "2024-07-14"):  # the spring-forward day: 46 half hours
         at = instant(f"{day}T12:00")
         shown = point_at(browser, chart_offset(browser, start, end, at))
@@ -323,17 +326,17 @@ def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_valu
         assert shown["timestamp"].startswith(day)
         assert (int(shown["count"]), int(shown["expected"])) == (expected["count"], expected["expected"])
         assert (int(shown["minW"]), int(shown["maxW"])) == (expected["min_w"], expected["max_w"])
-        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 0.5
+        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
         assert gw(expected["mean_w"]) in shown["text"]
         assert f"{expected['count']}/{expected['expected']} half hours" in shown["text"]
     assert expected_day(half_hours, "2024-03-31")["expected"] == 46
 
 
-@pytest.mark.parametrize("any_server", ["service", "aggregates"], indirect=True)
-def test_years_are_drawn_monthly_with_gaps_where_months_have_no_data(any_server, browser):
+def test_years_are_drawn_monthly_with_gaps_where_months_have_no_data(any_server, aggregates_server, browser):
     start, end = "2021-01-01T00:00", LAST
     browser.get(f"{any_server}/?start={start}&end={end}")
     chart = drawn(browser, interval="month")
+    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
     # 2024's 12 months, then January, March and April 2025: no data in 2021-2023 or in February 2025.
     assert chart["points"] == "15"
     assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 2
@@ -398,8 +401,9 @@ def test_zooming_into_a_year_shows_half_hours(any_server, browser):
     ).release().perform()
     WebDriverWait(browser, 10).until(lambda d: shown_range(d) != (start, end))
     zoom_start, zoom_end = shown_range(browser)
+    assert abs(instant(zoom_start) - instant("2024-05-01T00:00")) <= dt.timedelta(hours=12)
+    assert abs(instant(zoom_end) - instant("2024-05-20T00:00")) <= dt.timedelta(hours=12)
     assert drawn(browser)["count"] == str(len(api(any_server, zoom_start, zoom_end)["data"]))
-    assert zoom_start.startswith("2024-05-0") or zoom_start.startswith("2024-04-30")
 
 
 def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
@@ -415,7 +419,7 @@ def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
 
 
 def test_a_slow_answer_shows_a_loading_indicator(aggregates_server, half_hours, browser):
-    half_hours.delay = 1.5
+    half_hours.delay = 2.0
     try:
         browser.get(f"{aggregates_server}/?start=2024-02-01T00:00&end=2024-02-01T23:30")
         WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "loading")))
@@ -450,7 +454,7 @@ def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_se
         assert (shown["count"], shown["minW"], shown["maxW"]) == tuple(
             str(expected[key]) for key in ("count", "min_w", "max_w")
         )
-        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 0.5
+        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
     # The first lockdown: a mid-April weekday used about a fifth less than a mid-January one.
     assert expected_day(days, "2020-04-15")["mean_w"] < 0.8 * expected_day(days, "2020-01-15")["mean_w"]
     if os.environ.get("UPDATE_SCREENSHOT"):
