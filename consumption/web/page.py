@@ -25,18 +25,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Revalidated on every use, so that a new version's page never runs an old script.
+REVALIDATE = {"Cache-Control": "no-cache"}
+
+
 async def get_page(request: Request) -> Response:
-    return FileResponse(
-        HERE / "index.html", media_type="text/html", headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY}
-    )
+    headers = {**REVALIDATE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+    return FileResponse(HERE / "index.html", media_type="text/html", headers=headers)
 
 
 async def get_page_script(request: Request) -> Response:
-    return FileResponse(HERE / "page.js", media_type="text/javascript")
+    return FileResponse(HERE / "page.js", media_type="text/javascript", headers=REVALIDATE)
 
 
 async def get_page_style(request: Request) -> Response:
-    return FileResponse(HERE / "page.css", media_type="text/css")
+    return FileResponse(HERE / "page.css", media_type="text/css", headers=REVALIDATE)
 
 
 PAGE_ROUTES = [

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -64,7 +65,7 @@ def with_gap(day: dt.date, minutes: int) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
+def database(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("page")
     database = folder / "consumption.sqlite3"
     connection = connect(database)
@@ -85,6 +86,11 @@ def server(tmp_path_factory) -> Iterator[str]:
     ]
     import_paths(files, SqliteStore(connection))
     connection.close()
+    return database
+
+
+@pytest.fixture(scope="module")
+def server(database) -> Iterator[str]:
     with running_server(create_app(Settings(database_path=database))) as url:
         yield url
 
@@ -269,6 +275,16 @@ def test_a_reversed_range_shows_the_apis_message(server, browser):
     assert browser.find_element(By.ID, "curve").get_attribute("d") == ""
 
 
+def test_the_exercises_range_shows_the_mean_of_the_sql_script(server, database, browser):
+    browser.get(server + "/?start=2025-01-01T06:00&end=2025-01-03T17:00")
+    drawn(browser, 3 * 48 - 12 - 13 - 2)  # both bounds included, less the 2 missing half hours
+    script = Path(__file__).parents[2] / "scripts" / "average_consumption.sql"
+    with sqlite3.connect(database) as connection:
+        (mean_mw,) = connection.execute(script.read_text()).fetchone()
+    shown_mw = float(browser.find_element(By.ID, "mean").text.removesuffix(" GW")) * 1000
+    assert abs(shown_mw - mean_mw) <= 0.55  # the page shows whole MW, the script tenths
+
+
 def test_the_csv_link_asks_for_the_range_shown(server, browser):
     browser.get(server + "/?start=2025-01-01T06:00&end=2025-01-01T07:00")
     drawn(browser, 3)
@@ -283,8 +299,10 @@ def test_the_page_is_served_with_a_policy_that_allows_nothing_inline_or_from_els
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
     assert "<script>" not in page.text and "<style>" not in page.text and "style=" not in page.text
-    assert httpx.get(server + "/page.js").headers["content-type"].startswith("text/javascript")
-    assert httpx.get(server + "/page.css").headers["content-type"].startswith("text/css")
+    for path, media_type in (("/page.js", "text/javascript"), ("/page.css", "text/css")):
+        response = httpx.get(server + path)
+        assert response.headers["content-type"].startswith(media_type)
+        assert response.headers["cache-control"] == "no-cache"  # a new version never runs an old script
 
 
 def test_the_stored_span_is_shown(server, browser):
