@@ -47,7 +47,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 screenshot: setup
-	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/integration/test_page.py -k last_day
+	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/integration/test_page.py -k real_year
 
 # After editing pyproject.toml's dependencies, or to take newer versions: `make lock`.
 lock: setup

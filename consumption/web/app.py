@@ -1,5 +1,6 @@
-"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/`, `/health`, `/ready`,
-`/openapi.json` and `/metrics` (Prometheus). It only reads: the background refresh, when there is one, is
+"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/` (web/page.py), `/health`,
+`/ready`, `/openapi.json` and `/metrics` (Prometheus). It only reads: the background refresh,
+when there is one, is
 given to `create_app` by the command line.
 
     uvicorn consumption.web.app:app        # or: consumption serve
@@ -11,13 +12,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from consumption.config import Settings
@@ -27,12 +27,11 @@ from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, Databa
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.metrics import Metrics, MetricsMiddleware
 from consumption.web.openapi import openapi_document
+from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
 
 log = logging.getLogger(__name__)
-
-PAGE = Path(__file__).with_name("index.html")
 
 
 async def stream(chunks: Iterator[str], stack: contextlib.ExitStack) -> AsyncIterator[str]:
@@ -67,10 +66,6 @@ async def get_consumption(request: Request) -> Response:
             body = "".join(chunks)
         return Response(body, media_type=output_format.media_type, headers=headers)
     return StreamingResponse(stream(chunks, stack), media_type=output_format.media_type, headers=headers)
-
-
-async def get_page(request: Request) -> Response:
-    return FileResponse(PAGE, media_type="text/html")
 
 
 async def get_health(request: Request) -> Response:
@@ -138,7 +133,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         reader.close()
 
     routes = [
-        Route("/", get_page, methods=["GET"]),
+        *PAGE_ROUTES,
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),

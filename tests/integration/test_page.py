@@ -6,8 +6,10 @@ import datetime as dt
 import math
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -17,8 +19,10 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.conftest import running_server
+from consumption.web.page import CONTENT_SECURITY_POLICY
+from tests.conftest import SAMPLES, running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.fake_aggregates import PARIS, HalfHours, buckets, fake_aggregates_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -30,10 +34,16 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "page.png"
+HISTORY = SAMPLES.parent / "rte-history"  # France's real consumption, 2012-2021
 LAST_DAY = dt.date(2025, 4, 1)
+FIRST = "2024-01-01T00:00"
+LAST = f"{LAST_DAY}T23:30"
+# The plot area inside the chart's viewBox (page.js: WIDTH, LEFT, RIGHT).
+VIEWBOX_WIDTH, PLOT_LEFT, PLOT_WIDTH = 960, 60, 884
 
 
 def daily_profile(day: dt.date, minutes: int) -> int:
@@ -55,7 +65,7 @@ def with_gap(day: dt.date, minutes: int) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
+def database(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("page")
     database = folder / "consumption.sqlite3"
     connection = connect(database)
@@ -76,8 +86,33 @@ def server(tmp_path_factory) -> Iterator[str]:
     ]
     import_paths(files, SqliteStore(connection))
     connection.close()
+    return database
+
+
+@pytest.fixture(scope="module")
+def server(database) -> Iterator[str]:
     with running_server(create_app(Settings(database_path=database))) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def half_hours(server) -> HalfHours:
+    """Every half hour the service stores, read through its API."""
+    return HalfHours(api(server, FIRST, LAST)["data"])
+
+
+@pytest.fixture(scope="module")
+def aggregates_server(half_hours) -> Iterator[str]:
+    """A stand-in for the aggregates API, serving the same half hours and the real page."""
+    with running_server(fake_aggregates_app(half_hours)) as url:
+        yield url
+
+
+@pytest.fixture(params=["service", "aggregates"])
+def any_server(request, server, aggregates_server) -> str:
+    """The service as it is (with or without aggregates: the page must work with both) and
+    the stand-in for the aggregates API."""
+    return server if request.param == "service" else aggregates_server
 
 
 @pytest.fixture(scope="module")
@@ -97,18 +132,62 @@ def browser(tmp_path_factory):
         f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
 
 
+@pytest.fixture(autouse=True)
+def no_policy_violation(browser):
+    """After each test, the browser has reported no Content-Security-Policy violation."""
+    browser.get_log("browser")  # what earlier tests left
+    yield
+    violations = [
+        entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
+    assert violations == []
+
+
 def api(server: str, start: str, end: str) -> dict:
-    return httpx.get(f"{server}/consumption", params={"start": start, "end": end}).json()
+    return httpx.get(f"{server}/consumption", params={"start": start, "end": end}, timeout=30).json()
 
 
-def drawn(browser, expected_count: int | None = None) -> dict[str, str]:
-    """Wait for the chart to be drawn; return its data attributes."""
+def instant(local: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(local).replace(tzinfo=PARIS)
+
+
+def chart_offset(browser, start: str, end: str, at: dt.datetime) -> int:
+    """Where the chart of the view [start, end] draws the instant `at`: pixels from its centre."""
+    first, after = instant(start), instant(end) + dt.timedelta(minutes=30)
+    fraction = (at - first) / (after - first)
+    width = browser.find_element(By.ID, "chart").size["width"]
+    return round((PLOT_LEFT + fraction * PLOT_WIDTH) / VIEWBOX_WIDTH * width - width / 2)
+
+
+def point_at(browser, offset: int) -> dict[str, str]:
+    """Move the pointer over the chart; return the readout's data attributes and text."""
+    chart = browser.find_element(By.ID, "chart")
+    ActionChains(browser).move_to_element_with_offset(chart, offset, 0).perform()
+    readout = browser.find_element(By.ID, "readout")
+    values = browser.execute_script("return Object.assign({}, arguments[0].dataset)", readout)
+    return {**values, "text": readout.text}
+
+
+def shown_range(browser) -> tuple[str, str]:
+    """The range in the page's URL."""
+    params = parse_qs(urlsplit(browser.current_url).query)
+    return params["start"][0], params["end"][0]
+
+
+def wait_for_url(browser, start: str, end: str) -> None:
+    WebDriverWait(browser, 15).until(lambda d: shown_range(d) == (start, end))
+
+
+def drawn(browser, expected_count: int | None = None, interval: str = "half-hour") -> dict[str, str]:
+    """Wait for the chart of an `interval` view to be drawn; return its count of half hours and
+    of points (or buckets) drawn."""
 
     def ready(driver):
         chart = driver.find_element(By.ID, "chart")
@@ -116,11 +195,18 @@ def drawn(browser, expected_count: int | None = None) -> dict[str, str]:
         error = driver.find_element(By.ID, "error")
         if error.is_displayed():
             return True
+        if driver.find_element(By.ID, "loading").is_displayed() or chart.get_attribute("data-interval") != interval:
+            return False
         return count is not None and (expected_count is None or count == str(expected_count)) and count != "0"
 
-    WebDriverWait(browser, 15).until(ready)
+    WebDriverWait(browser, 30).until(ready)
+    assert not browser.find_element(By.ID, "error").is_displayed(), browser.find_element(By.ID, "error").text
     chart = browser.find_element(By.ID, "chart")
     return {name: chart.get_attribute(f"data-{name}") for name in ("count", "points")}
+
+
+def source(browser) -> str:
+    return browser.find_element(By.ID, "chart").get_attribute("data-source")
 
 
 def gw(watts: float) -> str:
@@ -140,12 +226,6 @@ def test_the_page_opens_on_the_last_day_and_draws_it(server, browser):
     assert browser.find_element(By.ID, "min").text == gw(min(watts))
     assert browser.find_element(By.ID, "max").text == gw(max(watts))
     assert browser.find_element(By.ID, "mean").text == gw(sum(watts) / len(watts))
-    if os.environ.get("UPDATE_SCREENSHOT"):  # the README's picture: `make screenshot`
-        chart_element = browser.find_element(By.ID, "chart")
-        offset = int(chart_element.size["width"] * 0.31)
-        ActionChains(browser).move_to_element_with_offset(chart_element, offset, 0).perform()
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        browser.save_screenshot(str(SCREENSHOT))
 
 
 def test_the_readout_shows_the_apis_value_under_the_pointer(server, browser):
@@ -180,17 +260,6 @@ def test_the_spring_forward_day_has_46_half_hours_on_a_continuous_curve(server, 
     assert browser.find_element(By.ID, "curve").get_attribute("d").count("M") == 1
 
 
-def test_a_year_is_decimated_for_drawing_but_not_for_the_numbers(server, browser):
-    browser.get(server + "/?start=2024-01-01T00:00&end=2024-12-31T23:30")
-    chart = drawn(browser)
-    data = api(server, "2024-01-01", "2024-12-31")["data"]
-    assert chart["count"] == str(len(data)) == str(366 * 48 - 2)  # spring forward: 2 fewer
-    assert 0 < int(chart["points"]) <= 2 * 960
-    watts = [p["consumption_w"] for p in data]
-    assert browser.find_element(By.ID, "max").text == gw(max(watts))
-    assert browser.find_element(By.ID, "mean").text == gw(sum(watts) / len(watts))
-
-
 def test_a_reversed_range_shows_the_apis_message(server, browser):
     browser.get(server + "/")
     drawn(browser, 48)
@@ -206,6 +275,16 @@ def test_a_reversed_range_shows_the_apis_message(server, browser):
     assert browser.find_element(By.ID, "curve").get_attribute("d") == ""
 
 
+def test_the_exercises_range_shows_the_mean_of_the_sql_script(server, database, browser):
+    browser.get(server + "/?start=2025-01-01T06:00&end=2025-01-03T17:00")
+    drawn(browser, 3 * 48 - 12 - 13 - 2)  # both bounds included, less the 2 missing half hours
+    script = Path(__file__).parents[2] / "scripts" / "average_consumption.sql"
+    with sqlite3.connect(database) as connection:
+        (mean_mw,) = connection.execute(script.read_text()).fetchone()
+    shown_mw = float(browser.find_element(By.ID, "mean").text.removesuffix(" GW")) * 1000
+    assert abs(shown_mw - mean_mw) <= 0.55  # the page shows whole MW, the script tenths
+
+
 def test_the_csv_link_asks_for_the_range_shown(server, browser):
     browser.get(server + "/?start=2025-01-01T06:00&end=2025-01-01T07:00")
     drawn(browser, 3)
@@ -213,3 +292,189 @@ def test_the_csv_link_asks_for_the_range_shown(server, browser):
     response = httpx.get(href)
     assert response.headers["content-type"].startswith("text/csv")
     assert len(response.text.strip().splitlines()) == 1 + 3
+
+
+def test_the_page_is_served_with_a_policy_that_allows_nothing_inline_or_from_elsewhere(server):
+    page = httpx.get(server + "/")
+    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    assert "<script>" not in page.text and "<style>" not in page.text and "style=" not in page.text
+    for path, media_type in (("/page.js", "text/javascript"), ("/page.css", "text/css")):
+        response = httpx.get(server + path)
+        assert response.headers["content-type"].startswith(media_type)
+        assert response.headers["cache-control"] == "no-cache"  # a new version never runs an old script
+
+
+def test_the_stored_span_is_shown(server, browser):
+    browser.get(server + "/")
+    drawn(browser, 48)
+    stored = browser.find_element(By.ID, "stored")
+    health = httpx.get(server + "/health").json()
+    assert (stored.get_attribute("data-first"), stored.get_attribute("data-last")) == (health["first"], health["last"])
+    assert stored.text == "Stored: 1 Jan 2024, 00:00 to 1 Apr 2025, 23:30 (Paris time)."
+
+
+def expected_day(half_hours: HalfHours, day: str) -> dict:
+    first = instant(f"{day}T00:00")
+    following = dt.datetime.combine(first.date() + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS)
+    (bucket,) = buckets(half_hours, int(first.timestamp()), int(following.timestamp()) - 1800, "day")
+    return bucket
+
+
+def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_values(
+    any_server, aggregates_server, half_hours, browser
+):
+    start, end = "2024-01-01T00:00", "2024-12-31T23:30"
+    browser.get(f"{any_server}/?start={start}&end={end}")
+    chart = drawn(browser, interval="day")
+    data = api(any_server, "2024-01-01", "2024-12-31")["data"]
+    assert chart == {"count": str(len(data)), "points": "366"}  # every half hour counted, one bucket a day
+    assert len(data) == 366 * 48 - 2  # spring forward: 2 fewer
+    watts = [p["consumption_w"] for p in data]
+    assert browser.find_element(By.ID, "min").text == gw(min(watts))
+    assert browser.find_element(By.ID, "max").text == gw(max(watts))
+    assert browser.find_element(By.ID, "mean").text == gw(sum(watts) / len(watts))
+    assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 1
+    # The stand-in's buckets are drawn as it sends them; the service's as it can (today: grouped in the page).
+    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
+    for day in ("2024-03-31", "2024-07-14"):  # the spring-forward day: 46 half hours
+        at = instant(f"{day}T12:00")
+        shown = point_at(browser, chart_offset(browser, start, end, at))
+        expected = expected_day(half_hours, day)
+        assert shown["timestamp"].startswith(day)
+        assert (int(shown["count"]), int(shown["expected"])) == (expected["count"], expected["expected"])
+        assert (int(shown["minW"]), int(shown["maxW"])) == (expected["min_w"], expected["max_w"])
+        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
+        assert gw(expected["mean_w"]) in shown["text"]
+        assert f"{expected['count']}/{expected['expected']} half hours" in shown["text"]
+    assert expected_day(half_hours, "2024-03-31")["expected"] == 46
+
+
+def test_years_are_drawn_monthly_with_gaps_where_months_have_no_data(any_server, aggregates_server, browser):
+    start, end = "2021-01-01T00:00", LAST
+    browser.get(f"{any_server}/?start={start}&end={end}")
+    chart = drawn(browser, interval="month")
+    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
+    # 2024's 12 months, then January, March and April 2025: no data in 2021-2023 or in February 2025.
+    assert chart["points"] == "15"
+    assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 2
+    shown = point_at(browser, chart_offset(browser, start, end, instant("2025-01-16T00:00")))
+    assert shown["timestamp"].startswith("2025-01-01")
+    assert (shown["count"], shown["expected"]) == (str(3 * 48 - 2), str(31 * 48))  # 3 days, less a gap
+    assert "2025-01: mean" in shown["text"] and "142/1488 half hours" in shown["text"]
+
+
+def test_a_preset_shows_the_year_to_the_last_day_shown_and_everything_shows_what_is_stored(server, browser):
+    browser.get(server + "/")
+    drawn(browser, 48)
+    assert not browser.find_element(By.ID, "back").is_enabled()
+    browser.find_element(By.CSS_SELECTOR, "[data-preset=year]").click()
+    wait_for_url(browser, "2024-04-02T00:00", LAST)
+    year = drawn(browser, interval="day")
+    assert year["count"] == str(len(api(server, "2024-04-02", f"{LAST_DAY}")["data"]))
+    browser.find_element(By.CSS_SELECTOR, "[data-preset=everything]").click()
+    wait_for_url(browser, FIRST, LAST)
+    assert drawn(browser, interval="day")["count"] == str(len(api(server, FIRST, LAST)["data"]))
+    browser.find_element(By.CSS_SELECTOR, "[data-preset=week]").click()
+    wait_for_url(browser, "2025-03-26T00:00", LAST)
+    drawn(browser, 48 * 2 - 2)  # of those 7 days, only 2025-03-30 (46 half hours) and 2025-04-01 hold data
+    browser.find_element(By.ID, "back").click()  # back to everything
+    wait_for_url(browser, FIRST, LAST)
+    drawn(browser, len(api(server, FIRST, LAST)["data"]), interval="day")
+    browser.back()  # the browser's own Back too
+    wait_for_url(browser, "2024-04-02T00:00", LAST)
+    drawn(browser, year["count"], interval="day")
+
+
+def test_dragging_across_the_chart_zooms_in_and_back_returns(server, browser):
+    start, end = "2024-06-03T00:00", "2024-06-09T23:30"
+    browser.get(f"{server}/?start={start}&end={end}")
+    drawn(browser, 7 * 48)
+    chart = browser.find_element(By.ID, "chart")
+    left = chart_offset(browser, start, end, instant("2024-06-05T00:00"))
+    right = chart_offset(browser, start, end, instant("2024-06-06T12:00"))
+    actions = ActionChains(browser).move_to_element_with_offset(chart, left, 0).click_and_hold()
+    actions.move_by_offset(right - left, 20).release().perform()
+    WebDriverWait(browser, 10).until(lambda d: shown_range(d) != (start, end))
+    zoom_start, zoom_end = shown_range(browser)
+    assert abs(instant(zoom_start) - instant("2024-06-05T00:00")) <= dt.timedelta(hours=1)
+    assert abs(instant(zoom_end) - instant("2024-06-06T12:00")) <= dt.timedelta(hours=1)
+    assert drawn(browser, len(api(server, zoom_start, zoom_end)["data"]))["count"] == str(
+        (instant(zoom_end) - instant(zoom_start)) // dt.timedelta(minutes=30) + 1
+    )
+    browser.find_element(By.ID, "back").click()
+    wait_for_url(browser, start, end)
+    drawn(browser, 7 * 48)
+
+
+def test_zooming_into_a_year_shows_half_hours(any_server, browser):
+    start, end = "2024-01-01T00:00", "2024-12-31T23:30"
+    browser.get(f"{any_server}/?start={start}&end={end}")
+    drawn(browser, interval="day")
+    chart = browser.find_element(By.ID, "chart")
+    left = chart_offset(browser, start, end, instant("2024-05-01T00:00"))
+    right = chart_offset(browser, start, end, instant("2024-05-20T00:00"))
+    ActionChains(browser).move_to_element_with_offset(chart, left, 0).click_and_hold().move_by_offset(
+        right - left, 0
+    ).release().perform()
+    WebDriverWait(browser, 10).until(lambda d: shown_range(d) != (start, end))
+    zoom_start, zoom_end = shown_range(browser)
+    assert abs(instant(zoom_start) - instant("2024-05-01T00:00")) <= dt.timedelta(hours=12)
+    assert abs(instant(zoom_end) - instant("2024-05-20T00:00")) <= dt.timedelta(hours=12)
+    assert drawn(browser)["count"] == str(len(api(any_server, zoom_start, zoom_end)["data"]))
+
+
+def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
+    browser.get(server + "/?start=2020-01-01T00:00&end=2020-01-31T23:30")
+    error = browser.find_element(By.ID, "error")
+    WebDriverWait(browser, 10).until(lambda d: error.is_displayed())
+    assert error.text.startswith("No data from 1 Jan 2020, 00:00 to 31 Jan 2020, 23:30.")
+    assert "stored from 1 Jan 2024, 00:00 to 1 Apr 2025, 23:30" in error.text
+    browser.find_element(By.ID, "show-stored").click()
+    wait_for_url(browser, FIRST, LAST)
+    drawn(browser, len(api(server, FIRST, LAST)["data"]), interval="day")
+    assert not error.is_displayed()
+
+
+def test_a_slow_answer_shows_a_loading_indicator(aggregates_server, half_hours, browser):
+    half_hours.delay = 2.0
+    try:
+        browser.get(f"{aggregates_server}/?start=2024-02-01T00:00&end=2024-02-01T23:30")
+        WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "loading")))
+        assert drawn(browser, 48) == {"count": "48", "points": "48"}
+        assert not browser.find_element(By.ID, "loading").is_displayed()
+    finally:
+        half_hours.delay = 0.0
+
+
+@pytest.fixture(scope="module")
+def history_server(tmp_path_factory) -> Iterator[str]:
+    """The service on RTE's real half hours of 2012-2021."""
+    if not HISTORY.is_dir():
+        pytest.skip(f"RTE's history files are not at {HISTORY}")
+    database = tmp_path_factory.mktemp("history") / "consumption.sqlite3"
+    connection = connect(database)
+    import_paths(sorted(HISTORY.glob("*.zip")), SqliteStore(connection))
+    connection.close()
+    with running_server(create_app(Settings(database_path=database))) as url:
+        yield url
+
+
+def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_server, browser):
+    """RTE's 2020, day by day; also the README's picture (`make screenshot`)."""
+    start, end = "2020-01-01T00:00", "2020-12-31T23:30"
+    browser.get(f"{history_server}/?start={start}&end={end}")
+    assert drawn(browser, 366 * 48 - 2, interval="day")["points"] == "366"
+    days = HalfHours(api(history_server, start, end)["data"])
+    for day in ("2020-01-15", "2020-04-15"):
+        shown = point_at(browser, chart_offset(browser, start, end, instant(f"{day}T12:00")))
+        expected = expected_day(days, day)
+        assert (shown["count"], shown["minW"], shown["maxW"]) == tuple(
+            str(expected[key]) for key in ("count", "min_w", "max_w")
+        )
+        assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
+    # The first lockdown: a mid-April weekday used about a fifth less than a mid-January one.
+    assert expected_day(days, "2020-04-15")["mean_w"] < 0.8 * expected_day(days, "2020-01-15")["mean_w"]
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOT))

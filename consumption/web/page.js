@@ -1,0 +1,575 @@
+"use strict";
+// The page's script: served from the package as /page.js, so that the page's
+// Content-Security-Policy allows no inline script or style.
+
+const WIDTH = 960, HEIGHT = 420, LEFT = 60, RIGHT = 16, TOP = 20, BOTTOM = 40;
+const HALF_HOUR_MS = 30 * 60 * 1000, HOUR_MS = 3.6e6, DAY_MS = 24 * HOUR_MS;
+// What a range is drawn from: half hours up to 35 days, daily buckets up to 3 years, monthly beyond.
+const HALF_HOURS_MAX_DAYS = 35, DAYS_MAX_DAYS = 3 * 366;
+const LOADING_DELAY_MS = 300;  // answers quicker than this show no loading indicator
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const paris = (options) => new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", ...options });
+const dayFormat = paris({ day: "2-digit", month: "short" });
+const monthFormat = paris({ month: "short", year: "numeric" });
+const yearFormat = paris({ year: "numeric" });
+const timeFormat = paris({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const instantFormat = paris({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const partsFormat = paris({
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
+const gw = (watts) => (watts / 1e9).toFixed(3) + " GW";
+const INTERVAL_NAMES = { "half-hour": "half hours", day: "daily", month: "monthly" };
+
+let serverAggregates = null;  // whether the server answers `interval`: unknown until it is asked
+let stored = { first: null, last: null };  // the stored span, ISO 8601 with offsets
+let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets}
+let scaleX = null, scaleY = null;
+let inFlight = null;  // the AbortController of the request the page waits for
+let drag = null;  // a zoom being dragged: {x0} in chart units
+
+// --- Paris wall-clock time -------------------------------------------------
+
+function parisParts(t) {
+  const parts = {};
+  for (const { type, value } of partsFormat.formatToParts(t)) parts[type] = value;
+  return parts;
+}
+
+function parisOffset(t) {  // milliseconds to add to UTC to read Paris wall-clock time
+  const p = parisParts(t);
+  return Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(t / 1000) * 1000;
+}
+
+// The instant of Paris midnight opening a calendar day; days and months past their end roll over.
+function parisMidnight(year, month, day) {
+  const utc = Date.UTC(year, month - 1, day);
+  // Paris changes offset at 01:00 UTC, so the offset two hours before UTC midnight is that of Paris midnight.
+  return utc - parisOffset(utc - 2 * HOUR_MS);
+}
+
+function parisLocal(t) {  // "YYYY-MM-DDTHH:MM", as a datetime-local field and the API read it
+  const p = parisParts(t);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+function parisIso(t) {
+  const p = parisParts(t), offset = parisOffset(t) / 60000;
+  const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0"), mm = String(Math.abs(offset) % 60).padStart(2, "0");
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset < 0 ? "-" : "+"}${hh}:${mm}`;
+}
+
+function calendarDay(year, month, day) {  // "YYYY-MM-DD", rolling over like Date.UTC
+  return new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
+}
+
+function bucketEnd(t, interval) {
+  const p = parisParts(t);
+  if (interval === "month") return parisMidnight(+p.year, +p.month + 1, 1);
+  return parisMidnight(+p.year, +p.month, +p.day + 1);
+}
+
+// --- Views: the range is in the URL; each new view is a history entry ------
+
+function query(startValue, endValue) {
+  return "start=" + encodeURIComponent(startValue) + "&end=" + encodeURIComponent(endValue);
+}
+
+function normalised(value, isEnd) {  // a date alone means the whole day
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value + (isEnd ? "T23:30" : "T00:00") : value;
+}
+
+function intervalFor(startValue, endValue) {
+  const days = (Date.parse(endValue + "Z") - Date.parse(startValue + "Z")) / DAY_MS;
+  if (!(days > HALF_HOURS_MAX_DAYS)) return "half-hour";
+  return days > DAYS_MAX_DAYS ? "month" : "day";
+}
+
+function go(startValue, endValue) {
+  const depth = ((history.state && history.state.depth) || 0) + 1;
+  history.pushState({ depth }, "", "?" + query(startValue, endValue));
+  show(startValue, endValue);
+}
+
+function fromLocation() {
+  const params = new URLSearchParams(location.search);
+  if (params.get("start") && params.get("end")) {
+    show(normalised(params.get("start"), false), normalised(params.get("end"), true));
+    return true;
+  }
+  return false;
+}
+
+function preset(name) {
+  if (!stored.last) return;
+  if (name === "everything") return go(parisLocal(Date.parse(stored.first)), parisLocal(Date.parse(stored.last)));
+  // A preset ends with the last day shown (the last stored day when the view ends later).
+  const lastDay = stored.last.slice(0, 10);
+  const shownDay = ($("end").value || lastDay).slice(0, 10);
+  const [y, m, d] = (shownDay < lastDay ? shownDay : lastDay).split("-").map(Number);
+  const daysIn = (year, month) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const first = {
+    day: () => calendarDay(y, m, d),
+    week: () => calendarDay(y, m, d - 6),
+    month: () => calendarDay(y, m - 1, Math.min(d, daysIn(y, m - 1)) + 1),
+    year: () => calendarDay(y - 1, m, Math.min(d, daysIn(y - 1, m)) + 1),
+  }[name]();
+  go(first + "T00:00", calendarDay(y, m, d) + "T23:30");
+}
+
+// --- Fetching: aggregates from the server when it has them -----------------
+
+async function getJson(params, signal) {
+  const response = await fetch("/consumption?" + params, { headers: { Accept: "application/json" }, signal });
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    body = { error: "HTTP " + response.status + ": the answer is not JSON" };
+  }
+  if (body && body.stored) noteStored(body.stored);
+  return { ok: response.ok, status: response.status, body };
+}
+
+function refusesInterval(status, body) {  // a server from before aggregates: `interval` is an unknown parameter
+  return status === 400 && /'interval'.*unknown|unknown.*'interval'/i.test(String(body && body.error));
+}
+
+async function fetchView(startValue, endValue, interval, signal) {
+  const range = query(startValue, endValue);
+  if (interval !== "half-hour" && serverAggregates !== false) {
+    const { ok, status, body } = await getJson(range + "&interval=" + interval, signal);
+    if (ok) {
+      serverAggregates = true;
+      return serverBuckets(body, interval);
+    }
+    if (!refusesInterval(status, body)) return { error: body.error || "HTTP " + status };
+    serverAggregates = false;  // this server has no aggregates: fetch half hours and group them here
+  }
+  const { ok, status, body } = await getJson(range, signal);
+  if (!ok) return { error: body.error || "HTTP " + status };
+  const start = Date.parse(body.start), end = Math.floor(Date.parse(body.end) / HALF_HOUR_MS) * HALF_HOUR_MS + HALF_HOUR_MS;
+  const points = body.data.map((p) => ({ t: Date.parse(p.timestamp), w: p.consumption_w, nature: p.nature, stamp: p.timestamp }));
+  if (interval === "half-hour") return { start, end, interval, source: "half hours", points };
+  return { start, end, interval, source: "browser", buckets: groupHalfHours(points, interval, start, end) };
+}
+
+function serverBuckets(body, interval) {
+  const start = Date.parse(body.start), end = Math.floor(Date.parse(body.end) / HALF_HOUR_MS) * HALF_HOUR_MS + HALF_HOUR_MS;
+  const buckets = body.data.map((b) => {
+    const t = Date.parse(b.timestamp);
+    return {
+      t, end: Math.min(bucketEnd(t, interval), end), stamp: b.timestamp,
+      mean: b.mean_w, min: b.min_w, max: b.max_w, energy: b.energy_wh, count: b.count, expected: b.expected,
+    };
+  });
+  return { start, end, interval, source: "server", buckets };
+}
+
+// The same buckets as the server's, from half hours: Paris days or months, clipped to the range.
+function groupHalfHours(points, interval, start, end) {
+  const keyLength = interval === "month" ? 7 : 10;
+  const buckets = [];
+  let current = null;
+  for (const p of points) {
+    const key = p.stamp.slice(0, keyLength);  // the timestamps carry Paris offsets: their date is Paris's
+    if (!current || current.key !== key) {
+      const [y, m, d] = key.split("-").map(Number);
+      const opening = parisMidnight(y, m, d || 1);
+      const t = Math.max(opening, Math.ceil(start / HALF_HOUR_MS) * HALF_HOUR_MS);
+      const bucketClose = Math.min(bucketEnd(opening, interval), end);
+      current = { key, t, end: bucketClose, stamp: parisIso(t), min: Infinity, max: -Infinity, sum: 0, count: 0 };
+      current.expected = Math.round((bucketClose - t) / HALF_HOUR_MS);
+      buckets.push(current);
+    }
+    current.min = Math.min(current.min, p.w);
+    current.max = Math.max(current.max, p.w);
+    current.sum += p.w;
+    current.count += 1;
+  }
+  for (const b of buckets) {
+    b.mean = b.sum / b.count;
+    b.energy = b.sum * 0.5;
+  }
+  return buckets;
+}
+
+// --- Showing a view ----------------------------------------------------------
+
+function noteStored(span) {
+  stored = { first: span.first || null, last: span.last || null };
+  const node = $("stored");
+  node.dataset.first = stored.first || "";
+  node.dataset.last = stored.last || "";
+  node.textContent = stored.last
+    ? "Stored: " + instantFormat.format(Date.parse(stored.first)) + " to " + instantFormat.format(Date.parse(stored.last)) + " (Paris time)."
+    : "Nothing stored yet.";
+  node.hidden = false;
+}
+
+function setLoading(loading) {
+  $("loading").hidden = !loading;
+  $("chart").classList.toggle("loading", loading);
+}
+
+async function show(startValue, endValue) {
+  $("start").value = startValue;
+  $("end").value = endValue;
+  $("csv").href = "/consumption?" + query(startValue, endValue) + "&format=csv";
+  $("back").disabled = !(history.state && history.state.depth > 0);
+  $("error").hidden = true;
+  if (inFlight) inFlight.abort();
+  const controller = (inFlight = new AbortController());
+  const timer = setTimeout(() => setLoading(true), LOADING_DELAY_MS);
+  try {
+    const answer = await fetchView(startValue, endValue, intervalFor(startValue, endValue), controller.signal);
+    if (answer.error) fail(answer.error);
+    else render(answer);
+  } catch (error) {
+    if (error.name !== "AbortError") fail("The service did not answer: " + error.message);
+  } finally {
+    clearTimeout(timer);
+    if (controller === inFlight) {
+      inFlight = null;
+      setLoading(false);
+    }
+  }
+}
+
+function showError(message, offerStored) {
+  $("error-text").textContent = message;
+  $("show-stored").hidden = !offerStored;
+  $("error").hidden = false;
+}
+
+function fail(message) {
+  view = null;
+  clearChart();
+  showError(message, false);
+}
+
+function clearChart() {
+  $("x-axis").replaceChildren();
+  $("y-axis").replaceChildren();
+  $("curve").setAttribute("d", "");
+  $("band").setAttribute("d", "");
+  $("cursor").setAttribute("visibility", "hidden");
+  $("readout").textContent = "";
+  const chart = $("chart");
+  chart.dataset.count = "0";
+  chart.dataset.points = "0";
+  chart.dataset.interval = "";
+  chart.dataset.source = "";
+  $("stats").hidden = true;
+}
+
+function statistics(v) {
+  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  if (v.points) {
+    for (const p of v.points) { min = Math.min(min, p.w); max = Math.max(max, p.w); sum += p.w; }
+    count = v.points.length;
+  } else {
+    for (const b of v.buckets) {
+      if (!b.count) continue;
+      min = Math.min(min, b.min); max = Math.max(max, b.max); sum += 2 * b.energy; count += b.count;
+    }
+  }
+  return { min, max, mean: sum / count, count };
+}
+
+function render(v) {
+  clearChart();
+  const stats = statistics(v);
+  const chart = $("chart");
+  chart.dataset.count = String(stats.count);
+  chart.dataset.interval = v.interval;
+  chart.dataset.source = v.source;
+  if (!stats.count) {
+    view = null;
+    const range = instantFormat.format(v.start) + " to " + instantFormat.format(v.end - HALF_HOUR_MS);
+    if (!stored.last) return showError("No data in " + range + ": nothing is stored yet; import or fetch RTE's files first.", false);
+    return showError("No data from " + range + ". Data are stored from " + instantFormat.format(Date.parse(stored.first))
+      + " to " + instantFormat.format(Date.parse(stored.last)) + ".", true);
+  }
+  view = v;
+  $("stats").hidden = false;
+  $("count").textContent = stats.count.toLocaleString("en");
+  $("min").textContent = gw(stats.min);
+  $("mean").textContent = gw(stats.mean);
+  $("max").textContent = gw(stats.max);
+  $("drawn-as").textContent = v.points ? "half hours" : INTERVAL_NAMES[v.interval] + " min, mean, max";
+  $("readout").textContent = "Point at the curve to read a value; drag across it to zoom in.";
+
+  const span = Math.max(v.end - v.start, HALF_HOUR_MS);
+  scaleX = (t) => LEFT + ((t - v.start) / span) * (WIDTH - LEFT - RIGHT);
+  const pad = Math.max((stats.max - stats.min) * 0.08, 1e8);
+  const low = stats.min - pad, high = stats.max + pad;
+  scaleY = (w) => TOP + ((high - w) / (high - low)) * (HEIGHT - TOP - BOTTOM);
+  drawAxes(v.start, v.end, low, high);
+  if (v.points) drawHalfHours(v.points);
+  else drawBuckets(v.buckets);
+}
+
+function drawHalfHours(points) {
+  const drawn = decimate(points, scaleX);
+  $("curve").setAttribute("d", drawn.map(([p, gap], i) => (i === 0 || gap ? "M" : "L") + xy(p.t, p.w)).join(""));
+  $("chart").dataset.points = String(drawn.length);
+}
+
+// Each bucket is a step as wide as its time: the mean as a line, min to max as a band; no data is a gap.
+function drawBuckets(buckets) {
+  let curve = "", band = "", run = [], drawn = 0;
+  const flush = () => {
+    if (!run.length) return;
+    curve += run.map((b, i) => (i === 0 ? "M" : "L") + xy(b.t, b.mean) + "L" + xy(b.end, b.mean)).join("");
+    const top = run.map((b) => "L" + xy(b.t, b.max) + "L" + xy(b.end, b.max)).join("");
+    const bottom = run.slice().reverse().map((b) => "L" + xy(b.end, b.min) + "L" + xy(b.t, b.min)).join("");
+    band += "M" + top.slice(1) + bottom + "Z";
+    run = [];
+  };
+  let previous = null;
+  for (const b of buckets) {
+    if (!b.count || b.mean === null) { flush(); previous = null; continue; }
+    if (previous && Math.abs(b.t - previous.end) > 1000) flush();
+    run.push(b);
+    previous = b;
+    drawn += 1;
+  }
+  flush();
+  $("curve").setAttribute("d", curve);
+  $("band").setAttribute("d", band);
+  $("chart").dataset.points = String(drawn);
+}
+
+function xy(t, w) {
+  return scaleX(t).toFixed(1) + " " + scaleY(w).toFixed(1);
+}
+
+// For drawing only: at most a minimum and a maximum per pixel column, never across a gap.
+function decimate(points, xOf) {
+  if (points.length <= 2 * (WIDTH - LEFT - RIGHT)) return points.map((p, i) => [p, i > 0 && p.t - points[i - 1].t > HALF_HOUR_MS]);
+  const out = [];
+  let column = null, low = null, high = null, gapBefore = false;
+  const flush = () => {
+    if (!low) return;
+    const pair = low.t <= high.t ? [low, high] : [high, low];
+    out.push([pair[0], gapBefore]);
+    if (pair[1] !== pair[0]) out.push([pair[1], false]);
+  };
+  points.forEach((p, i) => {
+    const gap = i > 0 && p.t - points[i - 1].t > HALF_HOUR_MS;
+    const c = Math.floor(xOf(p.t));
+    if (c !== column || gap) { flush(); column = c; low = high = p; gapBefore = gap; return; }
+    if (p.w < low.w) low = p;
+    if (p.w > high.w) high = p;
+  });
+  flush();
+  return out;
+}
+
+// --- Axes ----------------------------------------------------------------------
+
+function ticks(low, high, count) {
+  const step = Math.pow(10, Math.floor(Math.log10((high - low) / count)));
+  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (high - low) / s <= count) || 10 * step;
+  const out = [];
+  for (let v = Math.ceil(low / nice) * nice; v <= high; v += nice) out.push(v);
+  return out;
+}
+
+// Ticks on Paris wall-clock boundaries: hours, days, months or years, about ten of them.
+function timeTicks(start, end) {
+  const span = end - start, out = [];
+  if (span <= 3 * DAY_MS) {
+    const step = [1, 2, 3, 6, 12].find((h) => span / (h * HOUR_MS) <= 10) || 24;
+    let last = -Infinity;
+    for (let t = Math.ceil(start / HALF_HOUR_MS) * HALF_HOUR_MS; t < end; t += HALF_HOUR_MS) {
+      const local = timeFormat.format(t);
+      const atStep = step < 24 ? local.endsWith(":00") && Number(local.slice(0, 2)) % step === 0 : local === "00:00";
+      if (!atStep || t - last < step * HOUR_MS * 0.9) continue;
+      last = t;
+      out.push({ t, label: step < 24 ? local : dayFormat.format(t), below: step < 24 && local === "00:00" ? dayFormat.format(t) : "" });
+    }
+    return out;
+  }
+  const p = parisParts(start);
+  if (span <= 120 * DAY_MS) {
+    const step = [1, 2, 7, 14].find((k) => span / (k * DAY_MS) <= 10) || 28;
+    for (let d = +p.day; ; d++) {
+      const t = parisMidnight(+p.year, +p.month, d);
+      if (t >= end) break;
+      const dayNumber = Date.UTC(+p.year, p.month - 1, d) / DAY_MS;
+      if (t >= start && (dayNumber + 3) % step === 0) out.push({ t, label: dayFormat.format(t), below: "" });  // +3: Mondays
+    }
+    return out;
+  }
+  if (span <= 4 * 366 * DAY_MS) {
+    const step = [1, 2, 3, 6].find((k) => span / (k * 30.5 * DAY_MS) <= 10) || 12;
+    for (let m = +p.month; ; m++) {
+      const t = parisMidnight(+p.year, m, 1);
+      if (t >= end) break;
+      if (t >= start && (m - 1) % step === 0) out.push({ t, label: monthFormat.format(t), below: "" });
+    }
+    return out;
+  }
+  const step = [1, 2, 5, 10].find((k) => span / (k * 365.25 * DAY_MS) <= 10) || 20;
+  for (let y = +p.year; ; y++) {
+    const t = parisMidnight(y, 1, 1);
+    if (t >= end) break;
+    if (t >= start && y % step === 0) out.push({ t, label: yearFormat.format(t), below: "" });
+  }
+  return out;
+}
+
+function text(parent, x, y, content, anchor) {
+  const node = document.createElementNS(SVG, "text");
+  node.setAttribute("x", x);
+  node.setAttribute("y", y);
+  node.setAttribute("text-anchor", anchor);
+  node.textContent = content;
+  parent.appendChild(node);
+}
+
+function line(parent, x1, y1, x2, y2, cls) {
+  const node = document.createElementNS(SVG, "line");
+  Object.entries({ x1, y1, x2, y2 }).forEach(([k, v]) => node.setAttribute(k, v));
+  if (cls) node.setAttribute("class", cls);
+  parent.appendChild(node);
+}
+
+function drawAxes(start, end, low, high) {
+  for (const v of ticks(low / 1e9, high / 1e9, 8)) {
+    const y = scaleY(v * 1e9);
+    line($("y-axis"), LEFT, y, WIDTH - RIGHT, y, "grid");
+    text($("y-axis"), LEFT - 6, y + 4, v.toFixed(v % 1 ? 1 : 0) + " GW", "end");
+  }
+  for (const tick of timeTicks(start, end)) {
+    const x = scaleX(tick.t);
+    line($("x-axis"), x, TOP, x, HEIGHT - BOTTOM, "grid");
+    text($("x-axis"), x, HEIGHT - BOTTOM + 16, tick.label, "middle");
+    if (tick.below) text($("x-axis"), x, HEIGHT - BOTTOM + 30, tick.below, "middle");
+  }
+}
+
+// --- The pointer: reading values and zooming ---------------------------------
+
+function chartX(event) {
+  const box = $("chart").getBoundingClientRect();
+  return ((event.clientX - box.left) * WIDTH) / box.width;
+}
+
+function timeAt(x) {
+  const clamped = Math.min(Math.max(x, LEFT), WIDTH - RIGHT);
+  return view.start + ((clamped - LEFT) / (WIDTH - LEFT - RIGHT)) * (view.end - view.start);
+}
+
+function nearest(items, x, xOf) {  // by bisection on the full data, not on what is drawn
+  let lo = 0, hi = items.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xOf(items[mid]) < x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xOf(items[lo]) - x) <= Math.abs(xOf(items[hi]) - x) ? items[lo] : items[hi];
+}
+
+function placeCursor(x, y) {
+  const cursor = $("cursor");
+  cursor.setAttribute("visibility", "visible");
+  cursor.querySelector("line").setAttribute("x1", x);
+  cursor.querySelector("line").setAttribute("x2", x);
+  cursor.querySelector("circle").setAttribute("cx", x);
+  cursor.querySelector("circle").setAttribute("cy", y);
+}
+
+function readout(event) {
+  if (!view) return;
+  const x = chartX(event), node = $("readout");
+  for (const key of Object.keys(node.dataset)) delete node.dataset[key];
+  if (view.points) {
+    const p = nearest(view.points, x, (q) => scaleX(q.t));
+    placeCursor(scaleX(p.t), scaleY(p.w));
+    node.dataset.timestamp = p.stamp;
+    node.dataset.consumptionW = String(p.w);
+    node.dataset.nature = p.nature;
+    node.textContent = p.stamp.slice(0, 10) + " " + p.stamp.slice(11, 16) + " (UTC" + p.stamp.slice(19) + "): "
+      + gw(p.w) + " = " + (p.w / 1e6).toLocaleString("en") + " MW, " + p.nature;
+    return;
+  }
+  const b = nearest(view.buckets, x, (q) => scaleX((q.t + q.end) / 2));
+  const label = b.stamp.slice(0, view.interval === "month" ? 7 : 10);
+  Object.assign(node.dataset, { timestamp: b.stamp, count: String(b.count), expected: String(b.expected) });
+  const halfHours = b.count + "/" + b.expected + " half hours";
+  if (!b.count || b.mean === null) {
+    placeCursor(scaleX((b.t + b.end) / 2), -10);
+    node.textContent = label + ": no data (" + halfHours + ")";
+    return;
+  }
+  Object.assign(node.dataset, { meanW: String(b.mean), minW: String(b.min), maxW: String(b.max), energyWh: String(b.energy) });
+  placeCursor(scaleX((b.t + b.end) / 2), scaleY(b.mean));
+  node.textContent = label + ": mean " + gw(b.mean) + ", min " + gw(b.min) + ", max " + gw(b.max) + ", "
+    + Math.round(b.energy / 1e9).toLocaleString("en") + " GWh; " + halfHours;
+}
+
+function drawSelection(x0, x1) {
+  const [a, b] = [x0, x1].map((x) => Math.min(Math.max(x, LEFT), WIDTH - RIGHT)).sort((p, q) => p - q);
+  const selection = $("selection");
+  selection.setAttribute("x", a);
+  selection.setAttribute("width", b - a);
+  selection.setAttribute("visibility", "visible");
+  return [a, b];
+}
+
+function endDrag(event) {
+  if (!drag) return;
+  const [a, b] = drawSelection(drag.x0, chartX(event));
+  drag = null;
+  $("selection").setAttribute("visibility", "hidden");
+  if (b - a < 4) return;  // a click, not a drag
+  const first = Math.floor(timeAt(a) / HALF_HOUR_MS) * HALF_HOUR_MS;
+  const last = Math.max(first, Math.floor(timeAt(b) / HALF_HOUR_MS) * HALF_HOUR_MS);
+  go(parisLocal(first), parisLocal(last));
+}
+
+function wire() {
+  const chart = $("chart");
+  chart.addEventListener("pointerdown", (event) => {
+    if (!view || event.button !== 0) return;
+    drag = { x0: chartX(event) };
+    chart.setPointerCapture(event.pointerId);
+  });
+  chart.addEventListener("pointermove", (event) => (drag ? drawSelection(drag.x0, chartX(event)) : readout(event)));
+  chart.addEventListener("pointerup", endDrag);
+  chart.addEventListener("pointercancel", () => {
+    drag = null;
+    $("selection").setAttribute("visibility", "hidden");
+  });
+  $("range").addEventListener("submit", (event) => {
+    event.preventDefault();
+    go($("start").value, $("end").value);
+  });
+  $("back").addEventListener("click", () => history.back());
+  $("show-stored").addEventListener("click", () => preset("everything"));
+  for (const button of document.querySelectorAll("[data-preset]")) {
+    button.addEventListener("click", () => preset(button.dataset.preset));
+  }
+  window.addEventListener("popstate", () => fromLocation());
+}
+
+async function start() {
+  wire();
+  try {
+    const response = await fetch("/health");
+    const health = await response.json();
+    if (health.first !== undefined) noteStored(health);
+    if (fromLocation()) return;
+    if (!health.last) return showError(health.error || "No data yet: import or fetch RTE's files first.", false);
+    const day = health.last.slice(0, 10);  // the last half hour's Paris date
+    history.replaceState({ depth: 0 }, "", "?" + query(day + "T00:00", day + "T23:30"));
+    fromLocation();
+  } catch (error) {
+    if (!fromLocation()) showError("The service did not answer: " + error.message, false);
+  }
+}
+
+start();
