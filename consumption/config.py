@@ -28,6 +28,12 @@ def parse_interval(text: str) -> int:
     )
 
 
+def parse_origins(text: str) -> tuple[str, ...]:
+    """`*`, or origins separated by commas or spaces: `https://a.example, https://b.example`;
+    empty: none (no page elsewhere may read the API)."""
+    return tuple(text.replace(",", " ").split())
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -39,6 +45,7 @@ class Settings:
     http_timeout: float = 30.0
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
     render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
+    cors_origins: tuple[str, ...] = ("*",)  # origins whose pages may read the API; * for any
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -55,4 +62,5 @@ class Settings:
             http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
             render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
+            cors_origins=parse_origins(config("CORS_ORIGINS", default="*")),
         )

@@ -76,3 +76,15 @@ UPSERT_ARCHIVE = "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
 UPSERT_REFRESH = "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)"
+
+# --- Read side of the API (consumption/storage/reader.py) -----------------------------
+# The stored span: min() and max() of the rowid alone are each one B-tree descent.
+STORED_BOUNDS = "SELECT (SELECT min(timestamp) FROM consumption), (SELECT max(timestamp) FROM consumption)"
+# One bucket of an aggregate, [start, stop): a seek, then a sequential read of its rows.
+# Buckets are computed in Python on the wall clock of the asked zone (UTC-offset aware),
+# so that SQL only sums integers; measured faster than one GROUP BY over the same rows.
+AGGREGATE_SPAN = (
+    "SELECT count(*), sum(consumption_mw), min(consumption_mw), max(consumption_mw)"
+    " FROM consumption WHERE timestamp >= ? AND timestamp < ?"
+)
+LATEST_POINT = "SELECT timestamp, consumption_mw, nature FROM consumption ORDER BY timestamp DESC LIMIT 1"
