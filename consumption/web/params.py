@@ -45,7 +45,7 @@ _LEAP_DAY = "20(?:[02468][048]|[13579][26])-02-29"
 _DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})"
 _TIME = "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
 # `+` as a space too: an unencoded `+` in a URL arrives as a space.
-_OFFSET = "(?:Z|[+ -](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+_OFFSET = "(?:Z|[+ \\-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 BOUND_PATTERN = f"^{_DATE}(?:{_TIME}{_OFFSET}?)?$"
 _BOUND = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET}?)?")
 _LOOKS_LIKE_A_YEAR = re.compile(r"([0-9]{4})-")
@@ -158,7 +158,8 @@ def read_zone(text: str | None) -> Clock:
         return clock(DEFAULT_ZONE)
     if not is_zone(text):
         raise BadParameter(
-            "tz", f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; expected a name such as {DEFAULT_ZONE}"
+            "tz",
+            f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; expected a name such as {DEFAULT_ZONE}",
         )
     return clock(text)
 
