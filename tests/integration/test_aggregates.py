@@ -53,12 +53,12 @@ def label(moment: dt.datetime, interval: str) -> object:
     }[interval]
 
 
-def expected_buckets(database: Path, start: str, end: str, interval: str, zone: str) -> list[dict]:
+def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str) -> list[dict]:
     """The buckets computed here from the rows: zoneinfo for the clock, Fraction for the mean."""
     info = ZoneInfo(zone)
     low = dt.datetime.fromisoformat(start).timestamp()
     high = dt.datetime.fromisoformat(end).timestamp()
-    with sqlite3.connect(database) as connection:
+    with sqlite3.connect(path) as connection:
         rows = connection.execute(
             "SELECT timestamp, consumption_mw FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp",
             (low, high),

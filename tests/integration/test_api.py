@@ -275,11 +275,14 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    assert set(document["paths"]) == {"/", "/consumption", "/health", "/ready"}
+    assert set(document["paths"]) == {"/", "/consumption", "/consumption/latest", "/health", "/ready", "/openapi.json", "/docs"}
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",
         "end",
+        "interval",
+        "tz",
         "format",
+        "If-None-Match",
     }
     assert set(document["paths"]["/consumption"]["get"]["responses"]["200"]["content"]) == {
         "application/json",
