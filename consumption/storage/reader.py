@@ -14,6 +14,7 @@ aiosqlite's thread, off the loop.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,20 +25,23 @@ from typing import Any
 import aiosqlite
 
 from consumption.domain import RefreshRecord, StoredSpan
+from consumption.domain.model import HALF_HOUR_SECONDS
 from consumption.storage.database import read_only_uri
 from consumption.storage.queries import (
-    AGGREGATE_SPAN,
     COUNT_RANGE,
     GENERATION,
     HAS_DATA,
     LAST_REFRESH,
     LATEST_POINT,
+    RANGE_BOUNDS,
     SELECT_RANGE,
     STORED_BOUNDS,
     STORED_SPAN,
+    aggregate_spans,
 )
 
 ROWS_PER_FETCH = 2000
+BUCKETS_PER_STATEMENT = 64
 IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
 # A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW.
@@ -89,10 +93,13 @@ class RangeQuery:
     def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
         """Count, sum, minimum and maximum of each bucket [start, stop) that holds data."""
         execute = self._connection.execute
-        for start, stop in buckets:
-            count, total, low, high = execute(AGGREGATE_SPAN, (start, stop)).fetchone()
-            if count:
-                yield start, stop, count, total, low, high
+        pending = iter(buckets)
+        while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
+            parameters = [bound for bucket in batch for bound in bucket]
+            for index, count, total, low, high in execute(aggregate_spans(len(batch)), parameters):
+                if count:
+                    start, stop = batch[index]
+                    yield start, stop, count, total, low, high
 
     def rows(self, low: int, high: int) -> Iterator[list[Row]]:
         """The rows of [low, high], a part of the range, in batches, in time order."""
@@ -139,13 +146,20 @@ class ConsumptionReader:
             self._idle.pop().close()
 
     @contextmanager
-    def range(self, start: int, end: int) -> Iterator[RangeQuery]:
-        """The rows whose timestamp lies in [start, end], in one read transaction."""
+    def range(self, start: int, end: int, *, counted: bool = True) -> Iterator[RangeQuery]:
+        """The rows whose timestamp lies in [start, end], in one read transaction.
+
+        Not `counted`, the count (a scan of the range) is replaced by an upper bound, the
+        half hours from the first stored one to the last: what aggregates need."""
         try:
             with self.connection() as connection:
                 connection.execute("BEGIN")
                 try:
-                    count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+                    if counted:
+                        count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+                    else:
+                        first, last = connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
+                        count = 0 if first is None else (last - first) // HALF_HOUR_SECONDS + 1
                     freshness = _freshness(connection)
                     yield RangeQuery(connection, start, end, count, freshness.generation, first, last, freshness)
                 finally:

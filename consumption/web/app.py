@@ -65,7 +65,9 @@ async def get_consumption(request: Request) -> Response:
         return Response(status_code=304, headers=headers)
     stack = contextlib.ExitStack()
     try:
-        query = stack.enter_context(reader.range(time_range.start, time_range.end))
+        query = stack.enter_context(
+            reader.range(time_range.start, time_range.end, counted=asked.interval == "half-hour")
+        )
     except DatabaseUnavailable as error:
         stack.close()
         return error_response(503, str(error))
