@@ -52,6 +52,7 @@ def offset_text(seconds: int) -> str:
 
 
 _HALF_HOURS = [f"{h:02d}:{m:02d}:00" for h in range(24) for m in (0, 30)]
+_DATES: dict[int, str] = {}  # ISO text of dates, by days since 1970-01-01: the same in every zone
 _offset_text = functools.lru_cache(maxsize=256)(offset_text)
 
 
@@ -63,7 +64,6 @@ class Clock:
         self.zone = ZoneInfo(name)
         self._years: dict[int, list[Segment]] = {}
         self._last = Segment(0, 0, 0)  # the segment of the last instant asked about
-        self._dates: dict[int, str] = {}
 
     def _offset_at(self, instant: int) -> int:
         offset = dt.datetime.fromtimestamp(instant, self.zone).utcoffset()
@@ -118,11 +118,11 @@ class Clock:
             last = self.segment(instant)
         offset = last.offset
         day, seconds = divmod(instant + offset, DAY)
-        date = self._dates.get(day)
+        date = _DATES.get(day)
         if date is None:
-            if len(self._dates) > 100_000:
-                self._dates.clear()
-            date = self._dates[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
+            if len(_DATES) > 50_000:  # bounded: 137 years of days, about 7 MB
+                _DATES.clear()
+            date = _DATES[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
         if seconds % HALF_HOUR == 0:
             return f"{date}T{_HALF_HOURS[seconds // HALF_HOUR]}{_offset_text(offset)}"
         hours, rest = divmod(seconds, 3600)
