@@ -110,8 +110,8 @@ class Clock:
     def isoformat(self, instant: int) -> str:
         """`2025-01-01T06:00:00+01:00`: the local time of `instant` with its offset.
 
-        The API writes one per half hour: dates are cached by day, and the times of
-        day at :00 and :30 with each offset's text are precomputed.
+        The API writes one per half hour: date texts are cached by day, the times of
+        day at :00 and :30 precomputed, and offset texts cached.
         """
         last = self._last
         if not last.start <= instant < last.stop:
@@ -127,10 +127,6 @@ class Clock:
             return f"{date}T{_HALF_HOURS[seconds // HALF_HOUR]}{_offset_text(offset)}"
         hours, rest = divmod(seconds, 3600)
         return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{_offset_text(offset)}"
-
-    def local_day(self, instant: int) -> int:
-        """The local date of `instant`, as days since 1970-01-01."""
-        return (instant + self.offset(instant)) // DAY
 
     def day_start(self, day: int) -> int:
         """The first instant whose local date is `day` or later (local midnight, or the end of

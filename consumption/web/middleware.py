@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from consumption.config import Settings
 
-# zlib level 6 (gzip's default) instead of Starlette's 9: measured on a year of JSON,
-# it compresses as well within 1 % at about a third of the CPU.
+# zlib level 6 (gzip's default) instead of Starlette's 9: measured on a year of the
+# API's JSON (1.6 MB), 9 ms and 113 KB against 69 ms and 103 KB.
 GZIP_LEVEL = 6
 
 
