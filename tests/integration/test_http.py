@@ -242,3 +242,15 @@ def test_an_old_database_without_generation_gets_no_etag(tmp_path: Path):
         response = client.get("/consumption", params=DAY, headers={"If-None-Match": "*"})
     assert response.status_code == 200 and "etag" not in response.headers
     assert response.json()["count"] == 48
+
+
+def test_cached_days_are_kept_per_zone(client):
+    paris = client.get("/consumption", params=SUMMER).json()  # fills the cache with whole UTC days
+    utc = client.get("/consumption", params={**SUMMER, "tz": "UTC"}).json()
+    assert {p["timestamp"][-6:] for p in paris["data"]} == {"+02:00"}
+    assert {p["timestamp"][-6:] for p in utc["data"]} == {"+00:00"}
+    by_instant = {dt.datetime.fromisoformat(p["timestamp"]): p["consumption_w"] for p in paris["data"]}
+    same = [p for p in utc["data"] if dt.datetime.fromisoformat(p["timestamp"]) in by_instant]
+    # UTC's 1 June starts two hours after Paris's; the data end on 31 August, Paris time.
+    assert len(same) == len(utc["data"]) == len(paris["data"]) - 4
+    assert all(by_instant[dt.datetime.fromisoformat(p["timestamp"])] == p["consumption_w"] for p in same)
