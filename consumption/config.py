@@ -38,6 +38,12 @@ def parse_megabytes(name: str, text: str) -> int:
     raise ValueError(f"{name} {text!r} is not a positive whole number of megabytes")
 
 
+def parse_origins(text: str) -> tuple[str, ...]:
+    """`*`, or origins separated by commas or spaces: `https://a.example, https://b.example`;
+    empty: none (no page elsewhere may read the API)."""
+    return tuple(text.replace(",", " ").split())
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -54,6 +60,7 @@ class Settings:
     file_max_mb: int = 256  # text an éCO2mix file may hold once decompressed; past it, refused
     history_dir: Path | None = CHECKOUT_HISTORY_DIR  # the embedded history; None: none
     log_format: str = "text"  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = ("*",)  # origins whose pages may read the API; * for any
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -75,6 +82,7 @@ class Settings:
             file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),
             history_dir=_optional_path(config("HISTORY_DIR", default=str(CHECKOUT_HISTORY_DIR))),
             log_format=parse_log_format(config("LOG_FORMAT", default=cls.log_format)),
+            cors_origins=parse_origins(config("CORS_ORIGINS", default="*")),
         )
 
 

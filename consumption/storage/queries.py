@@ -5,6 +5,8 @@ INTEGER PRIMARY KEY, so it is SQLite's rowid: the table is a B-tree ordered by
 time and a range query is one seek and a sequential scan, with no extra index.
 """
 
+import functools
+
 SCHEMA_VERSION = 1
 # What marks a database as this program's (`PRAGMA application_id`): "Cnsm" in ASCII.
 APPLICATION_ID = 0x436E736D
@@ -84,3 +86,29 @@ ARCHIVE_IMPORTS = "SELECT name, imported_at FROM archive ORDER BY name"
 
 LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
 UPSERT_REFRESH = "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)"
+
+# --- Read side of the API (consumption/storage/reader.py) -----------------------------
+# The stored span: min() and max() of the rowid alone are each one B-tree descent.
+STORED_BOUNDS = "SELECT (SELECT min(timestamp) FROM consumption), (SELECT max(timestamp) FROM consumption)"
+# Buckets of an aggregate, each [start, stop): a seek, then a sequential read of its rows.
+# Buckets are computed in Python on the wall clock of the asked zone (UTC-offset aware),
+# so that SQL only sums integers; measured faster than one GROUP BY over the same rows.
+# Several buckets go in one statement (UNION ALL, each part numbered), which saves a
+# statement's round trip per bucket: 2.5x faster on hour buckets.
+AGGREGATE_SPAN = (
+    "SELECT {index}, count(*), sum(consumption_mw), min(consumption_mw), max(consumption_mw)"
+    " FROM consumption WHERE timestamp >= ? AND timestamp < ?"
+)
+
+
+@functools.cache
+def aggregate_spans(buckets: int) -> str:
+    """One statement that aggregates `buckets` spans, given as 2 × `buckets` parameters."""
+    return " UNION ALL ".join(AGGREGATE_SPAN.format(index=index) for index in range(buckets))
+
+
+RANGE_BOUNDS = (
+    "SELECT (SELECT min(timestamp) FROM consumption WHERE timestamp BETWEEN ?1 AND ?2),"
+    " (SELECT max(timestamp) FROM consumption WHERE timestamp BETWEEN ?1 AND ?2)"
+)
+LATEST_POINT = "SELECT timestamp, consumption_mw, nature FROM consumption ORDER BY timestamp DESC LIMIT 1"

@@ -14,8 +14,9 @@ aiosqlite's thread, off the loop.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import aiosqlite
 
 from consumption.domain import RefreshRecord, StoredSpan
+from consumption.domain.model import HALF_HOUR_SECONDS
 from consumption.storage.database import read_only_uri
 from consumption.storage.queries import (
     ARCHIVE_IMPORTS,
@@ -31,13 +33,31 @@ from consumption.storage.queries import (
     GENERATION,
     HAS_DATA,
     LAST_REFRESH,
+    LATEST_POINT,
+    RANGE_BOUNDS,
     SELECT_RANGE,
+    STORED_BOUNDS,
     STORED_SPAN,
+    aggregate_spans,
 )
 
 ROWS_PER_FETCH = 2000
+BUCKETS_PER_STATEMENT = 64
 IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
+# A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW.
+Aggregate = tuple[int, int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What says whether stored data may have changed: the data's generation (None in a
+    database without one), the stored span, and the last refresh."""
+
+    generation: int | None
+    first: int | None
+    last: int | None
+    refresh: RefreshRecord | None
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -66,10 +86,23 @@ class RangeQuery:
         generation: int | None,
         first: int | None = None,
         last: int | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         self._connection = connection
         self.start, self.end, self.count, self.generation = start, end, count, generation
         self.first, self.last = first, last  # the first and last stored instants in the range
+        self.freshness = freshness or Freshness(generation, None, None, None)  # of the whole table
+
+    def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
+        """Count, sum, minimum and maximum of each bucket [start, stop) that holds data."""
+        execute = self._connection.execute
+        pending = iter(buckets)
+        while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
+            parameters = [bound for bucket in batch for bound in bucket]
+            for index, count, total, low, high in execute(aggregate_spans(len(batch)), parameters):
+                if count:
+                    start, stop = batch[index]
+                    yield start, stop, count, total, low, high
 
     def rows(self, low: int, high: int) -> Iterator[list[Row]]:
         """The rows of [low, high], a part of the range, in batches, in time order."""
@@ -116,18 +149,46 @@ class ConsumptionReader:
             self._idle.pop().close()
 
     @contextmanager
-    def range(self, start: int, end: int) -> Iterator[RangeQuery]:
-        """The rows whose timestamp lies in [start, end], in one read transaction."""
+    def range(self, start: int, end: int, *, counted: bool = True) -> Iterator[RangeQuery]:
+        """The rows whose timestamp lies in [start, end], in one read transaction.
+
+        Not `counted`, the count (a scan of the range) is replaced by an upper bound, the
+        half hours from the first stored one to the last: what aggregates need."""
         try:
             with self.connection() as connection:
                 connection.execute("BEGIN")
                 try:
-                    count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
-                    try:
-                        (generation,) = connection.execute(GENERATION).fetchone()
-                    except (sqlite3.OperationalError, TypeError):  # an older database
-                        generation = None
-                    yield RangeQuery(connection, start, end, count, generation, first, last)
+                    if counted:
+                        count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+                    else:
+                        first, last = connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
+                        count = 0 if first is None else (last - first) // HALF_HOUR_SECONDS + 1
+                    freshness = _freshness(connection)
+                    yield RangeQuery(connection, start, end, count, freshness.generation, first, last, freshness)
+                finally:
+                    connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+
+    def freshness(self) -> Freshness:
+        """The data's generation, stored span and last refresh: three index lookups."""
+        try:
+            with self.connection() as connection:
+                connection.execute("BEGIN")
+                try:
+                    return _freshness(connection)
+                finally:
+                    connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+
+    def latest(self) -> tuple[Row | None, Freshness]:
+        """The most recent stored half hour, if any, read in one snapshot with the freshness."""
+        try:
+            with self.connection() as connection:
+                connection.execute("BEGIN")
+                try:
+                    return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
                 finally:
                     connection.execute("COMMIT")
         except sqlite3.Error as error:
@@ -162,3 +223,14 @@ class ConsumptionReader:
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)
         return bool(row and row[0])
+
+
+def _freshness(connection: sqlite3.Connection) -> Freshness:
+    first, last = connection.execute(STORED_BOUNDS).fetchone()
+    try:
+        (generation,) = connection.execute(GENERATION).fetchone()
+        refresh = connection.execute(LAST_REFRESH).fetchone()
+    except (sqlite3.OperationalError, TypeError):  # an older database
+        generation, refresh = None, None
+    record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
+    return Freshness(generation, first, last, record)

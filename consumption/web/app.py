@@ -1,6 +1,7 @@
-"""The HTTP API: `GET /consumption` (JSON or CSV), the page at `/` (web/page.py), `/health`,
-`/ready`, `/openapi.json` and `/metrics` (Prometheus). It only reads: the background refresh,
-when there is one, is
+"""The HTTP API: `GET /consumption` (JSON or CSV, half hours or buckets),
+`/consumption/latest`, the page at `/` (web/page.py), `/health`, `/ready`, `/openapi.json`,
+the API explorer at `/docs` and `/metrics` (Prometheus). It only reads: the background
+refresh, when there is one, is
 given to `create_app` by the command line.
 
     uvicorn consumption.web.app:app        # or: consumption serve
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,14 +26,21 @@ from consumption.config import Settings
 from consumption.domain.paris_time import paris_isoformat, utc_to_paris
 from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, DatabaseUnavailable
+from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
+from consumption.web.http_cache import caching_headers, entity_tag, matches
+from consumption.web.latest import latest_body
 from consumption.web.metrics import Metrics, MetricsMiddleware
+from consumption.web.middleware import http_middleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
+from consumption.web.static import static_page
 
 log = logging.getLogger(__name__)
+
+DOCS = Path(__file__).with_name("docs.html")
 
 
 async def stream(chunks: Iterator[str], stack: contextlib.ExitStack) -> AsyncIterator[str]:
@@ -43,22 +52,40 @@ async def stream(chunks: Iterator[str], stack: contextlib.ExitStack) -> AsyncIte
 
 async def get_consumption(request: Request) -> Response:
     try:
-        time_range, output = read_parameters(request)
+        asked = read_parameters(request)
     except BadParameter as error:
         return error_response(400, str(error))
+    time_range, output = asked.time_range, asked.output
+    resolved = (time_range.start, time_range.end, asked.interval, asked.clock.name, output)
     reader: ConsumptionReader = request.app.state.reader
+    refresh_interval = request.app.state.settings.refresh_interval
+    try:
+        freshness = reader.freshness()
+    except DatabaseUnavailable as error:
+        return error_response(503, str(error))
+    tag = entity_tag(freshness.generation, resolved)
+    if matches(request, tag):  # before any reading or rendering
+        headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
+        return Response(status_code=304, headers=headers)
     stack = contextlib.ExitStack()
     try:
-        query = stack.enter_context(reader.range(time_range.start, time_range.end))
+        query = stack.enter_context(
+            reader.range(time_range.start, time_range.end, counted=asked.interval == "half-hour")
+        )
     except DatabaseUnavailable as error:
         stack.close()
         return error_response(503, str(error))
     output_format = OUTPUT_FORMATS[output]
-    headers = {"Vary": "Accept"}
+    # The tag of what this snapshot holds: an import may have committed since `freshness`.
+    tag = entity_tag(query.generation, resolved)
+    headers = {"Vary": "Accept", **caching_headers(tag, query.freshness, refresh_interval)}
     if output == "csv":
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    chunks = render_body(time_range, query, output_format, request.app.state.rendered)
+    if asked.interval == "half-hour":
+        chunks = render_body(asked, query, output_format, request.app.state.rendered)
+    else:
+        chunks = render_aggregates(asked, query)
     if query.count <= ROWS_PER_FETCH:
         # A short range: a plain response, which costs much less than a stream
         # (measured: 2x the requests/s on a one-day range); its size is bounded.
@@ -66,6 +93,14 @@ async def get_consumption(request: Request) -> Response:
             body = "".join(chunks)
         return Response(body, media_type=output_format.media_type, headers=headers)
     return StreamingResponse(stream(chunks, stack), media_type=output_format.media_type, headers=headers)
+
+
+async def get_latest(request: Request) -> Response:
+    return latest_body(request)
+
+
+async def get_docs(request: Request) -> Response:
+    return static_page(request, DOCS)
 
 
 async def get_health(request: Request) -> Response:
@@ -135,14 +170,16 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
     routes = [
         *PAGE_ROUTES,
         Route("/consumption", get_consumption, methods=["GET"]),
+        Route("/consumption/latest", get_latest, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),
+        Route("/docs", get_docs, methods=["GET"]),
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = Starlette(
         routes=[*routes, Route("/metrics", metrics.endpoint, methods=["GET"])],
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics), *http_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from consumption import __version__
+from consumption.web.clock import DEFAULT_ZONE, INTERVALS, ZONE_NAMES
+from consumption.web.params import BOUND_PATTERN, FORMATS, YEARS
 
 BOUND_DESCRIPTION = (
-    "ISO 8601 date (`2025-01-01`) or date-time (`2025-01-01T06:00`, "
-    "`2025-01-01T06:00:00+01:00`, `2025-01-01T05:00Z`); at most 64 characters. "
-    "Without an offset it is Paris wall-clock time; a time the clock skips in spring "
-    "is refused, one it repeats in autumn is its first (summer-time) occurrence."
+    f"A date (`2025-01-01`) or date-time (`2025-01-01T06:00`, `2025-01-01T06:00:00.5`, "
+    f"`2025-01-01T06:00:00+01:00`, `2025-01-01T05:00Z`) of the years {YEARS}, exactly as the "
+    "pattern says. Without an offset it is wall-clock time in `tz`: a time that the clock skips "
+    "(spring forward) is refused with a 400; one that it repeats (fall back) is its first "
+    "occurrence (summer time in Paris, as in RTE's files). An offset whose `+` arrived as a "
+    "space (an unencoded `+` in a URL) is read as `+`; encode it as `%2B` to be plain."
+)
+HTTP_DESCRIPTION = (
+    "Responses are gzip-compressed for clients that send `Accept-Encoding: gzip` (streamed ones "
+    "too). Data responses carry a weak `ETag` that changes exactly when the stored data change; "
+    "`If-None-Match` with it gets a 304 without the body. `Cache-Control` lets a browser or proxy "
+    "reuse a response until the service's next periodic refresh could change the data "
+    "(`max-age`), or, without a periodic refresh, once revalidated (`no-cache`). CORS allows GET "
+    "from the origins set by `CORS_ORIGINS` (any by default: public open data, no credentials)."
 )
 
 
@@ -20,7 +32,7 @@ def _bound(name: str, date_alone: str) -> dict[str, Any]:
         "in": "query",
         "required": True,
         "description": f"{BOUND_DESCRIPTION} {date_alone} Inclusive.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+        "schema": {"type": "string", "pattern": BOUND_PATTERN},
         "examples": {
             "date-time": {"value": "2025-01-01T06:00" if name == "start" else "2025-01-03T17:00"},
             "date": {"value": "2025-01-01"},
@@ -28,10 +40,64 @@ def _bound(name: str, date_alone: str) -> dict[str, Any]:
     }
 
 
+TZ_PARAMETER: dict[str, Any] = {
+    "name": "tz",
+    "in": "query",
+    "required": False,
+    "description": (
+        "The IANA time zone (of the `tzdata` package) whose wall clock reads naive bounds, gives "
+        "the offsets of the output, and draws the buckets' boundaries."
+    ),
+    "schema": {"type": "string", "enum": list(ZONE_NAMES), "default": DEFAULT_ZONE},
+}
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of a response already held: a 304, without a body, when it is still current.",
+    "schema": {"type": "string"},
+}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _header(description: str, *, required: bool = True) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+CACHING_HEADERS = {
+    "ETag": _header(
+        "Weak tag of the stored data's generation and of the request as resolved (absent for a "
+        "database written before generations existed).",
+        required=False,
+    ),
+    "Cache-Control": _header("`public, max-age=N` until the next periodic refresh, else `public, no-cache`."),
+}
+NOT_MODIFIED = {"description": "Not modified: the `If-None-Match` tag is current.", "headers": CACHING_HEADERS}
+PAGE_HEADERS = {"ETag": _header("A strong tag of the page's bytes."), "Cache-Control": _header("`no-cache`.")}
+
+
+def _page(summary: str, operation_id: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation_id,
+            "parameters": [IF_NONE_MATCH],
+            "responses": {
+                "200": {
+                    "description": "The page: one HTML file, nothing fetched from elsewhere.",
+                    "headers": PAGE_HEADERS,
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "304": {"description": "Not modified.", "headers": PAGE_HEADERS},
+                "405": _error("A method other than GET."),
+            },
+        }
     }
 
 
@@ -47,56 +113,118 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "paths": {
-            "/": {
+            "/": _page("A page that draws the consumption curve of a range", "getPage"),
+            "/docs": _page("This document, explorable: every route and parameter, tried from the page", "getDocs"),
+            "/openapi.json": {
                 "get": {
-                    "summary": "A page that draws the consumption curve of a range",
-                    "operationId": "getPage",
+                    "summary": "This OpenAPI document",
+                    "operationId": "getOpenAPI",
                     "responses": {
-                        "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "200": {
+                            "description": "The OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
                         "405": _error("A method other than GET."),
                     },
                 }
             },
             "/consumption": {
                 "get": {
-                    "summary": "Consumption in watts for every stored half hour between two date-times",
+                    "summary": "Consumption in watts between two date-times: every half hour, or buckets of them",
+                    "description": (
+                        "With `interval=half-hour` (the default), every stored half hour whose start lies in "
+                        "[start, end], in time order; half hours without data are absent. With another "
+                        "interval, buckets on the wall clock of `tz`, each clipped to [start, end]: a day is "
+                        "local midnight to local midnight, so in Paris the spring-forward day has 46 half "
+                        "hours and the fall-back day 50 (`expected`); RTE's files give that day 48, since "
+                        "the repeated hour has one set of lines (`count` 48). A bucket without data is "
+                        "absent. Every response carries the stored span, so an empty one says what exists. "
+                        + HTTP_DESCRIPTION
+                    ),
                     "operationId": "getConsumption",
                     "parameters": [
-                        _bound("start", "A date alone means that day's 00:00."),
+                        _bound("start", "A date alone means that day's first instant."),
                         _bound("end", "A date alone means that day's last half hour."),
+                        {
+                            "name": "interval",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "`half-hour`: every half hour, as stored. `hour`, `day`, `week` (ISO, from "
+                                "Monday), `month`, `year`: buckets on the wall clock of `tz`. `all`: one "
+                                "bucket, the whole range."
+                            ),
+                            "schema": {"type": "string", "enum": list(INTERVALS), "default": "half-hour"},
+                        },
+                        TZ_PARAMETER,
                         {
                             "name": "format",
                             "in": "query",
                             "required": False,
                             "description": (
-                                "`json` (the default) or `csv`. Without it, an `Accept` header that "
-                                "prefers `text/csv` to `application/json` gets CSV."
+                                "`json` or `csv`, exactly (lower case, no spaces; an empty value is a 400). "
+                                "Without it, an `Accept` header that prefers `text/csv` to `application/json` "
+                                "(media types compared case-insensitively) gets CSV; JSON otherwise."
                             ),
-                            "schema": {"type": "string", "enum": ["json", "csv"]},
+                            "schema": {"type": "string", "enum": list(FORMATS)},
                         },
+                        IF_NONE_MATCH,
                     ],
                     "responses": {
                         "200": {
-                            "description": "Every stored half hour whose start lies in [start, end], in time order.",
+                            "description": "The half hours or buckets of the range, in time order.",
+                            "headers": {
+                                **CACHING_HEADERS,
+                                "Content-Disposition": _header(
+                                    'For CSV: `attachment; filename="consumption_START_END.csv"`.', required=False
+                                ),
+                            },
                             "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Consumption"}},
+                                "application/json": {
+                                    "schema": {
+                                        "oneOf": [
+                                            {"$ref": "#/components/schemas/Consumption"},
+                                            {"$ref": "#/components/schemas/Aggregates"},
+                                        ]
+                                    }
+                                },
                                 "text/csv": {
                                     "schema": {
                                         "type": "string",
                                         "description": (
-                                            "A header line `timestamp,consumption_w,nature`, then one "
-                                            "line per half hour, CRLF-terminated, e.g. "
-                                            "`2025-01-01T06:00:00+01:00,55508000000,real-time`."
+                                            "A header line, then one CRLF-terminated line per item. Half hours: "
+                                            "`timestamp,consumption_w,nature`, e.g. "
+                                            "`2025-01-01T06:00:00+01:00,55508000000,real-time`. Buckets: "
+                                            "`timestamp,mean_w,min_w,max_w,energy_wh,count,expected`."
                                         ),
                                     }
                                 },
                             },
                         },
+                        "304": NOT_MODIFIED,
                         "400": _error(
-                            "A parameter is missing, repeated, unknown, too long or invalid, or start is "
-                            "after end. Errors are JSON whatever the format asked for."
+                            "A parameter is missing, empty, repeated, unknown or not as documented; a naive "
+                            "bound that the clock of `tz` skips; or start after end. Errors are JSON whatever "
+                            "the format asked for."
                         ),
-                        "404": _error("No such path."),
+                        "405": _error("A method other than GET."),
+                        "503": _error("The database does not exist yet or cannot be read."),
+                    },
+                }
+            },
+            "/consumption/latest": {
+                "get": {
+                    "summary": "The most recent stored half hour, and how old it is",
+                    "operationId": "getLatest",
+                    "parameters": [TZ_PARAMETER],
+                    "responses": {
+                        "200": {
+                            "description": "The last stored half hour.",
+                            "headers": {"Cache-Control": _header("`no-cache`: `age_seconds` changes every second.")},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Latest"}}},
+                        },
+                        "400": _error("An unknown, repeated or invalid parameter."),
+                        "404": _error("No half hour is stored yet."),
                         "405": _error("A method other than GET."),
                         "503": _error("The database does not exist yet or cannot be read."),
                     },
@@ -133,26 +261,98 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics: requests by route and status, latency, half hours "
+                    "stored, the newest half hour's age, the last refresh and each archive's outcome",
+                    "operationId": "getMetrics",
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text exposition format.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        "405": _error("A method other than GET."),
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
                 "Consumption": {
                     "type": "object",
-                    "required": ["start", "end", "unit", "count", "data"],
+                    "description": "Half hours (`interval=half-hour`).",
+                    "required": ["start", "end", "unit", "interval", "stored", "count", "data"],
                     "properties": {
                         "start": {
                             "type": "string",
                             "format": "date-time",
-                            "description": "The start as resolved, with the Paris offset.",
+                            "description": "The start as resolved, with the offset of `tz`.",
                         },
                         "end": {
                             "type": "string",
                             "format": "date-time",
-                            "description": "The end as resolved, with the Paris offset.",
+                            "description": "The end as resolved, with the offset of `tz`.",
                         },
                         "unit": {"type": "string", "enum": ["W"]},
+                        "interval": {"type": "string", "enum": ["half-hour"]},
+                        "stored": {"$ref": "#/components/schemas/Stored"},
                         "count": {"type": "integer", "minimum": 0},
                         "data": {"type": "array", "items": {"$ref": "#/components/schemas/HalfHour"}},
+                    },
+                },
+                "Aggregates": {
+                    "type": "object",
+                    "description": (
+                        "Buckets (any other interval). `count` follows `data` in the text, since buckets "
+                        "are counted as they stream."
+                    ),
+                    "required": ["start", "end", "unit", "interval", "stored", "count", "data"],
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "unit": {"type": "string", "enum": ["W"]},
+                        "interval": {"type": "string", "enum": [i for i in INTERVALS if i != "half-hour"]},
+                        "stored": {"$ref": "#/components/schemas/Stored"},
+                        "count": {"type": "integer", "minimum": 0, "description": "How many buckets."},
+                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Bucket"}},
+                    },
+                },
+                "Stored": {
+                    "type": "object",
+                    "description": "The first and last stored half hours of the whole database (null when empty).",
+                    "required": ["first", "last"],
+                    "properties": {
+                        "first": {"type": ["string", "null"], "format": "date-time"},
+                        "last": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                },
+                "Bucket": {
+                    "type": "object",
+                    "required": ["timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected"],
+                    "properties": {
+                        "timestamp": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "The start of the bucket, clipped to the range, with the offset of `tz`.",
+                        },
+                        "mean_w": {
+                            "type": "integer",
+                            "description": (
+                                "The exact mean of the half hours, in watts, rounded to the nearest watt, ties to even."
+                            ),
+                        },
+                        "min_w": {"type": "integer"},
+                        "max_w": {"type": "integer"},
+                        "energy_wh": {
+                            "type": "integer",
+                            "description": "Each half hour's power × 0.5 h, summed, in watt-hours.",
+                        },
+                        "count": {"type": "integer", "minimum": 1, "description": "Half hours with data."},
+                        "expected": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Half hours that the clock has in the clipped bucket.",
+                        },
                     },
                 },
                 "HalfHour": {
@@ -162,10 +362,24 @@ def openapi_document() -> dict[str, Any]:
                         "timestamp": {
                             "type": "string",
                             "format": "date-time",
-                            "description": "Start of the half hour, with the Paris offset of that instant.",
+                            "description": "Start of the half hour, with the offset of `tz` at that instant.",
                         },
                         "consumption_w": {"type": "integer", "description": "France's consumption in watts."},
                         "nature": {"type": "string", "enum": ["real-time", "consolidated", "definitive"]},
+                    },
+                },
+                "Latest": {
+                    "type": "object",
+                    "required": ["timestamp", "consumption_w", "nature", "age_seconds"],
+                    "properties": {
+                        "timestamp": {"type": "string", "format": "date-time"},
+                        "consumption_w": {"type": "integer"},
+                        "nature": {"type": "string", "enum": ["real-time", "consolidated", "definitive"]},
+                        "age_seconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Seconds from the start of that half hour to now.",
+                        },
                     },
                 },
                 "Health": {

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
+
+from consumption.web.static import static_page
 
 HERE = Path(__file__).parent
 
@@ -25,21 +27,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-# Revalidated on every use, so that a new version's page never runs an old script.
-REVALIDATE = {"Cache-Control": "no-cache"}
-
-
 async def get_page(request: Request) -> Response:
-    headers = {**REVALIDATE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
-    return FileResponse(HERE / "index.html", media_type="text/html", headers=headers)
+    return static_page(request, HERE / "index.html", headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
 async def get_page_script(request: Request) -> Response:
-    return FileResponse(HERE / "page.js", media_type="text/javascript", headers=REVALIDATE)
+    return static_page(request, HERE / "page.js", "text/javascript; charset=utf-8")
 
 
 async def get_page_style(request: Request) -> Response:
-    return FileResponse(HERE / "page.css", media_type="text/css", headers=REVALIDATE)
+    return static_page(request, HERE / "page.css", "text/css; charset=utf-8")
 
 
 PAGE_ROUTES = [

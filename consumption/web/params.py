@@ -1,21 +1,54 @@
-"""The query parameters of `/consumption`: the time range (two ISO 8601 bounds, read as Paris
-time when they carry no offset) and the output format (a parameter, or the Accept header)."""
+"""The query parameters of `/consumption`: the time range (two ISO 8601 bounds, read on the
+clock of `tz` when they carry no offset), the bucket size, the zone and the output format
+(a parameter, or the Accept header).
+
+What is accepted is exactly what the OpenAPI document says (`openapi.py` takes its
+patterns and lists from here): a value the document allows is answered, any other is a
+400 naming the parameter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from consumption.domain.model import HALF_HOUR_SECONDS
-from consumption.domain.paris_time import PARIS, exists_in_paris
+from consumption.web.clock import (
+    DEFAULT_ZONE,
+    FIRST_YEAR,
+    HALF_HOUR,
+    INTERVALS,
+    LAST_YEAR,
+    Clock,
+    clock,
+    is_zone,
+)
 
 MAX_PARAMETER_LENGTH = 64
-QUERY_PARAMETERS = ("start", "end", "format")
+QUERY_PARAMETERS = ("start", "end", "interval", "tz", "format")
 FORMATS = ("json", "csv")
 EXAMPLE = "2025-01-01, 2025-01-01T06:00 or 2025-01-01T06:00:00+01:00"
+YEARS = f"{FIRST_YEAR}–{LAST_YEAR}"
+
+# A calendar date of FIRST_YEAR..LAST_YEAR (2000-2100): 29 February only in leap years.
+_YEAR = "(?:20[0-9]{2}|2100)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_DAY = "20(?:[02468][048]|[13579][26])-02-29"
+_DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})"
+_TIME = "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+# `+` as a space too: an unencoded `+` in a URL arrives as a space.
+_OFFSET = "(?:Z|[+ \\-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+BOUND_PATTERN = f"^{_DATE}(?:{_TIME}{_OFFSET}?)?$"
+_BOUND = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET}?)?")
+_LOOKS_LIKE_A_YEAR = re.compile(r"([0-9]{4})-")
 
 
 class BadParameter(ValueError):
@@ -32,91 +65,121 @@ class TimeRange:
 
     start: int
     end: int
-    start_text: str  # the bounds as resolved, ISO 8601 with the Paris offset
+    start_text: str  # the bounds as resolved, ISO 8601 with the zone's offset
     end_text: str
 
 
-def _next_paris_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(1), dt.time(0), tzinfo=PARIS)
+@dataclass(frozen=True)
+class Query:
+    """What a request to `/consumption` asks for."""
+
+    time_range: TimeRange
+    interval: str  # one of clock.INTERVALS
+    clock: Clock
+    output: str  # json or csv
 
 
-def parse_bound(name: str, text: str, *, is_end: bool) -> dt.datetime:
-    """An aware date-time for one bound.
+def _exists(naive: dt.datetime, zone: Clock) -> bool:
+    """False for the wall-clock times that the zone's clock skips."""
+    aware = naive.replace(tzinfo=zone.zone)
+    return aware.astimezone(dt.UTC).astimezone(zone.zone).replace(tzinfo=None) == naive
 
-    A date alone is that day's 00:00 as a start, and its last half hour as an end.
-    A date-time without offset is Paris wall-clock time: one that the clock skips
-    in spring is refused; one that happens twice in autumn is its first occurrence
-    (summer time), as in RTE's files.
-    """
+
+def _check_form(name: str, text: str) -> None:
     if not text:
         raise BadParameter(name, f"is required: an ISO 8601 date or date-time such as {EXAMPLE}")
     if len(text) > MAX_PARAMETER_LENGTH:
         raise BadParameter(name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}")
-    if len(text) == 10 and text[4:5] == "-":
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError as error:
-            raise BadParameter(name, f"{text!r} is not a valid date ({error})") from None
-        if is_end:
-            last = _next_paris_midnight(day).timestamp() - HALF_HOUR_SECONDS
-            return dt.datetime.fromtimestamp(last, PARIS)
-        return dt.datetime.combine(day, dt.time(0), tzinfo=PARIS)
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError as error:
-        raise BadParameter(
-            name, f"{text!r} is not an ISO 8601 date or date-time ({error}); expected {EXAMPLE}"
-        ) from None
+    if _BOUND.fullmatch(text):
+        return
+    year = _LOOKS_LIKE_A_YEAR.match(text)
+    if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
+        raise BadParameter(name, f"{text!r}: the year must lie in {YEARS}")
+    raise BadParameter(
+        name,
+        f"{text!r} is not an ISO 8601 date or date-time of {YEARS}; expected {EXAMPLE} "
+        "(YYYY-MM-DD, then optionally Thh:mm[:ss[.ffffff]] and Z or ±hh:mm)",
+    )
+
+
+def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
+    """UTC seconds of one bound, rounded inward to the second.
+
+    A date alone is that day's first instant as a start, and its last half hour as an
+    end. A date-time without offset is wall-clock time in `zone`: one that the clock
+    skips is refused; one that happens twice is its first occurrence (summer time in
+    Paris, as in RTE's files). An offset whose `+` arrived as a space is read as `+`.
+    """
+    _check_form(name, text)
+    if len(text) == 10:
+        day = (dt.date.fromisoformat(text).toordinal() - dt.date(1970, 1, 1).toordinal()) + is_end
+        first = zone.day_start(day)
+        return (first - 1) // HALF_HOUR * HALF_HOUR if is_end else first
+    if text[-6] == " ":
+        text = f"{text[:-6]}+{text[-5:]}"
+    value = dt.datetime.fromisoformat(text)
     if value.tzinfo is None:
-        if not exists_in_paris(value):
+        if not _exists(value, zone):
             raise BadParameter(
                 name,
-                f"{text!r} does not exist in Paris: the clock springs forward that night; "
+                f"{text!r} does not exist in {zone.name}: the clock springs forward that night; "
                 "give another time or an explicit offset",
             )
-        value = value.replace(tzinfo=PARIS, fold=0)
-    return value
+        value = value.replace(tzinfo=zone.zone, fold=0)
+    seconds = value.timestamp()
+    return math.floor(seconds) if is_end else math.ceil(seconds)
 
 
-def _resolve(name: str, text: str, *, is_end: bool) -> tuple[int, str]:
-    """UTC seconds of a bound (rounded inward) and its ISO 8601 text with the Paris offset."""
-    try:
-        value = parse_bound(name, text, is_end=is_end)
-        seconds = value.timestamp()
-        rounded = math.floor(seconds) if is_end else math.ceil(seconds)
-        return rounded, value.astimezone(PARIS).isoformat()
-    except BadParameter:
-        raise
-    except (OverflowError, ValueError, OSError):
-        raise BadParameter(name, f"{text!r} is out of the range of dates this service handles") from None
-
-
-def parse_time_range(start_text: str, end_text: str) -> TimeRange:
-    start, start_resolved = _resolve("start", start_text, is_end=False)
-    end, end_resolved = _resolve("end", end_text, is_end=True)
+def parse_time_range(start_text: str, end_text: str, zone: Clock) -> TimeRange:
+    start = parse_bound("start", start_text, zone, is_end=False)
+    end = parse_bound("end", end_text, zone, is_end=True)
+    start_resolved, end_resolved = zone.isoformat(start), zone.isoformat(end)
     if start > end:
         raise BadParameter("start", f"{start_resolved} is after end {end_resolved}")
     return TimeRange(start, end, start_resolved, end_resolved)
 
 
-def read_parameters(request: Request) -> tuple[TimeRange, str]:
-    """The time range and the format (`json` or `csv`) a request asks for."""
-    params = request.query_params
+def single_values(params: QueryParams, allowed: tuple[str, ...]) -> dict[str, str | None]:
+    """Each allowed parameter's value (None when absent); unknown or repeated ones are refused."""
     for name in params:
-        if name not in QUERY_PARAMETERS:
-            raise BadParameter(name, "unknown parameter; expected start, end and optionally format")
-    values = {}
-    for name in QUERY_PARAMETERS:
+        if name not in allowed:
+            raise BadParameter(name, f"unknown parameter; expected {', '.join(allowed)}")
+    values: dict[str, str | None] = {}
+    for name in allowed:
         given = params.getlist(name)
         if len(given) > 1:
             raise BadParameter(name, f"given {len(given)} times; give it once")
-        values[name] = given[0].strip() if given else ""
-    output = values["format"].lower() or preferred_format(request.headers.get("accept", ""))
-    if output not in FORMATS:
+        values[name] = given[0] if given else None
+    return values
+
+
+def read_zone(text: str | None) -> Clock:
+    if text is None:
+        return clock(DEFAULT_ZONE)
+    if not is_zone(text):
         raise BadParameter(
-            "format", f"{values['format'][:MAX_PARAMETER_LENGTH]!r} is not a format; expected json or csv"
+            "tz",
+            f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; expected a name such as {DEFAULT_ZONE}",
         )
-    return parse_time_range(values["start"], values["end"]), output
+    return clock(text)
+
+
+def read_choice(name: str, text: str | None, choices: tuple[str, ...], default: str) -> str:
+    if text is None:
+        return default
+    if text not in choices:
+        raise BadParameter(name, f"{text[:MAX_PARAMETER_LENGTH]!r} is not one of {', '.join(choices)}")
+    return text
+
+
+def read_parameters(request: Request) -> Query:
+    """What a request to `/consumption` asks for, or BadParameter."""
+    values = single_values(request.query_params, QUERY_PARAMETERS)
+    zone = read_zone(values["tz"])
+    interval = read_choice("interval", values["interval"], INTERVALS, "half-hour")
+    output = read_choice("format", values["format"], FORMATS, preferred_format(request.headers.get("accept", "")))
+    time_range = parse_time_range(values["start"] or "", values["end"] or "", zone)
+    return Query(time_range, interval, zone, output)
 
 
 def _quality(accept: str, media_type: str) -> float:
@@ -132,14 +195,16 @@ def _quality(accept: str, media_type: str) -> float:
                     quality = float(parameter[2:])
                 except ValueError:
                     quality = 0.0
-        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_.lower(), -1)
+        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(range_, -1)
         if rank > specificity:
             best, specificity = quality, rank
     return best
 
 
 def preferred_format(accept: str) -> str:
-    """CSV when the Accept header prefers text/csv to application/json; JSON otherwise."""
+    """CSV when the Accept header prefers text/csv to application/json; JSON otherwise.
+    Media types are case-insensitive (RFC 9110), so `TEXT/CSV` is CSV."""
+    accept = accept.lower()
     if "csv" in accept and _quality(accept, "text/csv") > _quality(accept, "application/json"):
         return "csv"
     return "json"

@@ -11,13 +11,13 @@ one-year range (scripts/bench.py): from 17 to 121 requests/s with a warm cache.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
-from consumption.domain.paris_time import paris_isoformat
 from consumption.storage.reader import RangeQuery, Row
-from consumption.web.params import TimeRange
+from consumption.web.clock import Clock
+from consumption.web.params import Query
 
 DAY_SECONDS = 86_400  # one UTC day: 48 half hours
 CHUNK_CHARACTERS = 256 * 1024  # what a streamed response sends at a time
@@ -25,12 +25,12 @@ NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 CSV_HEADER = "timestamp,consumption_w,nature\r\n"
 
 
-def rows_json(rows: list[Row]) -> str:
+def rows_json(rows: list[Row], clock: Clock) -> str:
     """The JSON objects of rows, comma-separated, written without building dicts."""
-    labels = NATURE_LABELS
+    labels, isoformat = NATURE_LABELS, clock.isoformat
     return ",".join(
         [
-            f'{{"timestamp":"{paris_isoformat(timestamp)}",'
+            f'{{"timestamp":"{isoformat(timestamp)}",'
             f'"consumption_w":{consumption_mw * WATTS_PER_MEGAWATT},'
             f'"nature":"{labels[nature]}"}}'
             for timestamp, consumption_mw, nature in rows
@@ -38,18 +38,35 @@ def rows_json(rows: list[Row]) -> str:
     )
 
 
-def rows_csv(rows: list[Row]) -> str:
-    labels = NATURE_LABELS
+def rows_csv(rows: list[Row], clock: Clock) -> str:
+    labels, isoformat = NATURE_LABELS, clock.isoformat
     return "".join(
         [
-            f"{paris_isoformat(timestamp)},{consumption_mw * WATTS_PER_MEGAWATT},{labels[nature]}\r\n"
+            f"{isoformat(timestamp)},{consumption_mw * WATTS_PER_MEGAWATT},{labels[nature]}\r\n"
             for timestamp, consumption_mw, nature in rows
         ]
     )
 
 
-def json_head(time_range: TimeRange, count: int) -> str:
-    return f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}","unit":"W","count":{count},"data":['
+def stored_json(query: Query, range_query: RangeQuery) -> str:
+    """The stored span, so that an empty answer says what exists: `{"first": …, "last": …}`."""
+    first, last = range_query.freshness.first, range_query.freshness.last
+    first_text = "null" if first is None else f'"{query.clock.isoformat(first)}"'
+    last_text = "null" if last is None else f'"{query.clock.isoformat(last)}"'
+    return f'{{"first":{first_text},"last":{last_text}}}'
+
+
+def envelope_head(query: Query, range_query: RangeQuery) -> str:
+    """The JSON envelope up to `data`: the resolved bounds, unit, interval, stored span."""
+    time_range = query.time_range
+    return (
+        f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}","unit":"W",'
+        f'"interval":"{query.interval}","stored":{stored_json(query, range_query)},'
+    )
+
+
+def json_head(query: Query, range_query: RangeQuery) -> str:
+    return f'{envelope_head(query, range_query)}"count":{range_query.count},"data":['
 
 
 @dataclass(frozen=True)
@@ -58,15 +75,15 @@ class OutputFormat:
 
     name: str
     media_type: str
-    head: Callable[[TimeRange, int], str]
-    rows: Callable[[list[Row]], str]
+    head: Callable[[Query, RangeQuery], str]
+    rows: Callable[[list[Row], Clock], str]
     separator: str
     tail: str
 
 
 OUTPUT_FORMATS = {
     "json": OutputFormat("json", "application/json", json_head, rows_json, ",", "]}"),
-    "csv": OutputFormat("csv", "text/csv; charset=utf-8", lambda r, c: CSV_HEADER, rows_csv, "", ""),
+    "csv": OutputFormat("csv", "text/csv; charset=utf-8", lambda q, r: CSV_HEADER, rows_csv, "", ""),
 }
 
 
@@ -75,11 +92,11 @@ class RenderedDayCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._texts: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, str, int], str] = OrderedDict()
         self._size = 0
         self._generation: int | None = None
 
-    def get(self, generation: int | None, key: tuple[str, int]) -> str | None:
+    def get(self, generation: int | None, key: tuple[str, str, int]) -> str | None:
         if generation is None or generation != self._generation:
             return None
         text = self._texts.get(key)
@@ -87,7 +104,7 @@ class RenderedDayCache:
             self._texts.move_to_end(key)
         return text
 
-    def put(self, generation: int | None, key: tuple[str, int], text: str) -> None:
+    def put(self, generation: int | None, key: tuple[str, str, int], text: str) -> None:
         if not self.max_bytes or generation is None:
             return
         if generation != self._generation:
@@ -102,16 +119,16 @@ class RenderedDayCache:
             self._size -= len(evicted)
 
 
-def render_rows(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache) -> Iterator[str]:
+def render_rows(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, clock: Clock) -> Iterator[str]:
     """The rows of the range as text pieces, separators included, in time order."""
     separator = ""
-    for text in _day_texts(query, output, cache):
+    for text in _day_texts(query, output, cache, clock):
         if text:
             yield separator + text
             separator = output.separator
 
 
-def _day_texts(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache) -> Iterator[str]:
+def _day_texts(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, clock: Clock) -> Iterator[str]:
     """Each day's text, from the cache when whole and current, else read in runs of days.
 
     Only the days between the first and last stored half hours: a range of
@@ -121,23 +138,25 @@ def _day_texts(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache)
         return
     pending: list[int] = []  # consecutive days to read from the database
     for day in range(query.first // DAY_SECONDS, query.last // DAY_SECONDS + 1):
-        cached = cache.get(query.generation, (output.name, day)) if _is_whole(query, day) else None
+        cached = cache.get(query.generation, (output.name, clock.name, day)) if _is_whole(query, day) else None
         if cached is None:
             pending.append(day)
             continue
         if pending:
-            yield from _read_days(query, output, cache, pending)
+            yield from _read_days(query, output, cache, clock, pending)
             pending = []
         yield cached
     if pending:
-        yield from _read_days(query, output, cache, pending)
+        yield from _read_days(query, output, cache, clock, pending)
 
 
 def _is_whole(query: RangeQuery, day: int) -> bool:
     return query.start <= day * DAY_SECONDS and (day + 1) * DAY_SECONDS - 1 <= query.end
 
 
-def _read_days(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, days: list[int]) -> Iterator[str]:
+def _read_days(
+    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, clock: Clock, days: list[int]
+) -> Iterator[str]:
     """Read consecutive days in one query; render each as soon as it is complete."""
     low = max(query.start, days[0] * DAY_SECONDS)
     high = min(query.end, (days[-1] + 1) * DAY_SECONDS - 1)
@@ -148,29 +167,34 @@ def _read_days(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache,
         # Render the days completed so far, keeping memory to about one batch.
         current = batch[-1][0] // DAY_SECONDS
         while (first := next(iter(by_day))) < current:
-            yield _render_day(query, output, cache, first, by_day.pop(first))
+            yield _render_day(query, output, cache, clock, first, by_day.pop(first))
     for day in list(by_day):
-        yield _render_day(query, output, cache, day, by_day.pop(day))
+        yield _render_day(query, output, cache, clock, day, by_day.pop(day))
 
 
-def _render_day(query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, day: int, rows: list[Row]) -> str:
-    text = output.rows(rows) if rows else ""
+def _render_day(
+    query: RangeQuery, output: OutputFormat, cache: RenderedDayCache, clock: Clock, day: int, rows: list[Row]
+) -> str:
+    text = output.rows(rows, clock) if rows else ""
     if _is_whole(query, day):
-        cache.put(query.generation, (output.name, day), text)
+        cache.put(query.generation, (output.name, clock.name, day), text)
     return text
 
 
-def render_body(
-    time_range: TimeRange, query: RangeQuery, output: OutputFormat, cache: RenderedDayCache
-) -> Iterator[str]:
-    """The whole body in chunks of about CHUNK_CHARACTERS."""
-    chunk = [output.head(time_range, query.count)]
-    size = len(chunk[0])
-    for piece in render_rows(query, output, cache):
+def chunked(head: str, pieces: Iterable[str], tail: str) -> Iterator[str]:
+    """`head`, the pieces and `tail`, joined into chunks of about CHUNK_CHARACTERS."""
+    chunk, size = [head], len(head)
+    for piece in pieces:
         chunk.append(piece)
         size += len(piece)
         if size >= CHUNK_CHARACTERS:
             yield "".join(chunk)
             chunk, size = [], 0
-    chunk.append(output.tail)
+    chunk.append(tail)
     yield "".join(chunk)
+
+
+def render_body(query: Query, range_query: RangeQuery, output: OutputFormat, cache: RenderedDayCache) -> Iterator[str]:
+    """The whole body of a half-hour range in chunks of about CHUNK_CHARACTERS."""
+    head = output.head(query, range_query)
+    return chunked(head, render_rows(range_query, output, cache, query.clock), output.tail)

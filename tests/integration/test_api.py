@@ -213,7 +213,7 @@ def test_a_repeated_parameter_is_refused(client):
 
 def test_the_spring_gap_is_refused_with_a_reason(client):
     message = error(client, 400, start="2025-03-30T02:00", end="2025-03-30T05:00")
-    assert "does not exist in Paris" in message
+    assert "does not exist in Europe/Paris" in message
 
 
 def test_other_methods_and_paths_are_json_errors(client):
@@ -275,11 +275,15 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    assert set(document["paths"]) == {"/", "/consumption", "/health", "/ready"}
+    routes = {"/", "/consumption", "/consumption/latest", "/health", "/ready", "/openapi.json", "/docs", "/metrics"}
+    assert set(document["paths"]) == routes
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",
         "end",
+        "interval",
+        "tz",
         "format",
+        "If-None-Match",
     }
     assert set(document["paths"]["/consumption"]["get"]["responses"]["200"]["content"]) == {
         "application/json",

@@ -61,7 +61,8 @@ def test_the_bare_route_answers_the_rows_sql_holds_as_the_service_does(
     with running_server(create_app(Settings(database_path=database))) as service:
         expected = get(service + query)
 
-    assert answer == expected
+    # The service adds `interval` and the stored span; the rest is the same document.
+    assert answer == {key: expected[key] for key in answer}
     assert answer["count"] == len(rows) == count
     assert [
         (

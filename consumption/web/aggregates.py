@@ -1,0 +1,104 @@
+"""Buckets of half hours on the wall clock of a zone: hours, days, weeks, months, years, or
+the whole range, each clipped to [start, end], as JSON or CSV.
+
+Each bucket is `timestamp` (its start, clipped, with the zone's offset), `mean_w`,
+`min_w`, `max_w` in watts, `energy_wh` (each half hour's power × 0.5 h, summed), `count`
+(half hours with data) and `expected` (half hours of the UTC grid in the clipped bucket).
+A bucket without data is absent, as a half hour without data is.
+
+`mean_w` is exact: the sum of the values in watts divided by the count, rounded to the
+nearest watt, ties to even (integer arithmetic, no floating point). `energy_wh` is
+exact too: a value of N MW held for half an hour is N × 500,000 Wh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from consumption.domain.model import WATTS_PER_MEGAWATT
+from consumption.storage.reader import Aggregate, RangeQuery
+from consumption.web.clock import half_hours_in
+from consumption.web.params import Query
+from consumption.web.rendering import chunked, envelope_head
+
+WATT_HOURS_PER_MEGAWATT_HALF_HOUR = WATTS_PER_MEGAWATT // 2
+CSV_HEADER = "timestamp,mean_w,min_w,max_w,energy_wh,count,expected\r\n"
+
+
+def mean_watts(total_mw: int, count: int) -> int:
+    """The mean of `count` values summing to `total_mw` MW, in watts, rounded half to even."""
+    quotient, remainder = divmod(total_mw * WATTS_PER_MEGAWATT, count)
+    if 2 * remainder > count or (2 * remainder == count and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def buckets(query: Query, range_query: RangeQuery) -> Iterator[tuple[int, int]]:
+    """The clipped buckets [start, stop) from the one holding the first stored half hour of
+    the range to the one holding the last: a range of a century costs what its data does."""
+    start, stop = query.time_range.start, query.time_range.end + 1
+    if range_query.first is None or range_query.last is None:
+        return iter(())
+    if query.interval == "all":
+        return iter([(start, stop)])
+    clock = query.clock
+    low = max(start, clock.bucket_start(query.interval, range_query.first))
+    high = min(stop, clock.bucket_end(query.interval, range_query.last))
+    return clock.buckets(query.interval, low, high)
+
+
+def _values(aggregate: Aggregate) -> tuple[int, int, int, int, int, int]:
+    start, stop, count, total, low, high = aggregate
+    return (
+        mean_watts(total, count),
+        low * WATTS_PER_MEGAWATT,
+        high * WATTS_PER_MEGAWATT,
+        total * WATT_HOURS_PER_MEGAWATT_HALF_HOUR,
+        count,
+        half_hours_in(start, stop),
+    )
+
+
+def json_items(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
+    isoformat = query.clock.isoformat
+    separator = ""
+    for aggregate in aggregates:
+        mean, low, high, energy, count, expected = _values(aggregate)
+        yield (
+            f'{separator}{{"timestamp":"{isoformat(aggregate[0])}","mean_w":{mean},"min_w":{low},'
+            f'"max_w":{high},"energy_wh":{energy},"count":{count},"expected":{expected}}}'
+        )
+        separator = ","
+
+
+def csv_lines(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
+    isoformat = query.clock.isoformat
+    for aggregate in aggregates:
+        mean, low, high, energy, count, expected = _values(aggregate)
+        yield f"{isoformat(aggregate[0])},{mean},{low},{high},{energy},{count},{expected}\r\n"
+
+
+class _Counted:
+    """Aggregates passed through, counted: the JSON `count` follows `data`, since buckets are
+    counted as they stream."""
+
+    def __init__(self, aggregates: Iterator[Aggregate]) -> None:
+        self._aggregates = aggregates
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Aggregate]:
+        for aggregate in self._aggregates:
+            self.count += 1
+            yield aggregate
+
+
+def render_aggregates(query: Query, range_query: RangeQuery) -> Iterator[str]:
+    """The body of an aggregated response, in chunks."""
+    aggregates = _Counted(range_query.aggregates(buckets(query, range_query)))
+    if query.output == "csv":
+        yield from chunked(CSV_HEADER, csv_lines(query, iter(aggregates)), "")
+        return
+    head = f'{envelope_head(query, range_query)}"data":['
+    chunks = chunked(head, json_items(query, iter(aggregates)), "]")
+    yield from chunks
+    yield f',"count":{aggregates.count}}}'

@@ -1,0 +1,197 @@
+"""Buckets (`interval=`) against an independent computation over the same rows, read with
+sqlite3 and bucketed with zoneinfo; the exercise's mean against scripts/average_consumption.sql."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections import defaultdict
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import jsonschema
+import pytest
+
+from consumption.services.importing import import_paths
+from consumption.storage.repository import SqliteStore
+from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.integration.test_api import api_client, database, schema  # noqa: F401 (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+INTERVALS = ["hour", "day", "week", "month", "year", "all"]
+
+
+@pytest.fixture(scope="module")
+def client(database) -> httpx.Client:  # noqa: F811
+    with api_client(database) as client:
+        yield client
+
+
+def aggregate(client: httpx.Client, **params: str) -> dict:
+    response = client.get("/consumption", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    jsonschema.validate(body, schema("Aggregates"))
+    assert body["count"] == len(body["data"])
+    assert body["interval"] == params["interval"]
+    return body
+
+
+def label(moment: dt.datetime, interval: str) -> object:
+    date = moment.date()
+    return {
+        "hour": (date, moment.hour, moment.utcoffset()),
+        "day": date,
+        "week": date - dt.timedelta(date.weekday()),
+        "month": (date.year, date.month),
+        "year": date.year,
+        "all": None,
+    }[interval]
+
+
+def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str) -> list[dict]:
+    """The buckets computed here from the rows: zoneinfo for the clock, Fraction for the mean."""
+    info = ZoneInfo(zone)
+    low = dt.datetime.fromisoformat(start).timestamp()
+    high = dt.datetime.fromisoformat(end).timestamp()
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT timestamp, consumption_mw FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp",
+            (low, high),
+        ).fetchall()
+    values: dict[object, list[int]] = defaultdict(list)
+    for timestamp, mw in rows:
+        values[label(dt.datetime.fromtimestamp(timestamp, info), interval)].append(mw)
+    first_instant: dict[object, int] = {}
+    grid: dict[object, int] = defaultdict(int)
+    # Offsets of these zones are whole quarter hours: a bucket starts at the range's start
+    # or on a quarter hour of UTC.
+    for t in [int(low), *range(int(low) // 900 * 900 + 900, int(high) + 1, 900)]:
+        key = label(dt.datetime.fromtimestamp(t, info), interval)
+        first_instant.setdefault(key, t)
+        grid[key] += t % 1800 == 0
+    buckets = []
+    for key, mws in values.items():
+        buckets.append(
+            {
+                "timestamp": dt.datetime.fromtimestamp(first_instant[key], info).isoformat(),
+                "mean_w": round(Fraction(sum(mws) * 1_000_000, len(mws))),
+                "min_w": min(mws) * 1_000_000,
+                "max_w": max(mws) * 1_000_000,
+                "energy_wh": sum(mws) * 500_000,
+                "count": len(mws),
+                "expected": grid[key],
+            }
+        )
+    return sorted(buckets, key=lambda b: dt.datetime.fromisoformat(b["timestamp"]))
+
+
+@pytest.mark.parametrize("interval", INTERVALS)
+@pytest.mark.parametrize(
+    ("zone", "start", "end"),
+    [
+        ("Europe/Paris", "2024-06-10T13:30:00+02:00", "2025-10-27T11:00:00+01:00"),
+        ("UTC", "2024-08-30T00:00:00+00:00", "2025-03-31T06:30:00+00:00"),
+        ("Asia/Kathmandu", "2025-01-01T00:00:00+05:45", "2025-01-03T17:15:00+05:45"),
+        ("America/New_York", "2025-03-29T00:00:00-04:00", "2025-11-01T00:00:00-04:00"),
+    ],
+)
+def test_buckets_equal_an_independent_computation(client, database, interval, zone, start, end):  # noqa: F811
+    if interval == "hour" and zone != "Asia/Kathmandu":
+        end = (dt.datetime.fromisoformat(start) + dt.timedelta(days=3)).isoformat()
+    body = aggregate(client, start=start, end=end, interval=interval, tz=zone)
+    assert body["data"] == expected_buckets(database, start, end, interval, zone)
+
+
+def test_the_paris_clock_changes_make_days_of_46_and_50_half_hours(client):
+    spring = aggregate(client, start="2025-03-30", end="2025-03-30", interval="day")["data"]
+    assert [(b["timestamp"], b["count"], b["expected"]) for b in spring] == [("2025-03-30T00:00:00+01:00", 46, 46)]
+    autumn = aggregate(client, start="2025-10-26", end="2025-10-26", interval="day")["data"]
+    # RTE's files give the fall-back day 48 half hours: its repeated hour has one set of lines.
+    assert [(b["timestamp"], b["count"], b["expected"]) for b in autumn] == [("2025-10-26T00:00:00+02:00", 48, 50)]
+
+
+@pytest.mark.parametrize(
+    ("interval", "spring", "autumn"),
+    [
+        ("hour", (23, 46, 46), (24, 48, 48)),  # autumn: the hour 02:00+01:00 has no data, so no bucket
+        ("day", (1, 46, 46), (1, 48, 50)),
+        ("week", (1, 46, 7 * 48 - 2), (1, 48, 7 * 48 + 2)),
+        ("month", (1, 46, 31 * 48 - 2), (1, 48, 31 * 48 + 2)),
+        # 2025 holds 3 days of January, the spring day and the autumn day.
+        ("year", (1, 144 + 46 + 48, 365 * 48), (1, 144 + 46 + 48, 365 * 48)),
+    ],
+)
+def test_each_bucket_size_on_the_clock_change_days(client, interval, spring, autumn):
+    """Buckets, half hours with data and half hours of the clock, for the buckets holding each
+    clock-change day (the fixture holds no other day of those weeks and months)."""
+    for day, wanted in (("2025-03-30", spring), ("2025-10-26", autumn)):
+        if interval == "hour":
+            data = aggregate(client, start=day, end=day, interval=interval)["data"]
+        else:
+            data = aggregate(client, start="2025-01-01", end="2025-12-31", interval=interval)["data"]
+            data = [b for b in data if b["timestamp"][:10] <= day][-1:]
+        assert (len(data), sum(b["count"] for b in data), sum(b["expected"] for b in data)) == wanted, day
+
+
+def test_buckets_are_clipped_to_the_range(client):
+    data = aggregate(client, start="2025-01-01T06:00", end="2025-01-02T17:00", interval="day")["data"]
+    assert [(b["timestamp"], b["count"], b["expected"]) for b in data] == [
+        ("2025-01-01T06:00:00+01:00", 36, 36),
+        ("2025-01-02T00:00:00+01:00", 35, 35),
+    ]
+
+
+def test_gaps_show_as_count_below_expected_and_empty_buckets_are_absent(client):
+    data = aggregate(client, start="2024-12-30", end="2025-02-02", interval="month")["data"]
+    # December 2024 has no data; January holds 3 days of 31; February none.
+    assert [(b["timestamp"], b["count"], b["expected"]) for b in data] == [("2025-01-01T00:00:00+01:00", 144, 31 * 48)]
+
+
+def test_csv_has_the_same_columns_and_values(client):
+    params = {"start": "2024-06-01", "end": "2024-08-31", "interval": "week"}
+    body = aggregate(client, **params)
+    response = client.get("/consumption", params={**params, "format": "csv"})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert list(rows[0]) == ["timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected"]
+    assert [{k: (v if k == "timestamp" else int(v)) for k, v in row.items()} for row in rows] == body["data"]
+
+
+def test_an_empty_range_carries_the_stored_span(client, database):  # noqa: F811
+    body = aggregate(client, start="2030-01-01", end="2030-12-31", interval="day")
+    assert (body["count"], body["data"]) == (0, [])
+    with sqlite3.connect(database) as connection:
+        first, last = connection.execute("SELECT min(timestamp), max(timestamp) FROM consumption").fetchone()
+    paris = ZoneInfo("Europe/Paris")
+    assert body["stored"] == {
+        "first": dt.datetime.fromtimestamp(first, paris).isoformat(),
+        "last": dt.datetime.fromtimestamp(last, paris).isoformat(),
+    }
+    utc = client.get("/consumption", params={"start": "2030-01-01", "end": "2030-01-01", "tz": "UTC"}).json()
+    assert utc["stored"]["first"] == dt.datetime.fromtimestamp(first, dt.UTC).isoformat()
+
+
+def test_the_exercise_mean_is_the_sql_script_s(tmp_path):
+    path = tmp_path / "consumption.sqlite3"
+    store = SqliteStore.open(path)
+    import_paths(
+        [write_eco2mix(tmp_path / "a.xls", eco2mix_lines(days(dt.date(2024, 12, 30), dt.date(2025, 1, 5))))], store
+    )
+    store.close()
+    with sqlite3.connect(path) as connection:
+        (script_mw,) = connection.execute((ROOT / "scripts" / "average_consumption.sql").read_text()).fetchone()
+        (exact_mw,) = connection.execute(
+            "SELECT avg(consumption_mw) FROM consumption WHERE timestamp BETWEEN ? AND ?",
+            (1735707600, 1735920000),  # 2025-01-01T06:00+01:00, 2025-01-03T17:00+01:00
+        ).fetchone()
+    with api_client(path) as client:
+        body = aggregate(client, start="2025-01-01T06:00", end="2025-01-03T17:00", interval="all")
+    (bucket,) = body["data"]
+    assert (bucket["timestamp"], bucket["count"], bucket["expected"]) == ("2025-01-01T06:00:00+01:00", 119, 119)
+    assert round(bucket["mean_w"] / 1_000_000, 1) == script_mw
+    assert abs(bucket["mean_w"] - exact_mw * 1_000_000) <= 0.5

@@ -1,0 +1,60 @@
+"""/docs in a real browser: the explorer reads the document and sends a request (skips
+without Chromium, like test_page.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.test_api import api_client, database  # noqa: F401 (fixtures)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+)
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Iterator[object]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1200,900"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def test_the_explorer_sends_a_request_built_from_the_document(database, browser):  # noqa: F811
+    with api_client(database) as client:
+        browser.get(str(client.base_url).rstrip("/") + "/docs")
+        WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "getConsumption"))
+        operation = browser.find_element(By.ID, "getConsumption")
+        assert operation.get_attribute("open") is not None
+        names = [f.get_attribute("data-name") for f in operation.find_elements(By.CSS_SELECTOR, "[data-name]")]
+        assert names == ["start", "end", "interval", "tz", "format", "If-None-Match"]
+        Select(operation.find_element(By.CSS_SELECTOR, "select[data-name=interval]")).select_by_value("day")
+        Select(operation.find_element(By.CSS_SELECTOR, "select[data-name=tz]")).select_by_value("UTC")
+        operation.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(browser, 10).until(lambda d: operation.find_elements(By.CSS_SELECTOR, "pre.response"))
+        status = operation.find_element(By.CSS_SELECTOR, ".status").text
+        shown = operation.find_element(By.CSS_SELECTOR, "pre.response").text
+        request = operation.find_element(By.CSS_SELECTOR, "pre.request").text
+        expected = client.get(
+            "/consumption",
+            params={"start": "2025-01-01T06:00", "end": "2025-01-03T17:00", "interval": "day", "tz": "UTC"},
+        ).json()
+    assert status == "200 OK"
+    assert "interval=day" in request and "tz=UTC" in request
+    assert '"mean_w": ' + str(expected["data"][0]["mean_w"]) in shown
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []

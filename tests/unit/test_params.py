@@ -1,0 +1,93 @@
+"""The parameters of /consumption: exactly what the OpenAPI document's patterns and lists allow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consumption.web.clock import clock
+from consumption.web.params import BOUND_PATTERN, BadParameter, parse_bound, preferred_format
+
+PARIS = clock("Europe/Paris")
+DOCUMENTED = re.compile(BOUND_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(DOCUMENTED, fullmatch=True), st.booleans())
+def test_every_value_the_pattern_allows_is_read(text, is_end):
+    try:
+        parse_bound("start", text, PARIS, is_end=is_end)
+    except BadParameter as error:
+        assert "does not exist in Europe/Paris" in str(error)  # the one documented refusal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-02-29",  # not a leap year
+        "2025-04-31",
+        "2100-02-29",  # 2100 is not a leap year
+        "1999-12-31",
+        "2101-01-01",
+        "1900-01-01",
+        "9999-12-31",
+        "2025-01-01T24:00",
+        "2025-01-01 06:00",
+        "2025-01-01T06:00+0100",
+        "2025-01-01T06:00:00.1234567",
+        "20250101",
+        "2025-W01-1",
+        "2025-01-01\n",
+        " 2025-01-01",
+        "",
+    ],
+)
+def test_values_outside_the_pattern_are_refused(text):
+    assert not DOCUMENTED.fullmatch(text)
+    with pytest.raises(BadParameter, match="'start'"):
+        parse_bound("start", text, PARIS, is_end=False)
+
+
+def test_a_year_outside_the_range_is_told_so():
+    for text in ("1900-01-01T00:00", "9999-12-31"):
+        with pytest.raises(BadParameter, match="2000–2100"):
+            parse_bound("end", text, PARIS, is_end=True)
+
+
+def test_the_leap_days_of_the_range_are_accepted():
+    assert DOCUMENTED.fullmatch("2000-02-29") and DOCUMENTED.fullmatch("2024-02-29")
+    assert not DOCUMENTED.fullmatch("2023-02-29")
+
+
+def test_a_plus_sent_as_a_space_is_read_as_plus():
+    spaced = parse_bound("start", "2025-01-01T06:00:00 01:00", PARIS, is_end=False)
+    assert spaced == parse_bound("start", "2025-01-01T06:00:00+01:00", PARIS, is_end=False)
+    assert spaced == int(dt.datetime(2025, 1, 1, 5, tzinfo=dt.UTC).timestamp())
+
+
+def test_naive_bounds_are_read_on_the_clock_of_the_zone():
+    utc = clock("UTC")
+    assert parse_bound("start", "2025-01-01T06:00", utc, is_end=False) == 1735711200
+    assert parse_bound("start", "2025-01-01T06:00", PARIS, is_end=False) == 1735711200 - 3600
+    assert PARIS.isoformat(parse_bound("end", "2025-03-30", PARIS, is_end=True)) == "2025-03-30T23:30:00+02:00"
+    kathmandu = clock("Asia/Kathmandu")  # +05:45: the day's last half hour starts at 23:45
+    assert kathmandu.isoformat(parse_bound("end", "2025-01-01", kathmandu, is_end=True)) == "2025-01-01T23:45:00+05:45"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/csv", "csv"),
+        ("TEXT/CSV", "csv"),
+        ("Text/Csv; q=1, application/json; q=0.5", "csv"),
+        ("APPLICATION/JSON, text/csv;q=0.1", "json"),
+        ("*/*", "json"),
+        ("", "json"),
+    ],
+)
+def test_accept_is_matched_case_insensitively(accept, expected):
+    assert preferred_format(accept) == expected
