@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import importlib.util
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 log = logging.getLogger("consumption")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _span(first: int | None, last: int | None) -> str:
@@ -161,25 +164,79 @@ def prepare_database(settings: Settings) -> None:
 
 def build_app(settings: Settings) -> Starlette:
     """The web app, with the periodic refresh from RTE when REFRESH_INTERVAL asks for one."""
-    from consumption.services.schedule import refresh_periodically
     from consumption.web.app import BackgroundTask, create_app
 
     background: list[BackgroundTask] = []
     if settings.refresh_interval:
-        background.append(lambda: refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings)))
+        background.append(lambda: refresh_in_one_process(settings))
     return create_app(settings, background)
+
+
+async def refresh_in_one_process(settings: Settings) -> None:
+    """The periodic refresh, in the one server process that holds a lock file beside the
+    database: with WORKERS > 1 the others wait, and one of them takes over if it exits."""
+    import asyncio
+    import fcntl
+
+    from consumption.services.schedule import refresh_periodically
+
+    lock_path = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
+    with lock_path.open("a") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(min(settings.refresh_interval, 60))
+        await refresh_periodically(settings.refresh_interval, lambda: fetch_from_rte(settings))
+
+
+def service_app() -> Starlette:
+    """The app of one of several worker processes (WORKERS > 1): uvicorn imports it by name."""
+    settings = Settings.from_environment()
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    return build_app(settings)
+
+
+def raise_open_files_limit() -> None:
+    """Take the hard limit on open files as the soft one: at 1,024, a thousand idle
+    connections used every descriptor and the next client was reset."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
+    from consumption.web.http_protocol import BoundedHttpProtocol
+
     prepare_database(settings)
-    uvicorn.run(
-        build_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
+    raise_open_files_limit()
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    log.info(
+        "serving with %d worker(s), %s, httptools, access log %s",
+        settings.workers,
+        loop,
+        "on" if settings.access_log else "off",
     )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "loop": loop,
+        "http": BoundedHttpProtocol,
+        "access_log": settings.access_log,
+        "timeout_keep_alive": 5,  # seconds an idle keep-alive connection is kept
+        "backlog": 2048,
+    }
+    if settings.workers > 1:
+        uvicorn.run("consumption.cli:service_app", factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(build_app(settings), **options)
     return 0
 
 
@@ -190,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # starlette's Config names the setting and its value
         print(f"error: invalid setting: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # our own log says what each request did
     if args.command == "import":
         return run_import(settings, args.paths, args.database)

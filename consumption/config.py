@@ -39,6 +39,8 @@ class Settings:
     http_timeout: float = 30.0
     refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
     render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
+    access_log: bool = False  # one log line per request: a third of the one-day throughput
+    workers: int = 1  # server processes; each reads the SQLite file on its own
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -55,4 +57,12 @@ class Settings:
             http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
             render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
+            access_log=config("ACCESS_LOG", cast=bool, default=cls.access_log),
+            workers=_positive("WORKERS", config("WORKERS", cast=int, default=cls.workers)),
         )
+
+
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise ValueError(f"{name} {value} is not a number of processes; expected 1 or more")
+    return value

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +88,9 @@ def request_line(start: str, end: str) -> bytes:
 
 
 @contextmanager
-def serving(database: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
+def serving(
+    database: Path, env: Mapping[str, str] | None = None, preexec_fn: Callable[[], None] | None = None
+) -> Iterator[Server]:
     """`python -m consumption.cli serve` on a free port, offline, on `database`."""
     port = free_port()
     environment = {
@@ -107,6 +109,7 @@ def serving(database: Path, env: Mapping[str, str] | None = None) -> Iterator[Se
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=preexec_fn,
     )
     server = Server(process, port)
     deadline = time.monotonic() + 30

@@ -18,11 +18,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from consumption.config import Settings
 from consumption.domain.paris_time import paris_isoformat
 from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, DatabaseUnavailable, SnapshotChanged
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
+from consumption.web.headers import SecurityHeaders
 from consumption.web.openapi import openapi_document
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
@@ -106,6 +108,13 @@ async def get_openapi(request: Request) -> Response:
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
 
+class ConsumptionApp(Starlette):
+    """Starlette, with the security headers outside even its error handling: a 500 has them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: Settings | None = None, background: Sequence[BackgroundTask] = ()) -> Starlette:
     """The ASGI app, reading the database that `settings` name; `background` tasks run
     for as long as the app does (the CLI gives it the periodic refresh)."""
@@ -123,7 +132,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
                 await task
         reader.close()
 
-    app = Starlette(
+    app = ConsumptionApp(
         routes=[
             Route("/", get_page, methods=["GET"]),
             Route("/consumption", get_consumption, methods=["GET"]),
