@@ -144,6 +144,14 @@ class ConsumptionReader:
             generation = _generation(connection)
         return RangeQuery(self, start, end, count, generation, first, last)
 
+    def generation(self) -> int | None:
+        """The data's generation now: what cached responses are keyed on."""
+        try:
+            with self.connection() as connection:
+                return _generation(connection)
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(f"cannot read the database {self.database_path.name!r}: {error}") from error
+
     def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
         """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""
         with self._transaction() as connection:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from consumption.web.headers import SecurityHeaders
 from consumption.web.openapi import openapi_document
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
+from consumption.web.response_cache import MAX_RESPONSE_BYTES, MAX_ROW_BYTES, ResponseCache, cache_key
 from consumption.web.streaming import RenderTurns, TextStream
 
 log = logging.getLogger(__name__)
@@ -36,11 +38,19 @@ PAGE = Path(__file__).with_name("index.html")
 
 
 async def get_consumption(request: Request) -> Response:
+    reader: ConsumptionReader = request.app.state.reader
+    responses: ResponseCache = request.app.state.responses
+    key = cache_key(request.scope)
+    try:
+        cached = responses.get(reader.generation(), key)
+    except DatabaseUnavailable as error:
+        return error_response(503, str(error))
+    if cached is not None:
+        return cached
     try:
         time_range, output = read_parameters(request)
     except BadParameter as error:
         return error_response(400, str(error))
-    reader: ConsumptionReader = request.app.state.reader
     try:
         query = reader.range(time_range.start, time_range.end)
     except DatabaseUnavailable as error:
@@ -58,8 +68,13 @@ async def get_consumption(request: Request) -> Response:
             body = "".join(chunks)
         except (DatabaseUnavailable, SnapshotChanged) as error:
             return error_response(503, f"{error}; try again")
-        return Response(body, media_type=output_format.media_type, headers=headers)
-    return TextStream(chunks, request.app.state.render_turns, output_format.media_type, headers)
+        response = Response(body, media_type=output_format.media_type, headers=headers)
+        responses.put(query.generation, key, response)
+        return response
+    stream = TextStream(chunks, request.app.state.render_turns, output_format.media_type, headers)
+    if query.count * MAX_ROW_BYTES <= MAX_RESPONSE_BYTES and responses.start_keeping():
+        stream.keep_for(functools.partial(responses.put_body, query.generation, key), responses.stop_keeping)
+    return stream
 
 
 async def get_page(request: Request) -> Response:
@@ -146,5 +161,6 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
     app.state.reader = reader
     app.state.rendered = RenderedDayCache(settings.render_cache_mb * 1024 * 1024)
     app.state.render_turns = RenderTurns()
+    app.state.responses = ResponseCache()
     app.state.settings = settings
     return app

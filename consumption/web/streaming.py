@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -55,15 +55,23 @@ class TextStream(Response):
     ) -> None:
         self.chunks = chunks
         self.turns = turns
+        self.keep: Callable[[bytes, list[tuple[bytes, bytes]]], None] | None = None
+        self.done_keeping: Callable[[], None] | None = None
         self.status_code = 200
         self.media_type = media_type
         self.background = None
         self.init_headers(headers)
 
+    def keep_for(self, keep: Callable[[bytes, list[tuple[bytes, bytes]]], None], done: Callable[[], None]) -> None:
+        """Copy the body as it is sent (a short range's); `keep` receives it whole, if the
+        stream completes; `done` is called however it ends."""
+        self.keep, self.done_keeping = keep, done
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
         watcher = asyncio.create_task(_watch_disconnect(receive, gone))
         sent = 0
+        kept: list[bytes] | None = [] if self.keep else None
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             while True:
@@ -74,14 +82,20 @@ class TextStream(Response):
                 body = chunk.encode()
                 await send({"type": "http.response.body", "body": body, "more_body": True})
                 sent += len(body)
+                if kept is not None:
+                    kept.append(body)
                 await asyncio.sleep(0)  # the other requests' turn
                 if gone.is_set():
                     log.info("client gone after %d bytes: stopped streaming %s", sent, _target(scope))
                     return
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if kept is not None and self.keep is not None:
+                self.keep(b"".join(kept), self.raw_headers)
         except (SnapshotChanged, DatabaseUnavailable) as error:
             log.warning("stream of %s cut after %d bytes: %s", _target(scope), sent, error)
         finally:
+            if self.done_keeping is not None:
+                self.done_keeping()
             watcher.cancel()
             close = getattr(self.chunks, "close", None)
             if close is not None:
