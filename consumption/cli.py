@@ -181,6 +181,7 @@ async def refresh_in_one_process(settings: Settings) -> None:
     from consumption.services.schedule import refresh_periodically
 
     lock_path = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)  # the refresh may create the database
     with lock_path.open("a") as lock:
         while True:
             try:

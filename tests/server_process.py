@@ -49,6 +49,7 @@ def free_port() -> int:
 class Server:
     process: subprocess.Popen[str]
     port: int
+    output: str = ""  # what it printed, once it has stopped
 
     @property
     def url(self) -> str:
@@ -129,7 +130,7 @@ def serving(
     finally:
         process.terminate()
         try:
-            process.communicate(timeout=10)
+            server.output = process.communicate(timeout=10)[0]
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            server.output = process.communicate()[0]
