@@ -20,6 +20,7 @@ sees another raises `SnapshotChanged` rather than mix two versions in a response
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from consumption.storage.queries import (
 )
 
 ROWS_PER_FETCH = 2000
+PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
 IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
 
@@ -72,14 +74,22 @@ class RangeQuery:
         generation: int | None,
         first: int | None = None,
         last: int | None = None,
+        prefetched: list[Row] | None = None,
     ) -> None:
         self._reader = reader
         self.start, self.end, self.count, self.generation = start, end, count, generation
         self.first, self.last = first, last  # the first and last stored instants in the range
+        self._prefetched = prefetched  # every row of the range, when it is short
 
     def rows(self, low: int, high: int) -> Iterator[list[Row]]:
         """The rows of [low, high], a part of the range, in batches, in time order;
         each batch read in a short transaction of its own."""
+        if self._prefetched is not None:
+            rows = self._prefetched
+            part = rows[bisect_left(rows, (low,)) : bisect_left(rows, (high + 1,))]
+            if part:
+                yield part
+            return
         while low <= high:
             batch = self._reader.batch(low, high, self.generation)
             if batch:
@@ -142,7 +152,8 @@ class ConsumptionReader:
         with self._transaction() as connection:
             count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
             generation = _generation(connection)
-        return RangeQuery(self, start, end, count, generation, first, last)
+            rows = connection.execute(SELECT_RANGE, (start, end)).fetchall() if count <= PREFETCH_ROWS else None
+        return RangeQuery(self, start, end, count, generation, first, last, rows)
 
     def generation(self) -> int | None:
         """The data's generation now: what cached responses are keyed on."""
