@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import importlib.util
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from consumption.config import Settings
 from consumption.domain.paris_time import utc_to_paris
@@ -225,9 +227,8 @@ def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
 
 
 def build_app(settings: Settings, startup: StartupReport | None = None) -> Starlette:
-    """The web app, refreshing from RTE in the background: every REFRESH_INTERVAL when set,
-    else once when start-up has just built the database from what is on disk."""
-    from consumption.services.schedule import refresh_periodically
+    """The web app, refreshing from RTE in the background: every REFRESH_INTERVAL when set
+    (in one process of several), else once when start-up has just built the database."""
     from consumption.services.startup import refresh_in_background
     from consumption.web.app import BackgroundTask, create_app
 
@@ -239,7 +240,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
 
     background: list[BackgroundTask] = []
     if settings.refresh_interval:
-        background.append(lambda: refresh_periodically(settings.refresh_interval, refresh_once))
+        background.append(lambda: refresh_in_one_process(settings, refresh_once))
     elif startup is not None and startup.built:
         background.append(lambda: refresh_in_background(refresh_once))
     app = create_app(settings, background)
@@ -247,21 +248,76 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
     return app
 
 
+async def refresh_in_one_process(settings: Settings, refresh_once: Callable[[], FetchReport]) -> None:
+    """The periodic refresh, in the one server process that holds a lock file beside the
+    database: with WORKERS > 1 the others wait, and one of them takes over if it exits."""
+    import asyncio
+    import fcntl
+
+    from consumption.services.schedule import refresh_periodically
+
+    lock_path = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)  # the refresh may create the database
+    with lock_path.open("a") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(min(settings.refresh_interval, 60))
+        await refresh_periodically(settings.refresh_interval, refresh_once)
+
+
+def service_app() -> Starlette:
+    """The app of one of several worker processes (WORKERS > 1): uvicorn imports it by name."""
+    settings = Settings.from_environment()
+    configure_logging(settings.log_level, settings.log_format)
+    return build_app(settings)
+
+
+def raise_open_files_limit() -> None:
+    """Take the hard limit on open files as the soft one: at 1,024, a thousand idle
+    connections used every descriptor and the next client was reset."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from consumption.web.http_protocol import BoundedHttpProtocol
 
     remove_partial_downloads(settings.data_dir, settings.download_deadline)
     startup = prepare_database(settings)
-    from uvicorn.config import LOGGING_CONFIG
-
-    uvicorn.run(
-        build_app(settings, startup),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        # JSON: uvicorn's loggers go through ours; text: uvicorn's own format, as before.
-        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
+    raise_open_files_limit()
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    log.info(
+        "serving with %d worker(s), %s, httptools, access log %s",
+        settings.workers,
+        loop,
+        "on" if settings.access_log else "off",
     )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "loop": loop,
+        "http": BoundedHttpProtocol,
+        "access_log": settings.access_log,
+        "timeout_keep_alive": 5,  # seconds an idle keep-alive connection is kept
+        "backlog": 2048,
+        # JSON: uvicorn's loggers go through ours; text: uvicorn's own format.
+        "log_config": None if settings.log_format == "json" else LOGGING_CONFIG,
+    }
+    if settings.workers > 1:  # each worker builds its app; start-up's report stays in this log
+        uvicorn.run("consumption.cli:service_app", factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(build_app(settings, startup), **options)
     return 0
 
 

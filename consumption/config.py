@@ -61,6 +61,8 @@ class Settings:
     history_dir: Path | None = CHECKOUT_HISTORY_DIR  # the embedded history; None: none
     log_format: str = "text"  # or "json": one JSON object per line
     cors_origins: tuple[str, ...] = ("*",)  # origins whose pages may read the API; * for any
+    access_log: bool = False  # one log line per request: a third of the one-day throughput
+    workers: int = 1  # server processes; each reads the SQLite file on its own
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
@@ -83,6 +85,8 @@ class Settings:
             history_dir=_optional_path(config("HISTORY_DIR", default=str(CHECKOUT_HISTORY_DIR))),
             log_format=parse_log_format(config("LOG_FORMAT", default=cls.log_format)),
             cors_origins=parse_origins(config("CORS_ORIGINS", default="*")),
+            access_log=config("ACCESS_LOG", cast=bool, default=cls.access_log),
+            workers=_positive("WORKERS", config("WORKERS", cast=int, default=cls.workers)),
         )
 
 
@@ -96,3 +100,9 @@ def parse_log_format(text: str) -> str:
     if text not in LOG_FORMATS:
         raise ValueError(f"LOG_FORMAT {text!r} is not a log format; expected text or json")
     return text
+
+
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise ValueError(f"{name} {value} is not a number of processes; expected 1 or more")
+    return value

@@ -70,7 +70,6 @@ SELECT_RANGE = (
 COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
-STORED_BOUNDS = "SELECT min(timestamp), max(timestamp) FROM consumption"  # two rowid seeks
 # The least final nature stored in [?, ?): a year is wholly definitive when it is 3.
 LOWEST_NATURE = "SELECT min(nature) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 

@@ -5,17 +5,23 @@ The API reads with SQL of its own rather than through the repository (the
 (`mode=ro`), so no request can ever write.
 
 Range queries run on the event loop, with no thread hop: the rows of a range are
-a B-tree seek and a sequential read, and a long range is fetched in batches, the
-loop serving other requests between them. Measured with wrk on a one-day range:
-345 requests/s through aiosqlite's thread, 928 on the loop (then 1,960 with the
-plain response of api.py). The status behind /health counts the whole table, so it runs in
-aiosqlite's thread, off the loop.
+a B-tree seek and a sequential read. Measured with wrk on a one-day range:
+345 requests/s through aiosqlite's thread, 928 on the loop. The status behind
+/health counts the whole table, so it runs in aiosqlite's thread, off the loop.
+
+A long range is read in batches, each in a read transaction of its own that
+ends before the batch is handed on: a stream never holds a snapshot while it
+waits for a slow client, so the writer's WAL can always be checkpointed. Every
+import that changes data bumps the `generation` in its transaction, so a batch
+that sees the generation the range started with sees the same data; one that
+sees another raises `SnapshotChanged` rather than mix two versions in a response.
 """
 
 from __future__ import annotations
 
 import itertools
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +49,7 @@ from consumption.storage.queries import (
 
 ROWS_PER_FETCH = 2000
 BUCKETS_PER_STATEMENT = 64
+PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
 IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
 # A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW.
@@ -64,6 +71,10 @@ class DatabaseUnavailable(RuntimeError):
     """The database does not exist yet or cannot be read."""
 
 
+class SnapshotChanged(RuntimeError):
+    """An import changed the data while a long range was being read."""
+
+
 @dataclass(frozen=True)
 class DatabaseStatus(StoredSpan):
     """What `/health` shows: the stored span, the last refresh, and when each archive
@@ -74,44 +85,53 @@ class DatabaseStatus(StoredSpan):
 
 
 class RangeQuery:
-    """The half hours of [start, end], read in one snapshot: their count, the data's
-    generation (None in a database without one), then the rows, in batches."""
+    """The half hours of [start, end]: their count, the data's generation and freshness,
+    read in one snapshot; then the rows (or the buckets' aggregates) in batches, each in a
+    snapshot of its own at that same generation."""
 
     def __init__(
         self,
-        connection: sqlite3.Connection,
+        reader: ConsumptionReader,
         start: int,
         end: int,
         count: int,
-        generation: int | None,
+        freshness: Freshness,
         first: int | None = None,
         last: int | None = None,
-        freshness: Freshness | None = None,
+        prefetched: list[Row] | None = None,
     ) -> None:
-        self._connection = connection
-        self.start, self.end, self.count, self.generation = start, end, count, generation
+        self._reader = reader
+        self.start, self.end, self.count = start, end, count
+        self.freshness = freshness  # of the whole table
+        self.generation = freshness.generation
         self.first, self.last = first, last  # the first and last stored instants in the range
-        self.freshness = freshness or Freshness(generation, None, None, None)  # of the whole table
+        self._prefetched = prefetched  # every row of the range, when it is short
 
     def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
         """Count, sum, minimum and maximum of each bucket [start, stop) that holds data."""
-        execute = self._connection.execute
         pending = iter(buckets)
         while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
-            parameters = [bound for bucket in batch for bound in bucket]
-            for index, count, total, low, high in execute(aggregate_spans(len(batch)), parameters):
+            for index, count, total, low, high in self._reader.aggregate_batch(batch, self.generation):
                 if count:
                     start, stop = batch[index]
                     yield start, stop, count, total, low, high
 
     def rows(self, low: int, high: int) -> Iterator[list[Row]]:
-        """The rows of [low, high], a part of the range, in batches, in time order."""
-        cursor = self._connection.execute(SELECT_RANGE, (low, high))
-        try:
-            while rows := cursor.fetchmany(ROWS_PER_FETCH):
-                yield rows
-        finally:
-            cursor.close()
+        """The rows of [low, high], a part of the range, in batches, in time order;
+        each batch read in a short transaction of its own."""
+        if self._prefetched is not None:
+            rows = self._prefetched
+            part = rows[bisect_left(rows, (low,)) : bisect_left(rows, (high + 1,))]
+            if part:
+                yield part
+            return
+        while low <= high:
+            batch = self._reader.batch(low, high, self.generation)
+            if batch:
+                yield batch
+            if len(batch) < ROWS_PER_FETCH:
+                return
+            low = batch[-1][0] + 1
 
 
 class ConsumptionReader:
@@ -121,14 +141,18 @@ class ConsumptionReader:
 
     def _check_exists(self) -> None:
         if not self.database_path.is_file():
-            raise DatabaseUnavailable(f"no database at {self.database_path} yet; import data with `consumption import`")
+            name = self.database_path.name  # never the path: errors go to clients
+            raise DatabaseUnavailable(f"no database {name!r} yet; import data with `consumption import`")
+
+    def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:
+        return DatabaseUnavailable(f"cannot read the database {self.database_path.name!r}: {error}")
 
     def _open(self) -> sqlite3.Connection:
         self._check_exists()
         try:
             return sqlite3.connect(read_only_uri(self.database_path), uri=True, isolation_level=None)
         except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot open {self.database_path}: {error}") from error
+            raise self._unavailable(error) from error
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
@@ -149,50 +173,69 @@ class ConsumptionReader:
             self._idle.pop().close()
 
     @contextmanager
-    def range(self, start: int, end: int, *, counted: bool = True) -> Iterator[RangeQuery]:
-        """The rows whose timestamp lies in [start, end], in one read transaction.
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection in a read transaction, ended before it is given back."""
+        try:
+            with self.connection() as connection:
+                connection.execute("BEGIN")
+                try:
+                    yield connection
+                finally:
+                    connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise self._unavailable(error) from error
+
+    def range(self, start: int, end: int, *, counted: bool = True) -> RangeQuery:
+        """The rows whose timestamp lies in [start, end]: counted now, read in batches later.
 
         Not `counted`, the count (a scan of the range) is replaced by an upper bound, the
         half hours from the first stored one to the last: what aggregates need."""
-        try:
-            with self.connection() as connection:
-                connection.execute("BEGIN")
-                try:
-                    if counted:
-                        count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
-                    else:
-                        first, last = connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
-                        count = 0 if first is None else (last - first) // HALF_HOUR_SECONDS + 1
-                    freshness = _freshness(connection)
-                    yield RangeQuery(connection, start, end, count, freshness.generation, first, last, freshness)
-                finally:
-                    connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+        with self._transaction() as connection:
+            if counted:
+                count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
+            else:
+                first, last = connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
+                count = 0 if first is None else (last - first) // HALF_HOUR_SECONDS + 1
+            freshness = _freshness(connection)
+            short = counted and count <= PREFETCH_ROWS
+            rows = connection.execute(SELECT_RANGE, (start, end)).fetchall() if short else None
+        return RangeQuery(self, start, end, count, freshness, first, last, rows)
 
     def freshness(self) -> Freshness:
         """The data's generation, stored span and last refresh: three index lookups."""
-        try:
-            with self.connection() as connection:
-                connection.execute("BEGIN")
-                try:
-                    return _freshness(connection)
-                finally:
-                    connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+        with self._transaction() as connection:
+            return _freshness(connection)
 
     def latest(self) -> tuple[Row | None, Freshness]:
         """The most recent stored half hour, if any, read in one snapshot with the freshness."""
+        with self._transaction() as connection:
+            return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
+
+    def generation(self) -> int | None:
+        """The data's generation now: what cached responses are keyed on."""
         try:
             with self.connection() as connection:
-                connection.execute("BEGIN")
-                try:
-                    return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
-                finally:
-                    connection.execute("COMMIT")
+                return _generation(connection)
         except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+            raise self._unavailable(error) from error
+
+    def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
+        """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""
+        with self._transaction() as connection:
+            _check_generation(connection, generation)
+            cursor = connection.execute(SELECT_RANGE, (low, high))
+            try:
+                rows: list[Row] = cursor.fetchmany(ROWS_PER_FETCH)
+            finally:
+                cursor.close()
+            return rows
+
+    def aggregate_batch(self, buckets: list[tuple[int, int]], generation: int | None) -> list[tuple[int, ...]]:
+        """(index, count, sum, min, max) of each bucket [start, stop), as of `generation`."""
+        with self._transaction() as connection:
+            _check_generation(connection, generation)
+            parameters = [bound for bucket in buckets for bound in bucket]
+            return connection.execute(aggregate_spans(len(buckets)), parameters).fetchall()
 
     async def _fetch_one(self, *queries: str) -> list[Any]:
         """The first row of each query (None for none)."""
@@ -211,7 +254,7 @@ class ConsumptionReader:
                         results.append(list(await cursor.fetchall()))
                 return results
         except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"cannot read {self.database_path}: {error}") from error
+            raise self._unavailable(error) from error
 
     async def status(self) -> DatabaseStatus:
         """Counts, first and last instants, last refresh: a full scan, run off the event loop."""
@@ -225,12 +268,25 @@ class ConsumptionReader:
         return bool(row and row[0])
 
 
+def _generation(connection: sqlite3.Connection) -> int | None:
+    try:
+        row = connection.execute(GENERATION).fetchone()
+    except sqlite3.OperationalError:  # an older database, without the table
+        return None
+    return row[0] if row else None
+
+
+def _check_generation(connection: sqlite3.Connection, generation: int | None) -> None:
+    if _generation(connection) != generation:
+        raise SnapshotChanged(f"the data changed (generation {generation}) while the range was read")
+
+
 def _freshness(connection: sqlite3.Connection) -> Freshness:
     first, last = connection.execute(STORED_BOUNDS).fetchone()
+    generation = _generation(connection)
     try:
-        (generation,) = connection.execute(GENERATION).fetchone()
         refresh = connection.execute(LAST_REFRESH).fetchone()
-    except (sqlite3.OperationalError, TypeError):  # an older database
-        generation, refresh = None, None
+    except sqlite3.OperationalError:  # an older database, without the table
+        refresh = None
     record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
     return Freshness(generation, first, last, record)

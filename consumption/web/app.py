@@ -1,34 +1,43 @@
 """The HTTP API: `GET /consumption` (JSON or CSV, half hours or buckets),
 `/consumption/latest`, the page at `/` (web/page.py), `/health`, `/ready`, `/openapi.json`,
 the API explorer at `/docs` and `/metrics` (Prometheus). It only reads: the background
-refresh, when there is one, is
-given to `create_app` by the command line.
+refresh, when there is one, is given to `create_app` by the command line.
 
-    uvicorn consumption.web.app:app        # or: consumption serve
+    consumption serve        # or: uvicorn --factory consumption.cli:service_app
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from consumption.config import Settings
 from consumption.domain.paris_time import paris_isoformat, utc_to_paris
 from consumption.eco2mix.names import years_by_source
-from consumption.storage.reader import ROWS_PER_FETCH, ConsumptionReader, DatabaseUnavailable
+from consumption.storage.reader import (
+    ROWS_PER_FETCH,
+    ConsumptionReader,
+    DatabaseUnavailable,
+    Freshness,
+    SnapshotChanged,
+)
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
-from consumption.web.http_cache import caching_headers, entity_tag, matches
+from consumption.web.headers import SecurityHeaders
+from consumption.web.http_cache import cache_control, caching_headers, entity_tag, matches
 from consumption.web.latest import latest_body
 from consumption.web.metrics import Metrics, MetricsMiddleware
 from consumption.web.middleware import http_middleware
@@ -36,44 +45,46 @@ from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
+from consumption.web.response_cache import (
+    MAX_RESPONSE_BYTES,
+    MAX_ROW_BYTES,
+    PreparedResponse,
+    ResponseCache,
+    cache_key,
+)
 from consumption.web.static import static_page
+from consumption.web.streaming import RenderTurns, TextStream
 
 log = logging.getLogger(__name__)
 
 DOCS = Path(__file__).with_name("docs.html")
 
 
-async def stream(chunks: Iterator[str], stack: contextlib.ExitStack) -> AsyncIterator[str]:
-    """Send a long range chunk by chunk; the event loop serves other requests in between."""
-    with stack:  # releases the database connection, however the stream ends
-        for chunk in chunks:
-            yield chunk
-
-
 async def get_consumption(request: Request) -> Response:
+    reader: ConsumptionReader = request.app.state.reader
+    responses: ResponseCache = request.app.state.responses
+    refresh_interval: int = request.app.state.settings.refresh_interval
+    key = cache_key(request.scope)
+    try:
+        freshness = reader.freshness()
+    except DatabaseUnavailable as error:
+        return error_response(503, str(error))
+    cached = responses.get(freshness.generation, key)
+    if cached is not None:  # the same query on the same data: no parsing, reading or rendering
+        return revalidated(request, cached, freshness, refresh_interval)
     try:
         asked = read_parameters(request)
     except BadParameter as error:
         return error_response(400, str(error))
     time_range, output = asked.time_range, asked.output
     resolved = (time_range.start, time_range.end, asked.interval, asked.clock.name, output)
-    reader: ConsumptionReader = request.app.state.reader
-    refresh_interval = request.app.state.settings.refresh_interval
-    try:
-        freshness = reader.freshness()
-    except DatabaseUnavailable as error:
-        return error_response(503, str(error))
     tag = entity_tag(freshness.generation, resolved)
     if matches(request, tag):  # before any reading or rendering
         headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
         return Response(status_code=304, headers=headers)
-    stack = contextlib.ExitStack()
     try:
-        query = stack.enter_context(
-            reader.range(time_range.start, time_range.end, counted=asked.interval == "half-hour")
-        )
+        query = reader.range(time_range.start, time_range.end, counted=asked.interval == "half-hour")
     except DatabaseUnavailable as error:
-        stack.close()
         return error_response(503, str(error))
     output_format = OUTPUT_FORMATS[output]
     # The tag of what this snapshot holds: an import may have committed since `freshness`.
@@ -89,10 +100,28 @@ async def get_consumption(request: Request) -> Response:
     if query.count <= ROWS_PER_FETCH:
         # A short range: a plain response, which costs much less than a stream
         # (measured: 2x the requests/s on a one-day range); its size is bounded.
-        with stack:
+        try:
             body = "".join(chunks)
-        return Response(body, media_type=output_format.media_type, headers=headers)
-    return StreamingResponse(stream(chunks, stack), media_type=output_format.media_type, headers=headers)
+        except (DatabaseUnavailable, SnapshotChanged) as error:
+            return error_response(503, f"{error}; try again")
+        response = Response(body, media_type=output_format.media_type, headers=headers)
+        responses.put(query.generation, key, response)
+        return response
+    stream = TextStream(chunks, request.app.state.render_turns, output_format.media_type, headers)
+    if query.count * MAX_ROW_BYTES <= MAX_RESPONSE_BYTES and responses.start_keeping():
+        stream.keep_for(functools.partial(responses.put_body, query.generation, key), responses.stop_keeping)
+    return stream
+
+
+def revalidated(request: Request, cached: PreparedResponse, freshness: Freshness, refresh_interval: int) -> Response:
+    """A cached response as of now: 304 when the client holds it, its Cache-Control renewed."""
+    headers = MutableHeaders(raw=cached.raw_headers)
+    headers["Cache-Control"] = cache_control(freshness, refresh_interval)
+    tag = headers.get("etag")
+    if matches(request, tag):
+        kept = {name: headers[name] for name in ("etag", "cache-control", "vary") if name in headers}
+        return Response(status_code=304, headers=kept)
+    return cached
 
 
 async def get_latest(request: Request) -> Response:
@@ -150,6 +179,13 @@ async def get_openapi(request: Request) -> Response:
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
 
+class ConsumptionApp(Starlette):
+    """Starlette, with the security headers outside even its error handling: a 500 has them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: Settings | None = None, background: Sequence[BackgroundTask] = ()) -> Starlette:
     """The ASGI app, reading the database that `settings` name; `background` tasks run
     for as long as the app does (the CLI gives it the periodic refresh)."""
@@ -177,7 +213,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         Route("/docs", get_docs, methods=["GET"]),
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
-    app = Starlette(
+    app = ConsumptionApp(
         routes=[*routes, Route("/metrics", metrics.endpoint, methods=["GET"])],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics), *http_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -187,5 +223,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
     app.state.startup = None  # what start-up did, when the CLI built the database (see /health)
     app.state.reader = reader
     app.state.rendered = RenderedDayCache(settings.render_cache_mb * 1024 * 1024)
+    app.state.render_turns = RenderTurns()
+    app.state.responses = ResponseCache()
     app.state.settings = settings
     return app

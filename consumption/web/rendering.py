@@ -20,7 +20,7 @@ from consumption.web.clock import Clock
 from consumption.web.params import Query
 
 DAY_SECONDS = 86_400  # one UTC day: 48 half hours
-CHUNK_CHARACTERS = 256 * 1024  # what a streamed response sends at a time
+CHUNK_CHARACTERS = 64 * 1024  # what a streamed response sends at a time: a few ms of rendering
 NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 CSV_HEADER = "timestamp,consumption_w,nature\r\n"
 

@@ -165,7 +165,7 @@ def test_a_bad_file_at_start_up_is_skipped_and_named_in_health(tmp_path):
 
 def test_logs_are_json_lines_when_asked(tmp_path):
     write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
-    process, url = serve(tmp_path, tmp_path / "rte", LOG_FORMAT="json", **NO_HISTORY)
+    process, url = serve(tmp_path, tmp_path / "rte", LOG_FORMAT="json", ACCESS_LOG="true", **NO_HISTORY)
     try:
         httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-01"})
     finally:
