@@ -228,7 +228,7 @@ def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
 
 def build_app(settings: Settings, startup: StartupReport | None = None) -> Starlette:
     """The web app, refreshing from RTE in the background: every REFRESH_INTERVAL when set
-    (in one process of several), else once when start-up has just built the database."""
+    (in one process of several), else once after each `serve` start-up."""
     from consumption.services.startup import refresh_in_background
     from consumption.web.app import BackgroundTask, create_app
 
@@ -241,7 +241,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
     background: list[BackgroundTask] = []
     if settings.refresh_interval:
         background.append(lambda: refresh_in_one_process(settings, refresh_once))
-    elif startup is not None and startup.built:
+    elif startup is not None:  # `serve` without a period: once per start, so a restart catches up
         background.append(lambda: refresh_in_background(refresh_once))
     app = create_app(settings, background)
     app.state.startup = describe_startup(startup)

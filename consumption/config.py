@@ -72,15 +72,21 @@ class Settings:
         return cls(
             data_dir=data_dir,
             database_path=config("DATABASE_PATH", cast=Path, default=data_dir / "consumption.sqlite3"),
-            log_level=config("LOG_LEVEL", default=cls.log_level).upper(),
+            log_level=parse_log_level(config("LOG_LEVEL", default=cls.log_level)),
             host=config("HOST", default=cls.host),
             port=config("PORT", cast=int, default=cls.port),
             rte_base_url=config("RTE_BASE_URL", default=cls.rte_base_url),
-            http_timeout=config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout),
-            download_deadline=config("DOWNLOAD_DEADLINE", cast=float, default=cls.download_deadline),
-            download_max_mb=config("DOWNLOAD_MAX_MB", cast=int, default=cls.download_max_mb),
+            http_timeout=_above_zero("HTTP_TIMEOUT", config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout)),
+            download_deadline=_above_zero(
+                "DOWNLOAD_DEADLINE", config("DOWNLOAD_DEADLINE", cast=float, default=cls.download_deadline)
+            ),
+            download_max_mb=parse_megabytes(
+                "DOWNLOAD_MAX_MB", config("DOWNLOAD_MAX_MB", default=str(cls.download_max_mb))
+            ),
             refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
-            render_cache_mb=config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb),
+            render_cache_mb=_at_least_zero(
+                "RENDER_CACHE_MB", config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb)
+            ),
             file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),
             history_dir=_optional_path(config("HISTORY_DIR", default=str(CHECKOUT_HISTORY_DIR))),
             log_format=parse_log_format(config("LOG_FORMAT", default=cls.log_format)),
@@ -88,6 +94,28 @@ class Settings:
             access_log=config("ACCESS_LOG", cast=bool, default=cls.access_log),
             workers=_positive("WORKERS", config("WORKERS", cast=int, default=cls.workers)),
         )
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"LOG_LEVEL {text!r} is not a log level; expected one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _above_zero(name: str, value: float) -> float:
+    if not value > 0:
+        raise ValueError(f"{name} {value} is not a number of seconds; expected more than 0")
+    return value
+
+
+def _at_least_zero(name: str, value: int) -> int:
+    if value < 0:
+        raise ValueError(f"{name} {value} is negative; expected 0 (off) or more")
+    return value
 
 
 def _optional_path(text: str) -> Path | None:

@@ -17,7 +17,8 @@ def next_delay(interval: float, failures: int) -> float:
     """The period after a success; after failures, 10 s, 20 s, 40 s … but never more than the period."""
     if failures == 0:
         return interval
-    return min(interval, FIRST_RETRY_SECONDS * 2.0 ** (failures - 1))
+    # The exponent is capped: 2.0 ** 1024 overflows, after 25 h of failures at a 90 s period.
+    return min(interval, FIRST_RETRY_SECONDS * 2.0 ** min(failures - 1, 30))
 
 
 async def refresh_periodically(interval: int, refresh_once: Callable[[], FetchReport]) -> None:

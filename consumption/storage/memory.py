@@ -84,7 +84,7 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self.points = MemoryConsumptionRepository()
         self.archives = MemoryArchiveLog()
-        self.generation = 0  # bumped by each transaction that changes something, like SQLite's
+        self.generation = 0  # bumped by each transaction that changes points, like SQLite's
 
     def _state(self) -> _State:
         return dict(self.points.points), dict(self.archives.records), self.archives.refresh
@@ -103,7 +103,7 @@ class MemoryStore(Store):
     def transaction(self) -> Iterator[None]:
         with self._undone_on_error() as before:
             yield
-        if self._state() != before:
+        if self.points.points != before[0]:  # the points, not the archive log
             self.generation += 1
 
     @contextmanager

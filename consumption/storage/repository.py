@@ -29,11 +29,14 @@ class SqliteConsumptionRepository(ConsumptionRepository):
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
+        self.changed = 0  # points changed through this repository, ever
 
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         before = self.connection.total_changes
         self.connection.executemany(queries.UPSERT_POINT, points)
-        return self.connection.total_changes - before
+        changed = self.connection.total_changes - before
+        self.changed += changed
+        return changed
 
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
         cursor = self.connection.execute(queries.SELECT_RANGE, (start, end))
@@ -100,6 +103,9 @@ class SqliteArchiveLog(ArchiveLog):
 class SqliteStore(Store):
     """Both repositories on one connection, so that one transaction covers them."""
 
+    points: SqliteConsumptionRepository
+    archives: SqliteArchiveLog
+
     def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
         self.connection = connection
         self.path = path
@@ -122,10 +128,13 @@ class SqliteStore(Store):
         error) is a `DatabaseError` that names the file, with nothing written."""
         try:
             self.connection.execute("BEGIN IMMEDIATE")
-            changes = self.connection.total_changes
+            # The generation says when stored points change (what readers' caches and ETags
+            # follow), not the archive log; a savepoint undone after adding points still
+            # counts, which only costs readers a cache refill.
+            changes = self.points.changed
             try:
                 yield
-                if self.connection.total_changes != changes:
+                if self.points.changed != changes:
                     self.connection.execute(queries.BUMP_GENERATION)
                 self.connection.execute("COMMIT")
             except BaseException:

@@ -179,6 +179,12 @@ async def get_openapi(request: Request) -> Response:
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A background task (the refresh) is meant to run as long as the app: say if it died."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("background task %s stopped: %r", task.get_coro(), error, exc_info=error)
+
+
 class ConsumptionApp(Starlette):
     """Starlette, with the security headers outside even its error handling: a 500 has them too."""
 
@@ -196,6 +202,8 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info("serving consumption from %s", settings.database_path)
         tasks = [asyncio.create_task(task()) for task in background]
+        for task in tasks:
+            task.add_done_callback(_log_failure)
         yield
         for task in tasks:
             task.cancel()

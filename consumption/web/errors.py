@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from consumption.storage.reader import DatabaseUnavailable, SnapshotChanged
+
 log = logging.getLogger(__name__)
 
 
@@ -33,4 +35,15 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal error; it has been logged")
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_error, Exception: server_error}
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database went missing or unreadable while a response was built: a 503, as when
+    that is found first; the message names the file, never its path."""
+    return error_response(503, f"{exc}; try again")
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_error,
+    DatabaseUnavailable: database_unavailable,
+    SnapshotChanged: database_unavailable,
+    Exception: server_error,
+}

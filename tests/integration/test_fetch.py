@@ -18,7 +18,6 @@ from consumption.config import Settings, parse_interval
 from consumption.eco2mix.download import Outcome
 from consumption.services import refresh as refresh_service
 from consumption.services.refresh import FetchReport
-from consumption.services.schedule import next_delay
 from consumption.storage.repository import SqliteStore
 from tests.conftest import running_server, stored_rows
 from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
@@ -279,11 +278,6 @@ def test_an_invalid_refresh_interval_stops_start_up(text, monkeypatch, capsys):
     monkeypatch.setenv("REFRESH_INTERVAL", text)
     assert main(["serve"]) == 2
     assert "REFRESH_INTERVAL" in capsys.readouterr().err
-
-
-def test_backoff_after_failures_is_bounded_by_the_period():
-    assert [next_delay(3600, n) for n in range(5)] == [3600, 10, 20, 40, 80]
-    assert next_delay(15, 3) == 15
 
 
 def test_the_service_picks_up_a_changed_file_while_answering(rte, settings):

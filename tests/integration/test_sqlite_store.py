@@ -51,3 +51,27 @@ def test_the_sql_upsert_and_the_domain_rule_agree(tmp_path_factory: pytest.TempP
         assert everything(memory) == everything(sqlite)
     finally:
         sqlite.close()
+
+
+def test_the_generation_follows_the_points_not_the_archive_log(tmp_path: Path) -> None:
+    """What readers' caches and ETags are keyed on changes exactly when stored points do."""
+    from tests.store_contract import archive
+
+    store = SqliteStore.open(tmp_path / "generation.sqlite3")
+
+    def generation() -> int:
+        return int(store.connection.execute("SELECT value FROM generation").fetchone()[0])
+
+    try:
+        start = generation()
+        with store.transaction():
+            store.archives.record(archive("a.zip"))
+        assert generation() == start
+        with store.transaction():
+            store.points.add([ConsumptionPoint(T0, 1, Nature.REAL_TIME)])
+        assert generation() == start + 1
+        with store.transaction():
+            assert store.points.add([ConsumptionPoint(T0, 1, Nature.REAL_TIME)]) == 0
+        assert generation() == start + 1
+    finally:
+        store.close()
