@@ -19,6 +19,7 @@ nor decoded.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import unicodedata
 from collections.abc import Iterator
@@ -290,42 +291,49 @@ class _LineReader:
         # saves creating the 35 strings of the production columns.
         width = max(self.columns.values()) + 1
         perimeter, natures, days, seen, times = self.perimeter, self.natures, self.days, self.seen, _TIMES
-        for first_line, lines in blocks:
-            for line, text in enumerate(lines, first_line):
-                row = text.split(b"\t", width)
-                if len(row) < width:
-                    self.check_not_data(row, line, width)
-                    continue
-                if row[i_perimeter] != perimeter:
-                    self.check_perimeter(row[i_perimeter], line)
-                nature = natures.get(row[i_nature]) or self.read_nature(row[i_nature], line)
-                day, day_key, midnight = days.get(row[i_date]) or self.read_day(row[i_date], line)
-                minutes = times.get(row[i_time])
-                if minutes is None:
-                    minutes = self.read_time(row[i_time], line)
-                key = day_key + minutes
-                if key in seen:
-                    raise self.error(f"{self.text(row[i_date])} {self.text(row[i_time])} appears twice", line)
-                seen.add(key)
+        point = functools.partial(tuple.__new__, ConsumptionPoint)  # the named tuple, without its __new__'s frame
+        half_hours, first, last = 0, self.first, self.last
+        try:
+            for first_line, lines in blocks:
+                for line, text in enumerate(lines, first_line):
+                    row = text.split(b"\t", width)
+                    if len(row) < width:
+                        self.check_not_data(row, line, width)
+                        continue
+                    if row[i_perimeter] != perimeter:
+                        self.check_perimeter(row[i_perimeter], line)
+                    nature = natures.get(row[i_nature]) or self.read_nature(row[i_nature], line)
+                    day, day_key, midnight = days.get(row[i_date]) or self.read_day(row[i_date], line)
+                    minutes = times.get(row[i_time])
+                    if minutes is None:
+                        minutes = self.read_time(row[i_time], line)
+                    key = day_key + minutes
+                    if key in seen:
+                        raise self.error(f"{self.text(row[i_date])} {self.text(row[i_time])} appears twice", line)
+                    seen.add(key)
 
-                value = row[i_consumption]
-                if not (value.isdigit() and len(value) <= 6):
-                    self.check_missing(value, line)
-                    continue
-                consumption_mw = int(value)
-                if not MIN_CONSUMPTION_MW <= consumption_mw <= MAX_CONSUMPTION_MW:
-                    raise self.out_of_range(value, line)
-                if minutes % 30:
-                    continue
-                timestamp = midnight + minutes * 60 if midnight is not None else wall_clock_to_utc(day, minutes)
-                if timestamp is None:  # the spring-forward gap: these lines repeat others
-                    continue
-                self.half_hours += 1
-                if self.first is None or timestamp < self.first:
-                    self.first = timestamp
-                if self.last is None or timestamp > self.last:
-                    self.last = timestamp
-                yield ConsumptionPoint(timestamp, consumption_mw, nature)
+                    value = row[i_consumption]
+                    if not (value.isdigit() and len(value) <= 6):
+                        if value:  # empty, the usual missing value (:15 and :45 in annual files), is fine
+                            self.check_missing(value, line)
+                        continue
+                    consumption_mw = int(value)
+                    if not MIN_CONSUMPTION_MW <= consumption_mw <= MAX_CONSUMPTION_MW:
+                        raise self.out_of_range(value, line)
+                    if minutes % 30:
+                        continue
+                    timestamp = midnight + minutes * 60 if midnight is not None else wall_clock_to_utc(day, minutes)
+                    if timestamp is None:  # the spring-forward gap: these lines repeat others
+                        continue
+                    half_hours += 1
+                    if first is None or timestamp < first:
+                        first = timestamp
+                    if last is None or timestamp > last:
+                        last = timestamp
+                    yield point((timestamp, consumption_mw, nature))
+        finally:  # counted in locals, which cost less than attributes in this loop
+            self.half_hours += half_hours
+            self.first, self.last = first, last
 
     def summarise(self, contents: FileContents) -> None:
         """Add what was read to `contents`, whether the file was read to its end or not."""
