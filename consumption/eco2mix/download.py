@@ -70,6 +70,7 @@ class Outcome(enum.Enum):
     UNCHANGED = "unchanged"  # RTE has nothing newer than what was imported
     NOT_PUBLISHED = "not published"  # a 404 for an archive that may be absent
     FAILED = "failed"
+    NOT_TRIED = "not tried"  # after RTE proved unreachable, the run stops asking
 
 
 @dataclass

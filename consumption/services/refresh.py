@@ -57,7 +57,7 @@ class FetchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.with_outcome(Outcome.FAILED) and not self.stopped
+        return not self.with_outcome(Outcome.FAILED) and not self.with_outcome(Outcome.NOT_TRIED) and not self.stopped
 
     def describe(self) -> str:
         """One line: what happened to each kind of outcome, and why the failures failed."""
@@ -65,12 +65,10 @@ class FetchReport:
             f"{len(found)} {outcome.value}" for outcome in Outcome if (found := self.with_outcome(outcome))
         )
         line = f"{len(self.downloads)} archives: {counts or 'none'}"
-        failed = self.with_outcome(Outcome.FAILED)
-        tried = [d for d in failed if d.message != NOT_TRIED]
-        if tried:
-            line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in tried)
-        if untried := [d.archive.name for d in failed if d.message == NOT_TRIED]:
-            line += f"; {NOT_TRIED}: {', '.join(untried)}"
+        if failed := self.with_outcome(Outcome.FAILED):
+            line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in failed)
+        if untried := self.with_outcome(Outcome.NOT_TRIED):
+            line += f"; {NOT_TRIED}: {', '.join(d.archive.name for d in untried)}"
         if self.stopped:
             line += f"; {self.stopped}"
         return line
@@ -164,7 +162,7 @@ def _download_all(
             on_download(index, len(archives), result)
         if result.unreachable:
             report.downloads.extend(
-                Download(rest, rte.url(rest), Outcome.FAILED, NOT_TRIED) for rest in archives[index:]
+                Download(rest, rte.url(rest), Outcome.NOT_TRIED, NOT_TRIED) for rest in archives[index:]
             )
             return
 

@@ -39,7 +39,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` seri
 OTHER_ROUTE = "other"
 # From a one-day answer (a few ms) to the whole history streamed (seconds).
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-OUTCOMES = ("downloaded", "unchanged", "not published", "failed")
+OUTCOMES = ("downloaded", "unchanged", "not published", "failed", "not tried")  # Outcome values
 
 
 class Metrics:

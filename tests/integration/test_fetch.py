@@ -263,7 +263,9 @@ def test_unreachable_rte_stops_the_fetch_early(settings):
     report = fetch(settings, 2012, 2025)
     assert not report.ok
     assert len(report.downloads) == 16
-    assert sum("not tried" in d.message for d in report.downloads) == 15
+    outcomes = [d.outcome for d in report.downloads]
+    assert outcomes == [Outcome.FAILED] + [Outcome.NOT_TRIED] * 15  # one tried, not sixteen failed
+    assert report.describe().startswith("16 archives: 1 failed, 15 not tried; failed: ")
 
 
 @pytest.mark.parametrize(
