@@ -13,7 +13,6 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -52,12 +51,9 @@ from consumption.web.response_cache import (
     ResponseCache,
     cache_key,
 )
-from consumption.web.static import static_page
 from consumption.web.streaming import RenderTurns, TextStream
 
 log = logging.getLogger(__name__)
-
-DOCS = Path(__file__).with_name("docs.html")
 
 
 async def get_consumption(request: Request) -> Response:
@@ -126,10 +122,6 @@ def revalidated(request: Request, cached: PreparedResponse, freshness: Freshness
 
 async def get_latest(request: Request) -> Response:
     return latest_body(request)
-
-
-async def get_docs(request: Request) -> Response:
-    return static_page(request, DOCS)
 
 
 async def get_health(request: Request) -> Response:
@@ -218,7 +210,6 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),
-        Route("/docs", get_docs, methods=["GET"]),
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = ConsumptionApp(

@@ -1,9 +1,10 @@
-"""The page at `/`: one HTML file, its script and its style sheet, all served from the
-package, under a Content-Security-Policy that allows nothing inline and nothing from
-elsewhere."""
+"""The pages: the curve at `/` and the API explorer at `/docs`, each one HTML file, its
+script and its style sheet, all served from the package, under a Content-Security-Policy
+that allows nothing inline and nothing from elsewhere."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
@@ -27,20 +28,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-async def get_page(request: Request) -> Response:
-    return static_page(request, HERE / "index.html", headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+def _html(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def get_html(request: Request) -> Response:
+        return static_page(request, HERE / name, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+    return get_html
 
 
-async def get_page_script(request: Request) -> Response:
-    return static_page(request, HERE / "page.js", "text/javascript; charset=utf-8")
+def _file(name: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+    async def get_file(request: Request) -> Response:
+        return static_page(request, HERE / name, media_type)
+
+    return get_file
 
 
-async def get_page_style(request: Request) -> Response:
-    return static_page(request, HERE / "page.css", "text/css; charset=utf-8")
-
+SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
 
 PAGE_ROUTES = [
-    Route("/", get_page, methods=["GET"]),
-    Route("/page.js", get_page_script, methods=["GET"]),
-    Route("/page.css", get_page_style, methods=["GET"]),
+    Route("/", _html("index.html"), methods=["GET"]),
+    Route("/page.js", _file("page.js", SCRIPT), methods=["GET"]),
+    Route("/page.css", _file("page.css", STYLE), methods=["GET"]),
+    Route("/docs", _html("docs.html"), methods=["GET"]),
+    Route("/docs.js", _file("docs.js", SCRIPT), methods=["GET"]),
+    Route("/docs.css", _file("docs.css", STYLE), methods=["GET"]),
 ]

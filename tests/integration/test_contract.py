@@ -66,7 +66,7 @@ def test_the_document_names_every_parameter_the_server_reads():
     assert parameters == {*QUERY_PARAMETERS, "If-None-Match"}
     assert {p["name"] for p in document["paths"]["/consumption/latest"]["get"]["parameters"]} == {"tz"}
     routes = {route.path for route in create_app().routes}  # type: ignore[attr-defined]
-    page_files = {"/page.js", "/page.css"}  # the page's own script and style sheet, not API
+    page_files = {"/page.js", "/page.css", "/docs.js", "/docs.css"}  # the pages' scripts and styles
     assert set(document["paths"]) == routes - page_files
 
 

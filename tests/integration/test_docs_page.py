@@ -57,4 +57,10 @@ def test_the_explorer_sends_a_request_built_from_the_document(database, browser)
     assert status == "200 OK"
     assert "interval=day" in request and "tz=UTC" in request
     assert '"mean_w": ' + str(expected["data"][0]["mean_w"]) in shown
-    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []  # CSP included
+
+
+def test_the_explorer_allows_no_inline_script(database):  # noqa: F811
+    with api_client(database) as client:
+        policy = client.get("/docs").headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy

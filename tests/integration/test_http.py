@@ -227,10 +227,12 @@ def test_pages_answer_if_none_match_with_304(client, path):
 
 
 def test_docs_is_an_explorer_of_the_document_with_nothing_from_elsewhere(client):
-    text = client.get("/docs").text
-    assert 'fetch("/openapi.json")' in text
-    assert "http" not in text.replace("http://www.w3.org/2000/svg", "")
-    assert "<script src" not in text and 'rel="stylesheet"' not in text
+    page = client.get("/docs").text
+    assert '<script src="/docs.js">' in page and '<link rel="stylesheet" href="/docs.css">' in page
+    script, style = client.get("/docs.js").text, client.get("/docs.css").text
+    assert 'fetch("/openapi.json")' in script
+    for text in (page, script, style):  # nothing from another origin
+        assert "http" not in text.replace("http://www.w3.org/2000/svg", "")
 
 
 def test_an_old_database_without_generation_gets_no_etag(tmp_path: Path):
