@@ -20,6 +20,7 @@ from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 from tests.integration.test_api import api_client, database, schema  # noqa: F401 (fixtures)
+from tests.zone_labels import local_label
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVALS = ["hour", "day", "week", "month", "year", "all"]
@@ -41,18 +42,6 @@ def aggregate(client: httpx.Client, **params: str) -> dict:
     return body
 
 
-def label(moment: dt.datetime, interval: str) -> object:
-    date = moment.date()
-    return {
-        "hour": (date, moment.hour, moment.utcoffset()),
-        "day": date,
-        "week": date - dt.timedelta(date.weekday()),
-        "month": (date.year, date.month),
-        "year": date.year,
-        "all": None,
-    }[interval]
-
-
 def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str) -> list[dict]:
     """The buckets computed here from the rows: zoneinfo for the clock, Fraction for the mean."""
     info = ZoneInfo(zone)
@@ -65,13 +54,13 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
         ).fetchall()
     values: dict[object, list[int]] = defaultdict(list)
     for timestamp, mw in rows:
-        values[label(dt.datetime.fromtimestamp(timestamp, info), interval)].append(mw)
+        values[local_label(dt.datetime.fromtimestamp(timestamp, info), interval)].append(mw)
     first_instant: dict[object, int] = {}
     grid: dict[object, int] = defaultdict(int)
     # Offsets of these zones are whole quarter hours: a bucket starts at the range's start
     # or on a quarter hour of UTC.
     for t in [int(low), *range(int(low) // 900 * 900 + 900, int(high) + 1, 900)]:
-        key = label(dt.datetime.fromtimestamp(t, info), interval)
+        key = local_label(dt.datetime.fromtimestamp(t, info), interval)
         first_instant.setdefault(key, t)
         grid[key] += t % 1800 == 0
     buckets = []

@@ -76,14 +76,20 @@ def health_after_refresh(url: str) -> dict:
     return health
 
 
-def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
-    write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
+def serve_january(tmp_path: Path) -> tuple[dict, dict, str]:
+    """Serve tmp_path/rte without the history; /health, 2025-01-01..03, and the log."""
     process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
     try:
         health = httpx.get(f"{url}/health").json()
         body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
     finally:
         output = stop(process)
+    return health, body, output
+
+
+def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
+    write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
+    health, body, output = serve_january(tmp_path)
     assert health["half_hours"] == 144
     expected = expected_points(JANUARY)
     assert [p["consumption_w"] for p in body["data"]] == [expected[t] * 10**6 for t in sorted(expected)]
@@ -147,12 +153,7 @@ def test_a_bad_file_at_start_up_is_skipped_and_named_in_health(tmp_path):
     bad_line = eco2mix_lines(days(dt.date(2025, 2, 1), dt.date(2025, 2, 1)), lambda day, minutes: "12x")
     write_eco2mix(tmp_path / "rte" / "b_malformed.xls", bad_line)
     (tmp_path / "rte" / "c_not_a_zip.zip").write_bytes(b"<html>Maintenance</html>")
-    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
-    try:
-        health = httpx.get(f"{url}/health").json()
-        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
-    finally:
-        output = stop(process)
+    health, body, output = serve_january(tmp_path)
     assert body["count"] == 144
     assert health["half_hours"] == 144
     skipped = {Path(s["file"]).name: s["reason"] for s in health["startup"]["skipped"]}

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from consumption.web.aggregates import mean_watts
 from consumption.web.clock import ZONE_NAMES, clock, half_hours_in
+from tests.zone_labels import local_label
 
 PARIS = ZoneInfo("Europe/Paris")
 SOME_ZONES = [
@@ -90,18 +91,6 @@ def test_a_day_whose_midnight_is_skipped_starts_when_the_clock_resumes():
         ("2024-09-07T00:00:00-04:00", 48),
         ("2024-09-08T01:00:00-03:00", 46),
     ]
-
-
-def local_label(moment: dt.datetime, interval: str) -> object:
-    """What a bucket is, from zoneinfo alone: the same label means the same bucket."""
-    date = moment.date()
-    return {
-        "hour": (date, moment.hour, moment.utcoffset()),
-        "day": date,
-        "week": date - dt.timedelta(date.weekday()),
-        "month": (date.year, date.month),
-        "year": date.year,
-    }[interval]
 
 
 @settings(max_examples=150, deadline=None)
