@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consumption.config import Settings
-from consumption.domain.paris_time import utc_to_paris
+from consumption.domain.clock import PARIS
 from consumption.eco2mix.download import (
     FIRST_DEFINITIVE_YEAR,
     Download,
@@ -40,7 +40,7 @@ log = logging.getLogger("consumption")
 def _span(first: int | None, last: int | None) -> str:
     if first is None or last is None:
         return "no half-hour"
-    return f"{utc_to_paris(first):%Y-%m-%d %H:%M} → {utc_to_paris(last):%Y-%m-%d %H:%M} Paris time"
+    return f"{PARIS.local(first):%Y-%m-%d %H:%M} → {PARIS.local(last):%Y-%m-%d %H:%M} Paris time"
 
 
 def describe_file(imported: FileImport) -> str:

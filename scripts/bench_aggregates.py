@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from consumption.config import Settings  # noqa: E402
+from consumption.domain.clock import clock  # noqa: E402
 from consumption.services.importing import import_paths  # noqa: E402
 from consumption.storage.reader import ConsumptionReader  # noqa: E402
 from consumption.storage.repository import SqliteStore  # noqa: E402
 from consumption.web.aggregates import render_aggregates  # noqa: E402
 from consumption.web.app import create_app  # noqa: E402
-from consumption.web.clock import clock  # noqa: E402
 from consumption.web.params import Query, parse_time_range  # noqa: E402
 from tests.conftest import running_server  # noqa: E402
 from tests.eco2mix_files import NEW_COLUMNS  # noqa: E402

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from consumption.domain import ArchiveRecord, ConsumptionPoint, Nature, RefreshRecord, Store
-from consumption.domain.paris_time import paris_to_utc
+from consumption.domain.clock import PARIS
 
 RT, CONS, DEF = Nature.REAL_TIME, Nature.CONSOLIDATED, Nature.DEFINITIVE
 T0 = 1_735_714_800  # 2025-01-01T07:00:00Z
@@ -95,8 +95,8 @@ class StoreContract:
     def test_a_paris_day_across_a_clock_change_reads_back_whole(
         self, store: Store, day: dt.date, half_hours: int
     ) -> None:
-        midnight = paris_to_utc(dt.datetime.combine(day, dt.time(0)))
-        next_midnight = paris_to_utc(dt.datetime.combine(day + dt.timedelta(1), dt.time(0)))
+        midnight = PARIS.to_utc(dt.datetime.combine(day, dt.time(0)))
+        next_midnight = PARIS.to_utc(dt.datetime.combine(day + dt.timedelta(1), dt.time(0)))
         assert midnight is not None and next_midnight is not None
         instants = range(midnight - 3600, next_midnight + 3600, 1800)
         with store.transaction():

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from consumption.domain.clock import PARIS
 from consumption.domain.model import ConsumptionPoint, Nature
-from consumption.domain.paris_time import utc_midnight, wall_clock_to_utc
 
 NATIONAL_PERIMETER = "France"
 MISSING_VALUES = frozenset({"", "ND", "-"})
@@ -322,7 +322,9 @@ class _LineReader:
                         raise self.out_of_range(value, line)
                     if minutes % 30:
                         continue
-                    timestamp = midnight + minutes * 60 if midnight is not None else wall_clock_to_utc(day, minutes)
+                    timestamp = (
+                        midnight + minutes * 60 if midnight is not None else PARIS.wall_clock_to_utc(day, minutes)
+                    )
                     if timestamp is None:  # the spring-forward gap: these lines repeat others
                         continue
                     half_hours += 1
@@ -390,7 +392,7 @@ class _LineReader:
                 f"date {self.text(raw)!r} is outside the years {FIRST_YEAR} to {self.latest_year}",
                 line,
             )
-        self.days[raw] = entry = (day, day.toordinal() * 1440, utc_midnight(day))
+        self.days[raw] = entry = (day, day.toordinal() * 1440, PARIS.utc_midnight(day))
         return entry
 
     def read_time(self, raw: bytes, line: int) -> int:

@@ -26,7 +26,7 @@ from consumption.domain import (
     Store,
     TransactionLost,
 )
-from consumption.domain.paris_time import PARIS
+from consumption.domain.clock import PARIS
 from consumption.eco2mix.download import (
     CONSOLIDATED,
     FIRST_DEFINITIVE_YEAR,
@@ -85,7 +85,7 @@ OnDownload = Callable[[int, int, Download], None]
 
 def paris_today() -> dt.date:
     """Today in Paris, RTE's calendar: on 31 December at 23:30 UTC, it is already next year."""
-    return dt.datetime.now(PARIS).date()
+    return dt.datetime.now(PARIS.zone).date()
 
 
 def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[Archive]:

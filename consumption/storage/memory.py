@@ -22,7 +22,7 @@ from consumption.domain import (
     StoredSpan,
     replaces,
 )
-from consumption.domain.paris_time import utc_to_paris
+from consumption.domain.clock import PARIS
 
 
 class MemoryConsumptionRepository(ConsumptionRepository):
@@ -51,7 +51,7 @@ class MemoryConsumptionRepository(ConsumptionRepository):
     def definitive_years(self) -> set[int]:
         years: dict[int, bool] = {}
         for point in self.points.values():
-            year = utc_to_paris(point.timestamp).year
+            year = PARIS.local(point.timestamp).year
             years[year] = years.get(year, True) and point.nature is Nature.DEFINITIVE
         return {year for year, definitive in years.items() if definitive}
 

@@ -19,7 +19,7 @@ from consumption.domain import (
     StoredSpan,
     TransactionLost,
 )
-from consumption.domain.paris_time import paris_to_utc, utc_to_paris
+from consumption.domain.clock import PARIS
 from consumption.storage import queries
 from consumption.storage.database import DatabaseError, connect
 
@@ -51,7 +51,7 @@ class SqliteConsumptionRepository(ConsumptionRepository):
         first, last = self.connection.execute(queries.STORED_BOUNDS).fetchone()
         if first is None:
             return set()
-        years = range(utc_to_paris(first).year, utc_to_paris(last).year + 1)
+        years = range(PARIS.local(first).year, PARIS.local(last).year + 1)
         return {year for year in years if self._lowest_nature(year) == Nature.DEFINITIVE}
 
     def _lowest_nature(self, year: int) -> int | None:
@@ -62,7 +62,7 @@ class SqliteConsumptionRepository(ConsumptionRepository):
 
 def _paris_new_year(year: int) -> int:
     """UTC seconds of 00:00 in Paris on 1 January of `year` (a time that always exists)."""
-    instant = paris_to_utc(dt.datetime(year, 1, 1))
+    instant = PARIS.to_utc(dt.datetime(year, 1, 1))
     assert instant is not None
     return instant
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from consumption.domain.clock import half_hours_in
 from consumption.domain.model import WATTS_PER_MEGAWATT
 from consumption.storage.reader import Aggregate, RangeQuery
-from consumption.web.clock import half_hours_in
 from consumption.web.params import Query
 from consumption.web.rendering import chunked, envelope_head
 

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from consumption.config import Settings
-from consumption.domain.paris_time import paris_isoformat, utc_to_paris
+from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import (
     ROWS_PER_FETCH,
@@ -134,18 +134,18 @@ async def get_health(request: Request) -> Response:
         {
             "status": "ok" if status.count else "empty",
             "half_hours": status.count,
-            "first": paris_isoformat(status.first) if status.first is not None else None,
-            "last": paris_isoformat(status.last) if status.last is not None else None,
+            "first": PARIS.isoformat(status.first) if status.first is not None else None,
+            "last": PARIS.isoformat(status.last) if status.last is not None else None,
             "refresh": None
             if status.refresh is None
             else {
-                "time": paris_isoformat(status.refresh.finished_at),
+                "time": PARIS.isoformat(status.refresh.finished_at),
                 "ok": status.refresh.ok,
                 "summary": status.refresh.report,
             },
             "years": years_by_source(
                 (name for name, _ in status.archives),
-                utc_to_paris(status.last).year if status.last is not None else None,
+                PARIS.local(status.last).year if status.last is not None else None,
             ),
             "startup": request.app.state.startup,
         }

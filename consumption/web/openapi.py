@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from consumption import __version__
-from consumption.web.clock import DEFAULT_ZONE, INTERVALS, ZONE_NAMES
+from consumption.domain.clock import DEFAULT_ZONE, INTERVALS, ZONE_NAMES
 from consumption.web.params import BOUND_PATTERN, FORMATS, YEARS
 
 BOUND_DESCRIPTION = (

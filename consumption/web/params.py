@@ -17,20 +17,12 @@ from dataclasses import dataclass
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from consumption.web.clock import (
-    DEFAULT_ZONE,
-    FIRST_YEAR,
-    HALF_HOUR,
-    INTERVALS,
-    LAST_YEAR,
-    Clock,
-    clock,
-    is_zone,
-)
+from consumption.domain.clock import DEFAULT_ZONE, HALF_HOUR, INTERVALS, Clock, clock, is_zone
 
 MAX_PARAMETER_LENGTH = 64
 QUERY_PARAMETERS = ("start", "end", "interval", "tz", "format")
 FORMATS = ("json", "csv")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a bound may name
 EXAMPLE = "2025-01-01, 2025-01-01T06:00 or 2025-01-01T06:00:00+01:00"
 YEARS = f"{FIRST_YEAR}–{LAST_YEAR}"
 
@@ -79,12 +71,6 @@ class Query:
     output: str  # json or csv
 
 
-def _exists(naive: dt.datetime, zone: Clock) -> bool:
-    """False for the wall-clock times that the zone's clock skips."""
-    aware = naive.replace(tzinfo=zone.zone)
-    return aware.astimezone(dt.UTC).astimezone(zone.zone).replace(tzinfo=None) == naive
-
-
 def _check_form(name: str, text: str) -> None:
     if not text:
         raise BadParameter(name, f"is required: an ISO 8601 date or date-time such as {EXAMPLE}")
@@ -119,7 +105,7 @@ def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
         text = f"{text[:-6]}+{text[-5:]}"
     value = dt.datetime.fromisoformat(text)
     if value.tzinfo is None:
-        if not _exists(value, zone):
+        if not zone.exists(value):
             raise BadParameter(
                 name,
                 f"{text!r} does not exist in {zone.name}: the clock springs forward that night; "

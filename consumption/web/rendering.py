@@ -14,9 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from consumption.domain.clock import Clock
 from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
 from consumption.storage.reader import RangeQuery, Row
-from consumption.web.clock import Clock
 from consumption.web.params import Query
 
 DAY_SECONDS = 86_400  # one UTC day: 48 half hours

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from consumption.config import Settings
-from consumption.domain.paris_time import PARIS
+from consumption.domain.clock import PARIS
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
@@ -235,8 +235,8 @@ def test_health_reports_what_is_stored(client, database):
         ).fetchone()
     assert body["status"] == "ok"
     assert body["half_hours"] == count
-    assert body["first"] == dt.datetime.fromtimestamp(first, PARIS).isoformat()
-    assert body["last"] == dt.datetime.fromtimestamp(last, PARIS).isoformat()
+    assert body["first"] == dt.datetime.fromtimestamp(first, PARIS.zone).isoformat()
+    assert body["last"] == dt.datetime.fromtimestamp(last, PARIS.zone).isoformat()
 
 
 def test_without_a_database_queries_and_health_are_503(tmp_path):
@@ -295,7 +295,7 @@ bounds = st.one_of(
     st.text(max_size=80),
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)).map(dt.datetime.isoformat),
     st.dates().map(dt.date.isoformat),
-    st.datetimes(timezones=st.sampled_from([dt.UTC, PARIS, dt.timezone(dt.timedelta(hours=-11))])).map(
+    st.datetimes(timezones=st.sampled_from([dt.UTC, PARIS.zone, dt.timezone(dt.timedelta(hours=-11))])).map(
         dt.datetime.isoformat
     ),
 )

@@ -1,4 +1,5 @@
-"""A zone's wall clock: offsets, ISO text and bucket boundaries, against zoneinfo directly."""
+"""A zone's wall clock: offsets, ISO text, wall-clock times to UTC and bucket boundaries,
+against zoneinfo directly; Paris's, the clock of RTE's files, on every half hour of years."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consumption.domain.clock import PARIS, ZONE_NAMES, clock, half_hours_in
 from consumption.web.aggregates import mean_watts
-from consumption.web.clock import ZONE_NAMES, clock, half_hours_in
 from tests.zone_labels import local_label
 
-PARIS = ZoneInfo("Europe/Paris")
 SOME_ZONES = [
     "Europe/Paris",
     "UTC",
@@ -146,3 +146,79 @@ def test_half_hours_in_counts_the_utc_grid():
     assert half_hours_in(1, 1800) == 0
     assert half_hours_in(900, 2700) == 1
     assert half_hours_in(0, 86_400) == 48
+
+
+def test_every_zone_name_is_one_zoneinfo_loads_and_the_default_is_among_them():
+    assert "Europe/Paris" in ZONE_NAMES and "localtime" not in ZONE_NAMES
+    assert all(ZoneInfo(name).key == name for name in ZONE_NAMES)
+
+
+def test_fast_path_agrees_with_zoneinfo_for_every_half_hour_of_two_years():
+    day = dt.date(2024, 1, 1)
+    while day < dt.date(2026, 1, 1):
+        for minutes in range(0, 1440, 30):
+            naive = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
+            assert PARIS.wall_clock_to_utc(day, minutes) == PARIS.to_utc(naive), naive
+        day += dt.timedelta(1)
+
+
+def test_utc_midnight_is_none_exactly_on_the_days_the_clock_changes():
+    changes = {dt.date(2025, 3, 30), dt.date(2025, 10, 26)}
+    day = dt.date(2025, 1, 1)
+    while day < dt.date(2026, 1, 1):
+        midnight = PARIS.utc_midnight(day)
+        assert (midnight is None) == (day in changes), day
+        if midnight is not None:
+            assert midnight == int(dt.datetime.combine(day, dt.time(0), tzinfo=PARIS.zone).timestamp())
+        day += dt.timedelta(1)
+
+
+def test_spring_forward_gap_does_not_exist():
+    assert not PARIS.exists(dt.datetime(2025, 3, 30, 2, 0))
+    assert not PARIS.exists(dt.datetime(2025, 3, 30, 2, 30))
+    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 2 * 60) is None
+    # 01:30 is winter time (+01:00), 03:00 summer time (+02:00): both are 01:xx UTC.
+    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 90) == int(
+        dt.datetime(2025, 3, 30, 0, 30, tzinfo=dt.UTC).timestamp()
+    )
+    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 180) == int(
+        dt.datetime(2025, 3, 30, 1, 0, tzinfo=dt.UTC).timestamp()
+    )
+
+
+def test_fall_back_hour_is_taken_in_summer_time():
+    assert PARIS.wall_clock_to_utc(dt.date(2025, 10, 26), 2 * 60) == int(
+        dt.datetime(2025, 10, 26, 0, 0, tzinfo=dt.UTC).timestamp()
+    )
+    assert PARIS.wall_clock_to_utc(dt.date(2025, 10, 26), 3 * 60) == int(
+        dt.datetime(2025, 10, 26, 2, 0, tzinfo=dt.UTC).timestamp()
+    )
+
+
+def test_isoformat_carries_the_offset_of_the_instant():
+    winter = int(dt.datetime(2025, 1, 1, 5, 0, tzinfo=dt.UTC).timestamp())
+    summer = int(dt.datetime(2025, 7, 1, 4, 0, tzinfo=dt.UTC).timestamp())
+    assert PARIS.isoformat(winter) == "2025-01-01T06:00:00+01:00"
+    assert PARIS.isoformat(summer) == "2025-07-01T06:00:00+02:00"
+
+
+def test_fast_isoformat_agrees_with_datetime_across_decades_and_clock_changes():
+    checked = 0
+    for year in (1970, 1976, 1995, 1996, 2012, 2024, 2025, 2026, 2099):
+        start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
+        for timestamp in range(start, start + 366 * 86_400, 1800):
+            assert PARIS.isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS.zone).isoformat()
+            checked += 1
+    # Around each 2025 change, second by second, and instants outside the years the API names.
+    for change in (dt.datetime(2025, 3, 30, 1, tzinfo=dt.UTC), dt.datetime(2025, 10, 26, 1, tzinfo=dt.UTC)):
+        middle = int(change.timestamp())
+        for timestamp in range(middle - 5, middle + 5):
+            assert PARIS.isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS.zone).isoformat()
+    for timestamp in (-86_400 * 365, 4_200_000_000):
+        assert PARIS.isoformat(timestamp) == dt.datetime.fromtimestamp(timestamp, PARIS.zone).isoformat()
+    assert checked > 150_000
+
+
+def test_local_is_the_zone_s_date_time_with_its_offset():
+    assert PARIS.local(1735707600) == dt.datetime(2025, 1, 1, 6, 0, tzinfo=PARIS.zone)
+    assert PARIS.local(1735707600).utcoffset() == dt.timedelta(hours=1)

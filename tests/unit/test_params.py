@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumption.web.clock import clock
+from consumption.domain.clock import clock
 from consumption.web.params import BOUND_PATTERN, BadParameter, parse_bound, preferred_format
 
 PARIS = clock("Europe/Paris")

@@ -1,6 +1,7 @@
-"""The wall clock of an IANA time zone, as the API needs it: UTC offsets over time, ISO 8601
-text with the offset, the first instant of a local date, and the boundaries of local
-hours, days, weeks (from Monday), months and years.
+"""The wall clock of an IANA time zone: UTC offsets over time, ISO 8601 text with the
+offset, local wall-clock times to UTC (and which ones the clock skips), the first instant
+of a local date, and the boundaries of local hours, days, weeks (from Monday), months and
+years. Paris is one of them: the clock of RTE's files and of the service's own dates.
 
 Instants are UTC Unix seconds. A zone's offsets are found per UTC year, by sampling each
 day and bisecting to the second where the offset changes (zoneinfo does not expose its
@@ -12,12 +13,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import importlib.resources
+import zoneinfo
 from collections.abc import Iterator
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a bound may name
 DEFAULT_ZONE = "Europe/Paris"
 DAY = 86_400
 HALF_HOUR = 1800
@@ -25,13 +24,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 INTERVALS = ("half-hour", "hour", "day", "week", "month", "year", "all")
 
 
-def _zone_names() -> tuple[str, ...]:
-    """Every zone of the pinned `tzdata` package: what `tz=` accepts, on any machine."""
-    text = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
-    return tuple(sorted(text.split()))
-
-
-ZONE_NAMES = _zone_names()
+# Every IANA zone zoneinfo can load (the pinned `tzdata` package, and the system's): what
+# `tz=` accepts. Not `localtime`, a system's link to its own zone, which names no IANA zone.
+ZONE_NAMES = tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
 _ZONE_SET = frozenset(ZONE_NAMES)
 
 
@@ -43,6 +38,7 @@ class Segment(NamedTuple):
     offset: int
 
 
+@functools.lru_cache(maxsize=256)
 def offset_text(seconds: int) -> str:
     sign = "+" if seconds >= 0 else "-"
     hours, rest = divmod(abs(seconds), 3600)
@@ -53,20 +49,52 @@ def offset_text(seconds: int) -> str:
 
 _HALF_HOURS = [f"{h:02d}:{m:02d}:00" for h in range(24) for m in (0, 30)]
 _DATES: dict[int, str] = {}  # ISO text of dates, by days since 1970-01-01: the same in every zone
-_offset_text = functools.lru_cache(maxsize=256)(offset_text)
 
 
 class Clock:
-    """One zone's wall clock between FIRST_YEAR - 1 and LAST_YEAR + 1 (UTC years)."""
+    """One zone's wall clock; its offsets are found per UTC year, when first asked about."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.zone = ZoneInfo(name)
+        self.zone = zoneinfo.ZoneInfo(name)
         self._years: dict[int, list[Segment]] = {}
         self._last = Segment(0, 0, 0)  # the segment of the last instant asked about
 
+    def local(self, instant: int) -> dt.datetime:
+        """The local date-time, with its offset, of `instant`."""
+        return dt.datetime.fromtimestamp(instant, self.zone)
+
+    def exists(self, naive: dt.datetime) -> bool:
+        """False for the wall-clock times that the clock skips when it springs forward."""
+        aware = naive.replace(tzinfo=self.zone)
+        return aware.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None) == naive
+
+    def to_utc(self, naive: dt.datetime) -> int | None:
+        """UTC seconds of a local wall-clock time; None when the clock skips it.
+
+        A time that happens twice (when the clock falls back) is taken at its first
+        occurrence: summer time in Paris, as in RTE's files.
+        """
+        if not self.exists(naive):
+            return None
+        return int(naive.replace(tzinfo=self.zone, fold=0).timestamp())
+
+    def utc_midnight(self, day: dt.date) -> int | None:
+        """UTC seconds of `day`'s local midnight when the day lasts 24 hours; None on the days
+        the clock changes."""
+        number = day.toordinal() - _EPOCH_ORDINAL
+        midnight = self.day_start(number)
+        return midnight if self.day_start(number + 1) - midnight == DAY else None
+
+    def wall_clock_to_utc(self, day: dt.date, minutes: int) -> int | None:
+        """`to_utc` of `minutes` after midnight on `day`, fast on the days the clock does not change."""
+        midnight = self.utc_midnight(day)
+        if midnight is None:
+            return self.to_utc(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
+        return midnight + minutes * 60
+
     def _offset_at(self, instant: int) -> int:
-        offset = dt.datetime.fromtimestamp(instant, self.zone).utcoffset()
+        offset = self.local(instant).utcoffset()
         assert offset is not None
         return int(offset.total_seconds())
 
@@ -100,9 +128,8 @@ class Clock:
         if last.start <= instant < last.stop:
             return last
         segments = self._year(dt.datetime.fromtimestamp(instant, dt.UTC).year)
-        found = segments[bisect.bisect_right(segments, instant, key=lambda s: s.start) - 1]
-        self._last = found
-        return found
+        self._last = segments[bisect.bisect_right(segments, instant, key=lambda s: s.start) - 1]
+        return self._last
 
     def offset(self, instant: int) -> int:
         return self.segment(instant).offset
@@ -124,9 +151,9 @@ class Clock:
                 _DATES.clear()
             date = _DATES[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
         if seconds % HALF_HOUR == 0:
-            return f"{date}T{_HALF_HOURS[seconds // HALF_HOUR]}{_offset_text(offset)}"
+            return f"{date}T{_HALF_HOURS[seconds // HALF_HOUR]}{offset_text(offset)}"
         hours, rest = divmod(seconds, 3600)
-        return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{_offset_text(offset)}"
+        return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{offset_text(offset)}"
 
     def day_start(self, day: int) -> int:
         """The first instant whose local date is `day` or later (local midnight, or the end of
@@ -216,3 +243,6 @@ def is_zone(name: str) -> bool:
 def half_hours_in(start: int, stop: int) -> int:
     """How many half hours of the UTC grid start in [start, stop)."""
     return -(-stop // HALF_HOUR) - -(-start // HALF_HOUR)
+
+
+PARIS = clock("Europe/Paris")  # the clock of RTE's files and of the service's own dates
