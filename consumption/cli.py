@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -168,7 +169,7 @@ def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
         listener = bootstrap.listen(host, port)
     except OSError as error:
         print(
-            f"error: cannot listen on {host}:{port}: {error.strerror or error}; "
+            f"error: cannot listen on {host}:{port}: {os.strerror(error.errno) if error.errno else error}; "
             "choose another port with PORT or --port (and the address with HOST or --host)",
             file=sys.stderr,
         )

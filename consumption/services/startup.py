@@ -131,7 +131,7 @@ def _imported_already(store: Store, path: Path) -> bool:
     for record in (store.archives.get(str(path.resolve())), store.archives.get(path.name)):
         if record is None or record.size != stat.st_size:
             continue
-        if stat.st_mtime <= record.imported_at or hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256:
+        if stat.st_mtime < record.imported_at or hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256:
             return True
     return False
 

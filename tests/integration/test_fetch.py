@@ -257,3 +257,12 @@ def test_the_service_picks_up_a_changed_file_while_answering(rte, settings):
         health = client.get("/health").json()
     assert health["refresh"]["ok"] is True
     assert "archives" in health["refresh"]["summary"]
+
+
+def test_a_year_before_rtes_first_archive_is_refused_naming_it(rte, settings, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("RTE_BASE_URL", settings.rte_base_url)
+    assert main(["fetch", "--from-year", "1990", "--to-year", "2013"]) == 2
+    err = capsys.readouterr().err
+    assert "--from-year 1990" in err and "2012" in err
+    assert rte.requests == []
