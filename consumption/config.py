@@ -124,7 +124,7 @@ class Settings:
     render_cache_mb: int = setting(16, count_of("megabytes", 0), "Megabytes of rendered days the API keeps; 0: none.")
     file_max_mb: int = setting(256, count_of("megabytes", 1), "Megabytes of text one éCO2mix file may hold unzipped.")
     cors_origins: tuple[str, ...] = setting(("*",), parse_origins, "Origins whose pages may read the API; * for any.")
-    access_log: bool = setting(False, parse_bool, "One log line per request: a third of the one-day throughput.")
+    access_log: bool = setting(False, parse_bool, "One log line per request; it costs throughput (docs/benchmarks.md).")
     workers: int = setting(1, count_of("processes", 1), "Server processes; each reads the SQLite file, one refreshes.")
 
     @classmethod
