@@ -19,14 +19,8 @@ from consumption.config import Settings
 from consumption.eco2mix.download import RteClient, remove_partial_downloads
 from consumption.eco2mix.parser import ReadLimits
 from consumption.logs import configure_logging
-from consumption.services.refresh import (
-    FetchReport,
-    OnDownload,
-    archives_to_fetch,
-    archives_to_refresh,
-    fetch_archives,
-    paris_today,
-)
+from consumption.services import refresh
+from consumption.services.refresh import FetchReport, OnDownload
 from consumption.services.schedule import refresh_after_start, refresh_in_one_process
 from consumption.services.startup import StartupReport, build_or_update
 from consumption.storage.database import DatabaseError
@@ -52,10 +46,13 @@ async def fetch_from_rte(
     remove_partial_downloads(settings.data_dir, settings.download_deadline)
     store = SqliteStore.open(settings.database_path)
     try:
-        archives = archives_to_fetch(*years) if years else archives_to_refresh(store.points, paris_today())
+        if years:
+            archives = refresh.archives_to_fetch(*years)
+        else:
+            archives = refresh.archives_to_refresh(store.points, refresh.paris_today())
         limits = ReadLimits.from_megabytes(settings.file_max_mb)
         async with rte_client(settings) as rte:
-            return await fetch_archives(store, rte, archives, settings.data_dir, on_download, limits)
+            return await refresh.fetch_archives(store, rte, archives, settings.data_dir, on_download, limits)
     finally:
         store.close()
 
@@ -158,12 +155,8 @@ def serve(settings: Settings, listener: socket.socket) -> int:
     startup = prepare_database(settings)
     raise_open_files_limit()
     options = server_options(settings, host, port)
-    log.info(
-        "serving with %d worker(s), %s, httptools, access log %s",
-        settings.workers,
-        options["loop"],
-        "on" if settings.access_log else "off",
-    )
+    access_log = "on" if settings.access_log else "off"
+    log.info("serving with %d worker(s), %s, access log %s", settings.workers, options["loop"], access_log)
     if settings.workers > 1:  # each worker builds its app; start-up's report stays in this log
         listener.close()  # uvicorn's supervisor binds the address again, for its workers to share
         uvicorn.run("consumption.bootstrap:service_app", factory=True, workers=settings.workers, **options)

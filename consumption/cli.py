@@ -139,9 +139,9 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
         if from_year < FIRST_DEFINITIVE_YEAR:
+            first = FIRST_DEFINITIVE_YEAR
             print(
-                f"error: --from-year {from_year}: RTE's definitive archives start in {FIRST_DEFINITIVE_YEAR}; "
-                f"ask for {FIRST_DEFINITIVE_YEAR} or later (earlier years come only from your own files)",
+                f"error: --from-year {from_year}: RTE's archives start in {first}; ask for {first} or later",
                 file=sys.stderr,
             )
             return 2

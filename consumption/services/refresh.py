@@ -22,19 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import (
-    Archive,
-    ArchiveLog,
-    ArchiveRecord,
-    ArchiveSource,
-    ConsumptionRepository,
-    Download,
-    Outcome,
-    RefreshRecord,
-    Store,
-    TransactionLost,
-)
+from consumption.domain.model import Archive, ArchiveRecord, Download, Outcome, RefreshRecord
 from consumption.domain.paris_time import PARIS
+from consumption.domain.repository import ArchiveLog, ArchiveSource, ConsumptionRepository, Store, TransactionLost
 from consumption.eco2mix.names import CONSOLIDATED, FIRST_DEFINITIVE_YEAR, REAL_TIME, definitive
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import archive_sources
