@@ -156,7 +156,10 @@ def serve(settings: Settings, listener: socket.socket) -> int:
     raise_open_files_limit()
     options = server_options(settings, host, port)
     access_log = "on" if settings.access_log else "off"
-    log.info("serving with %d worker(s), %s, access log %s", settings.workers, options["loop"], access_log)
+    address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    log.info(
+        "serving on %s with %d worker(s), %s, access log %s", address, settings.workers, options["loop"], access_log
+    )
     if settings.workers > 1:  # each worker builds its app; start-up's report stays in this log
         listener.close()  # uvicorn's supervisor binds the address again, for its workers to share
         uvicorn.run("consumption.bootstrap:service_app", factory=True, workers=settings.workers, **options)
