@@ -37,15 +37,7 @@ async def refresh_periodically(interval: int, refresh_once: RefreshOnce) -> None
     failures = 0
     log.info("refreshing from RTE every %d s", interval)
     while True:
-        try:
-            report = await refresh_once()
-            ok = report.ok
-            if not ok:
-                log.warning("refresh failed: %s", report.describe())
-        except Exception:
-            log.exception("refresh failed")
-            ok = False
-        failures = 0 if ok else failures + 1
+        failures = 0 if await try_refresh(refresh_once) else failures + 1
         delay = next_delay(interval, failures)
         if failures:
             log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
@@ -67,11 +59,18 @@ async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: R
 
 
 async def refresh_after_start(refresh_once: RefreshOnce) -> None:
-    """One refresh from RTE once the server answers (REFRESH_INTERVAL=once); never raises."""
+    """One refresh from RTE once the server answers (REFRESH_INTERVAL=once)."""
+    await try_refresh(refresh_once)
+
+
+async def try_refresh(refresh_once: RefreshOnce) -> bool:
+    """One refresh from RTE; whether it succeeded. Never raises: the server keeps serving
+    what is stored, and `/health` says how the refresh went."""
     try:
         report = await refresh_once()
     except Exception:
-        log.exception("the refresh after start-up failed")
-        return
+        log.exception("refresh failed; serving what is stored")
+        return False
     if not report.ok:
-        log.warning("serving what is stored (see /health); refresh: %s", report.describe())
+        log.warning("refresh failed, serving what is stored (see /health): %s", report.describe())
+    return report.ok
