@@ -1,136 +1,156 @@
 """Settings, read from the environment and an optional `.env` file.
 
-Every setting is listed, with its default, in `.env.example`.
+Each field of `Settings` is one setting, written once: its environment variable
+(its name in capitals), its default, how its text is read and checked, and what it
+is for. `.env.example` shows each with its default and what it is for (a test holds
+them together). A value that cannot be read stops start-up with an error naming
+the setting. REFRESH_INTERVAL: `once` refreshes from RTE once after `serve` starts;
+a period (`1h`) at start and then every period; `0` or `off` never (no request to
+RTE at all; `consumption refresh` from cron may do it instead).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from starlette.config import Config, environ
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-LOG_FORMATS = ("text", "json")
 # The embedded history in a source checkout; the image sets HISTORY_DIR to its own copy.
 CHECKOUT_HISTORY_DIR = Path(__file__).resolve().parents[1] / "data" / "history"
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_interval(text: str) -> int:
-    """`90s`, `15m`, `1h`, `1d` -> seconds; `0` or empty -> 0 (disabled)."""
+    """`90s`, `15m`, `1h`, `1d` -> seconds; `0`, `off` or empty -> 0 (none)."""
     text = text.strip().lower()
-    if text in ("", "0"):
+    if text in ("", "0", "off"):
         return 0
     number, unit = text[:-1], text[-1:]
     if unit in _UNITS and number.isdigit() and int(number) > 0:
         return int(number) * _UNITS[unit]
-    raise ValueError(
-        f"REFRESH_INTERVAL {text!r} is not a duration; expected a number and a unit "
-        "such as 90s, 15m, 1h or 1d, or 0 to disable"
-    )
+    raise ValueError("is not a duration; expected a number and a unit such as 90s, 15m, 1h or 1d, once, or 0/off")
 
 
-def parse_megabytes(name: str, text: str) -> int:
-    """A positive whole number of megabytes."""
-    if text.strip().isdigit() and int(text) > 0:
-        return int(text)
-    raise ValueError(f"{name} {text!r} is not a positive whole number of megabytes")
+def parse_refresh(text: str) -> dict[str, Any]:
+    """`once`: one refresh after start-up; a duration: then every period too; `0`/`off`: never."""
+    if text.strip().lower() == "once":
+        return {"refresh_interval": 0, "refresh_at_start": True}
+    interval = parse_interval(text)
+    return {"refresh_interval": interval, "refresh_at_start": interval > 0}
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A reader of one of `choices`, in any case."""
+
+    def read(text: str) -> str:
+        for choice in choices:
+            if text.strip().lower() == choice.lower():
+                return choice
+        raise ValueError(f"is not one of {', '.join(choices)}")
+
+    return read
 
 
 def parse_origins(text: str) -> tuple[str, ...]:
-    """`*`, or origins separated by commas or spaces: `https://a.example, https://b.example`;
-    empty: none (no page elsewhere may read the API)."""
+    """`*`, or origins separated by commas or spaces; empty: none."""
     return tuple(text.replace(",", " ").split())
+
+
+def parse_bool(text: str) -> bool:
+    if text.strip().lower() not in BOOLEANS:
+        raise ValueError("is not true or false")
+    return BOOLEANS[text.strip().lower()]
+
+
+def optional_path(text: str) -> Path | None:
+    return Path(text) if text.strip() else None
+
+
+def count_of(what: str, minimum: int) -> Callable[[str], int]:
+    """A reader of a whole number of `what`, `minimum` or more."""
+
+    def read(text: str) -> int:
+        if text.strip().isdigit() and int(text) >= minimum:
+            return int(text)
+        raise ValueError(f"is not a whole number of {what}; expected {minimum} or more")
+
+    return read
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # NaN too
+        raise ValueError("is not a number of seconds; expected more than 0")
+    return value
+
+
+def setting(default: Any, read: Callable[[str], Any], help: str) -> Any:
+    """A field of `Settings` read from the environment variable of its name in capitals:
+    `read` turns the text into the value (a ValueError says what was expected)."""
+    return field(default=default, metadata={"read": read, "help": help})
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path("data")
-    database_path: Path = Path("data/consumption.sqlite3")
-    log_level: str = "INFO"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    rte_base_url: str = "https://eco2mix.rte-france.com"
-    http_timeout: float = 30.0
-    download_deadline: float = 600.0  # seconds for the whole download of one archive
-    download_max_mb: int = 200  # megabytes one archive may hold, after any Content-Encoding
-    refresh_interval: int = 0  # seconds between refreshes in the service; 0: none
-    render_cache_mb: int = 16  # rendered days kept in memory by the API; 0: none
-    file_max_mb: int = 256  # text an éCO2mix file may hold once decompressed; past it, refused
-    history_dir: Path | None = CHECKOUT_HISTORY_DIR  # the embedded history; None: none
-    log_format: str = "text"  # or "json": one JSON object per line
-    cors_origins: tuple[str, ...] = ("*",)  # origins whose pages may read the API; * for any
-    access_log: bool = False  # one log line per request: a third of the one-day throughput
-    workers: int = 1  # server processes; each reads the SQLite file on its own
+    """Every setting, once: its default, how its text is read, and what it is for."""
+
+    data_dir: Path = setting(Path("data"), Path, "Folder of éCO2mix files (.zip, .xls, .csv) that start-up imports.")
+    database_path: Path = setting(
+        Path("data/consumption.sqlite3"), Path, "The SQLite database (default: consumption.sqlite3 in DATA_DIR)."
+    )
+    history_dir: Path | None = setting(
+        CHECKOUT_HISTORY_DIR, optional_path, "The embedded history an empty database is built from; empty: none."
+    )
+    log_level: str = setting("INFO", one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "DEBUG, INFO, WARNING…")
+    log_format: str = setting("text", one_of("text", "json"), "text, or json: one JSON object per line.")
+    host: str = setting("127.0.0.1", str, "The address `consumption serve` listens on (or --host).")
+    port: int = setting(8000, count_of("a port", 0), "The port `consumption serve` listens on (or --port).")
+    rte_base_url: str = setting("https://eco2mix.rte-france.com", str, "Where RTE's archives are downloaded from.")
+    http_timeout: float = setting(30.0, seconds, "Seconds to wait for RTE at each step of a download.")
+    download_deadline: float = setting(600.0, seconds, "Seconds for the whole download of one archive.")
+    download_max_mb: int = setting(200, count_of("megabytes", 1), "Megabytes one archive may hold, once decoded.")
+    refresh_interval: int = setting(
+        0, parse_refresh, "Refresh from RTE: once (at start); 90s, 15m, 1h, 1d; 0/off: never."
+    )
+    refresh_at_start: bool = True  # read from REFRESH_INTERVAL: `once` or a period
+    render_cache_mb: int = setting(16, count_of("megabytes", 0), "Megabytes of rendered days the API keeps; 0: none.")
+    file_max_mb: int = setting(256, count_of("megabytes", 1), "Megabytes of text one éCO2mix file may hold unzipped.")
+    cors_origins: tuple[str, ...] = setting(("*",), parse_origins, "Origins whose pages may read the API; * for any.")
+    access_log: bool = setting(False, parse_bool, "One log line per request; it costs throughput (docs/benchmarks.md).")
+    workers: int = setting(1, count_of("processes", 1), "Server processes; each reads the SQLite file, one refreshes.")
 
     @classmethod
     def from_environment(cls, env_file: str | Path | None = ".env", environ: Mapping[str, str] = environ) -> Settings:
         """Settings from the environment, then `env_file` when it exists, then the defaults."""
         config = Config(env_file if env_file and Path(env_file).is_file() else None, environ)
-        data_dir = config("DATA_DIR", cast=Path, default=cls.data_dir)
-        return cls(
-            data_dir=data_dir,
-            database_path=config("DATABASE_PATH", cast=Path, default=data_dir / "consumption.sqlite3"),
-            log_level=parse_log_level(config("LOG_LEVEL", default=cls.log_level)),
-            host=config("HOST", default=cls.host),
-            port=config("PORT", cast=int, default=cls.port),
-            rte_base_url=config("RTE_BASE_URL", default=cls.rte_base_url),
-            http_timeout=_above_zero("HTTP_TIMEOUT", config("HTTP_TIMEOUT", cast=float, default=cls.http_timeout)),
-            download_deadline=_above_zero(
-                "DOWNLOAD_DEADLINE", config("DOWNLOAD_DEADLINE", cast=float, default=cls.download_deadline)
-            ),
-            download_max_mb=parse_megabytes(
-                "DOWNLOAD_MAX_MB", config("DOWNLOAD_MAX_MB", default=str(cls.download_max_mb))
-            ),
-            refresh_interval=parse_interval(config("REFRESH_INTERVAL", default="0")),
-            render_cache_mb=_at_least_zero(
-                "RENDER_CACHE_MB", config("RENDER_CACHE_MB", cast=int, default=cls.render_cache_mb)
-            ),
-            file_max_mb=parse_megabytes("FILE_MAX_MB", config("FILE_MAX_MB", default=str(cls.file_max_mb))),
-            history_dir=_optional_path(config("HISTORY_DIR", default=str(CHECKOUT_HISTORY_DIR))),
-            log_format=parse_log_format(config("LOG_FORMAT", default=cls.log_format)),
-            cors_origins=parse_origins(config("CORS_ORIGINS", default="*")),
-            access_log=config("ACCESS_LOG", cast=bool, default=cls.access_log),
-            workers=_positive("WORKERS", config("WORKERS", cast=int, default=cls.workers)),
-        )
+        values: dict[str, Any] = {}
+        for name, read in readers().items():
+            text = config(name, default=None)
+            if text is not None:
+                values.update(read(text))
+        if "database_path" not in values:
+            values["database_path"] = values.get("data_dir", cls.data_dir) / "consumption.sqlite3"
+        return cls(**values)
 
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+def readers() -> dict[str, Callable[[str], dict[str, Any]]]:
+    """Each setting's environment variable, and what its text gives `Settings`."""
+    return {
+        f.name.upper(): functools.partial(_read, f.name, f.metadata["read"]) for f in fields(Settings) if f.metadata
+    }
 
 
-def parse_log_level(text: str) -> str:
-    level = text.strip().upper()
-    if level not in LOG_LEVELS:
-        raise ValueError(f"LOG_LEVEL {text!r} is not a log level; expected one of {', '.join(LOG_LEVELS)}")
-    return level
-
-
-def _above_zero(name: str, value: float) -> float:
-    if not value > 0:
-        raise ValueError(f"{name} {value} is not a number of seconds; expected more than 0")
-    return value
-
-
-def _at_least_zero(name: str, value: int) -> int:
-    if value < 0:
-        raise ValueError(f"{name} {value} is negative; expected 0 (off) or more")
-    return value
-
-
-def _optional_path(text: str) -> Path | None:
-    return Path(text) if text.strip() else None
-
-
-def parse_log_format(text: str) -> str:
-    """`text` (the default) or `json`."""
-    text = text.strip().lower() or "text"
-    if text not in LOG_FORMATS:
-        raise ValueError(f"LOG_FORMAT {text!r} is not a log format; expected text or json")
-    return text
-
-
-def _positive(name: str, value: int) -> int:
-    if value < 1:
-        raise ValueError(f"{name} {value} is not a number of processes; expected 1 or more")
-    return value
+def _read(name: str, read: Callable[[str], Any], text: str) -> dict[str, Any]:
+    try:
+        value = read(text)
+    except ValueError as error:
+        raise ValueError(f"{name.upper()} {text!r} {error}") from None
+    return value if isinstance(value, dict) else {name: value}

@@ -23,6 +23,7 @@ replaces anything; the script prints the year, nature and half hours of each.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import os
 import sys
@@ -35,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from consumption.config import Settings  # noqa: E402
-from consumption.domain import Nature  # noqa: E402
-from consumption.eco2mix.download import Outcome, RteClient, definitive  # noqa: E402
-from consumption.eco2mix.history import history_files, history_name, history_year  # noqa: E402
+from consumption.domain import Nature, Outcome  # noqa: E402
+from consumption.eco2mix.download import RteClient  # noqa: E402
+from consumption.eco2mix.names import definitive, history_files, history_name, history_year  # noqa: E402
 from consumption.eco2mix.parser import Eco2mixError, FileContents, normalise_header, parse_eco2mix  # noqa: E402
 from consumption.eco2mix.sources import find_sources  # noqa: E402
 
@@ -137,14 +138,14 @@ def build(path: Path, out_dir: Path) -> Path:
     return out_dir / name
 
 
-def download(years: list[int], into: Path) -> list[Path]:
+async def download(years: list[int], into: Path) -> list[Path]:
     """RTE's annual definitive archives for `years`, from RTE_BASE_URL; a year not published
     yet is skipped with a message, any other failure stops the script."""
     settings = Settings.from_environment()
     paths = []
-    with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
+    async with RteClient(settings.rte_base_url, settings.http_timeout) as rte:
         for year in years:
-            result = rte.download(definitive(year), None, into)
+            result = await rte.download(definitive(year), None, into)
             if result.outcome is Outcome.NOT_PUBLISHED:
                 print(f"{result.url}: not published yet, skipped")
                 continue
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give RTE's annual archives, or --download YEAR ...")
     try:
         with tempfile.TemporaryDirectory() as downloads:
-            inputs = [*args.files, *download(args.download, Path(downloads))]
+            inputs = [*args.files, *asyncio.run(download(args.download, Path(downloads)))]
             for path in inputs:
                 build(path, args.out)
     except (BuildError, Eco2mixError) as error:

@@ -1,13 +1,14 @@
 """Entities: a half-hour consumption point, the nature of its data, and the precedence rule.
 
-Also the records of what was fetched from RTE: what each archive was when it was
-imported, and how the last refresh went.
+Also what is fetched from RTE: an archive it publishes, the outcome of one download,
+what each archive was when it was imported, and how the last refresh went.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 HALF_HOUR_SECONDS = 1800
@@ -83,3 +84,40 @@ class RefreshRecord:
     finished_at: int  # UTC Unix seconds
     ok: bool  # every archive was fetched, current or not published yet
     report: str  # one line: what happened to each archive
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One archive RTE publishes. `may_be_absent`: a 404 means not published yet."""
+
+    name: str
+    may_be_absent: bool = False
+
+
+class Outcome(enum.Enum):
+    DOWNLOADED = "downloaded"  # new or changed: to be validated and imported
+    UNCHANGED = "unchanged"  # RTE has nothing newer than what was imported
+    NOT_PUBLISHED = "not published"  # a 404 for an archive that may be absent
+    FAILED = "failed"
+    NOT_TRIED = "not tried"  # after RTE proved unreachable, the run stops asking
+
+
+@dataclass
+class Download:
+    """What one download of `archive` came to; `temporary` holds the bytes until imported."""
+
+    archive: Archive
+    url: str
+    outcome: Outcome
+    message: str = ""
+    temporary: Path | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int = 0
+    sha256: str = ""
+    unreachable: bool = False  # the network or RTE could not be reached at all
+
+    def discard(self) -> None:
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+            self.temporary = None

@@ -9,8 +9,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
 
-from consumption.domain.model import ArchiveRecord, ConsumptionPoint, RefreshRecord, StoredSpan
+from consumption.domain.model import Archive, ArchiveRecord, ConsumptionPoint, Download, RefreshRecord, StoredSpan
 
 
 class ConsumptionRepository(abc.ABC):
@@ -80,3 +82,14 @@ class Store(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release what the store holds (a database connection)."""
+
+
+class ArchiveSource(Protocol):
+    """Where archives are downloaded from: RTE (`eco2mix.download.RteClient`), or a fake."""
+
+    def url(self, archive: Archive) -> str:
+        """Where `archive` is downloaded from, as reports name it."""
+
+    async def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
+        """Download `archive` into a temporary file in `into`, unless it is the same as `known`.
+        Never raises for what the remote side or the network does: the outcome says it."""

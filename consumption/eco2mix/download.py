@@ -14,7 +14,6 @@ in our own words: nothing the remote server sent is echoed to logs or `/health`.
 from __future__ import annotations
 
 import asyncio
-import enum
 import hashlib
 import logging
 import os
@@ -22,21 +21,19 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
 
 from consumption import __version__
-from consumption.domain import ArchiveRecord
+from consumption.domain import Archive, ArchiveRecord, Download, Outcome
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"consumption/{__version__} (France's electricity consumption from RTE eCO2mix data)"
 DOWNLOAD_PATH = "/download/eco2mix/"
 ZIP_MAGIC = b"PK\x03\x04"
-FIRST_DEFINITIVE_YEAR = 2012
 CHUNK_BYTES = 64 * 1024
 DEFAULT_DEADLINE_SECONDS = 600.0
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -44,52 +41,6 @@ MAX_REDIRECTS = 5
 DECODABLE_ENCODINGS = ("gzip", "deflate")
 PART_SUFFIX = ".part"
 _WRITING: set[Path] = set()  # the temporary files this process's downloads are writing
-
-
-@dataclass(frozen=True)
-class Archive:
-    """One archive RTE publishes. `may_be_absent`: a 404 means not published yet."""
-
-    name: str
-    may_be_absent: bool = False
-
-    def url(self, base_url: str) -> str:
-        return base_url.rstrip("/") + DOWNLOAD_PATH + self.name
-
-
-def definitive(year: int) -> Archive:
-    return Archive(f"eCO2mix_RTE_Annuel-Definitif_{year}.zip", may_be_absent=True)
-
-
-CONSOLIDATED = Archive("eCO2mix_RTE_En-cours-Consolide.zip")
-REAL_TIME = Archive("eCO2mix_RTE_En-cours-TR.zip")
-
-
-class Outcome(enum.Enum):
-    DOWNLOADED = "downloaded"  # new or changed: to be validated and imported
-    UNCHANGED = "unchanged"  # RTE has nothing newer than what was imported
-    NOT_PUBLISHED = "not published"  # a 404 for an archive that may be absent
-    FAILED = "failed"
-    NOT_TRIED = "not tried"  # after RTE proved unreachable, the run stops asking
-
-
-@dataclass
-class Download:
-    archive: Archive
-    url: str
-    outcome: Outcome
-    message: str = ""
-    temporary: Path | None = None  # the downloaded bytes, in DATA_DIR, until imported
-    etag: str | None = None
-    last_modified: str | None = None
-    size: int = 0
-    sha256: str = ""
-    unreachable: bool = False  # the network or RTE could not be reached at all
-
-    def discard(self) -> None:
-        if self.temporary is not None:
-            self.temporary.unlink(missing_ok=True)
-            self.temporary = None
 
 
 class DownloadError(Exception):
@@ -100,8 +51,12 @@ class RteClient:
     """RTE's download server: its base URL and the limits every download keeps to.
 
     `timeout` bounds each step (connecting, each read); `deadline` the whole download
-    of one archive, however slowly the bytes arrive; `max_bytes` its size, counted
+    of one archive, however slowly the bytes arrive (headers sent one byte at a time
+    included, where a time-out per read never fires); `max_bytes` its size, counted
     after any `Content-Encoding` is decoded.
+
+    An async context manager: it owns the HTTP client, whose connections the downloads
+    of one run share on the running event loop, and closes it on exit.
     """
 
     def __init__(
@@ -110,42 +65,89 @@ class RteClient:
         timeout: float,
         deadline: float = DEFAULT_DEADLINE_SECONDS,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
     ) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes
-        self.tls = httpx.create_ssl_context()  # once: loading the CA bundle costs 40 ms
+        self.transport = transport
+        self.client: httpx.AsyncClient | None = None
 
-    def __enter__(self) -> RteClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Nothing held between downloads: each one has its own connection and event loop."""
-
-    def url(self, archive: Archive) -> str:
-        return archive.url(self.base_url)
-
-    def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
-        """Download `archive` into a temporary file in `into`, unless it has not changed.
-
-        Blocking: call it from a thread, never from a running event loop. The deadline
-        runs on an event loop of its own, so that it also cuts a server that sends its
-        headers one byte at a time, where a time-out per read never fires.
-        """
-        return asyncio.run(self._download(archive, known, into))
-
-    async def _download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
-        async with httpx.AsyncClient(
+    async def __aenter__(self) -> RteClient:
+        self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": ", ".join(DECODABLE_ENCODINGS)},
             follow_redirects=False,  # followed by hand, to RTE's own host only
-            verify=self.tls,
-        ) as client:
-            return await download(client, self.base_url, archive, known, into, self.deadline, self.max_bytes)
+            transport=self.transport,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    def url(self, archive: Archive) -> str:
+        return self.base_url.rstrip("/") + DOWNLOAD_PATH + archive.name
+
+    async def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
+        """Download `archive` into a temporary file in `into`, unless RTE says it has not changed.
+
+        Never raises for what RTE or the network does: the outcome says what happened,
+        in a short reason of our own.
+        """
+        if self.client is None:
+            raise RuntimeError("RteClient.download outside `async with RteClient(...)`")
+        result = Download(archive, self.url(archive), Outcome.FAILED)
+        try:
+            into.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f".{archive.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=into)
+        except OSError as error:
+            result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
+            return result
+        temporary = Path(name)
+        _WRITING.add(temporary)
+        try:
+            with os.fdopen(handle, "wb") as output:
+                async with asyncio.timeout(self.deadline):
+                    await _fetch_into(self.client, self.base_url, known, output, result, self.max_bytes)
+            _settle(result, known, temporary)
+        except (DownloadError, httpx.HTTPError, OSError) as error:  # TimeoutError is an OSError
+            result.message, result.unreachable = _reason(error, into, self.deadline)
+        finally:
+            _WRITING.discard(temporary)
+            if result.temporary is None:
+                temporary.unlink(missing_ok=True)
+        return result
+
+
+def _settle(result: Download, known: ArchiveRecord | None, temporary: Path) -> None:
+    """After the response: unchanged when the bytes are those of the last import, else downloaded."""
+    if result.outcome is not Outcome.FAILED:
+        return
+    if known is not None and known.sha256 == result.sha256:
+        result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
+        return
+    temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
+    result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
+    result.message = f"downloaded {result.size / 1e6:.1f} MB"
+
+
+def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
+    """Why a download failed, in our words, and whether RTE could not be reached at all."""
+    if isinstance(error, TimeoutError):
+        return f"not complete within the deadline of {deadline:g} s; stopped", False
+    if isinstance(error, DownloadError):
+        return str(error), False
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out ({type(error).__name__})", isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout))
+    if isinstance(error, httpx.ConnectError):
+        return "cannot reach RTE (connection failed)", True
+    if isinstance(error, httpx.HTTPError):
+        return f"cannot reach RTE ({type(error).__name__})", False
+    strerror = error.strerror if isinstance(error, OSError) else None
+    return f"cannot write into {into}: {strerror or type(error).__name__}", False
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
@@ -198,84 +200,21 @@ class _Decoder:
             raise DownloadError("a corrupt Content-Encoding; refused") from error
 
 
-async def download(
-    client: httpx.AsyncClient,
-    base_url: str,
-    archive: Archive,
-    known: ArchiveRecord | None,
-    into: Path,
-    deadline: float = DEFAULT_DEADLINE_SECONDS,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Download:
-    """Download `archive` into a temporary file in `into`, unless RTE says it has not changed.
-
-    Never raises for what RTE or the network does: the outcome says what happened,
-    in a short reason of our own.
-    """
-    url = archive.url(base_url)
-    result = Download(archive, url, Outcome.FAILED)
-    try:
-        into.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{archive.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=into)
-    except OSError as error:
-        result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
-        return result
-    temporary = Path(name)
-    _WRITING.add(temporary)
-    try:
-        with os.fdopen(handle, "wb") as output:
-            async with asyncio.timeout(deadline):
-                await _fetch_into(client, base_url, url, known, output, result, max_bytes)
-        if result.outcome is not Outcome.FAILED:
-            return result
-        if known is not None and known.sha256 == result.sha256:
-            result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
-            return result
-        temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
-        result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
-        result.message = f"downloaded {result.size / 1e6:.1f} MB"
-        return result
-    except TimeoutError:
-        result.message = f"not complete within the deadline of {deadline:g} s; stopped"
-        return result
-    except DownloadError as error:
-        result.message = str(error)
-        return result
-    except httpx.TimeoutException as error:
-        result.message = f"timed out ({type(error).__name__})"
-        result.unreachable = isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout))
-        return result
-    except httpx.ConnectError:
-        result.message, result.unreachable = "cannot reach RTE (connection failed)", True
-        return result
-    except httpx.HTTPError as error:
-        result.message = f"cannot reach RTE ({type(error).__name__})"
-        return result
-    except OSError as error:
-        result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
-        return result
-    finally:
-        _WRITING.discard(temporary)
-        if result.temporary is None:
-            temporary.unlink(missing_ok=True)
-
-
 async def _fetch_into(
     client: httpx.AsyncClient,
     base_url: str,
-    url: str,
     known: ArchiveRecord | None,
     output: BinaryIO,
     result: Download,
     max_bytes: int,
 ) -> None:
-    """GET `url`, following redirects within RTE's host, and write the archive to `output`.
+    """GET the archive's URL, following redirects within RTE's host, and write it to `output`.
 
     Sets `result`'s outcome when RTE says unchanged or not published; leaves it FAILED
     with the size and digest filled in when bytes were written (the caller decides).
     """
     allowed = _origin(httpx.URL(base_url))
-    request_url = httpx.URL(url)
+    request_url = httpx.URL(result.url)
     for _ in range(MAX_REDIRECTS + 1):
         if _origin(request_url) != allowed:
             raise DownloadError(f"redirected away from {base_url}; refused")

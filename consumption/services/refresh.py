@@ -1,5 +1,8 @@
 """Fetching RTE's archives into DATA_DIR and importing them: `fetch` and `refresh`.
 
+`archives_to_fetch` (a range of years) and `archives_to_refresh` (what is missing or
+changes) say which archives; `fetch_archives` fetches them.
+
 Each archive is downloaded to a temporary file, then imported in a savepoint of
 one transaction: an archive that fails (not a zip, no éCO2mix file, a foreign
 perimeter, a malformed line, or anything else raised while reading or storing it)
@@ -10,6 +13,7 @@ does a downloaded archive replace the local copy. Nothing half-written remains.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -18,25 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import (
-    ArchiveLog,
-    ArchiveRecord,
-    ConsumptionRepository,
-    RefreshRecord,
-    Store,
-    TransactionLost,
-)
 from consumption.domain.clock import PARIS
-from consumption.eco2mix.download import (
-    CONSOLIDATED,
-    FIRST_DEFINITIVE_YEAR,
-    REAL_TIME,
-    Archive,
-    Download,
-    Outcome,
-    RteClient,
-    definitive,
-)
+from consumption.domain.model import Archive, ArchiveRecord, Download, Outcome, RefreshRecord
+from consumption.domain.repository import ArchiveLog, ArchiveSource, ConsumptionRepository, Store, TransactionLost
+from consumption.eco2mix.names import CONSOLIDATED, FIRST_DEFINITIVE_YEAR, REAL_TIME, definitive
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import archive_sources
 from consumption.services.importing import add_sources
@@ -100,9 +89,9 @@ def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[A
     return [definitive(year) for year in years] + [CONSOLIDATED, REAL_TIME]
 
 
-def fetch_archives(
+async def fetch_archives(
     store: Store,
-    rte: RteClient,
+    rte: ArchiveSource,
     archives: list[Archive],
     data_dir: Path,
     on_download: OnDownload | None = None,
@@ -111,12 +100,14 @@ def fetch_archives(
     """Download `archives` into `data_dir`, import the new ones, record the outcome.
 
     Never raises an `Exception`: whatever happens is in the report, and the outcome is
-    recorded whenever the database can still be written.
+    recorded whenever the database can still be written. The downloads run on the
+    caller's event loop; the import, seconds of parsing and writing, in a thread, so
+    that the server on that loop keeps answering meanwhile.
     """
     report = FetchReport()
     try:
-        _download_all(store.archives, rte, archives, data_dir, report, on_download)
-        _import_fresh(store, report, data_dir, limits)
+        await _download_all(store.archives, rte, archives, data_dir, report, on_download)
+        await asyncio.to_thread(_import_fresh, store, report, data_dir, limits)
     except Exception as error:  # a bug or the unforeseen: said, recorded, never raised
         log.exception("fetch stopped")
         report.stopped = f"stopped: {one_line(error)}"
@@ -140,9 +131,9 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def _download_all(
+async def _download_all(
     archive_log: ArchiveLog,
-    rte: RteClient,
+    rte: ArchiveSource,
     archives: list[Archive],
     data_dir: Path,
     report: FetchReport,
@@ -151,7 +142,7 @@ def _download_all(
     """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
     for index, archive in enumerate(archives, start=1):
         try:
-            result = rte.download(archive, archive_log.get(archive.name), data_dir)
+            result = await rte.download(archive, archive_log.get(archive.name), data_dir)
         except Exception as error:  # `download` says what RTE did; this is our own failure
             log.exception("%s: download failed", archive.name)
             result = Download(archive, rte.url(archive), Outcome.FAILED, one_line(error))
@@ -228,29 +219,3 @@ def _import_download(result: Download, store: Store, limits: ReadLimits) -> None
         return
     result.message += f", {imported.half_hours} half-hours imported ({imported.changed} changed)"
     log.info("%s: %s", result.url, result.message)
-
-
-def fetch(
-    store: Store,
-    rte: RteClient,
-    data_dir: Path,
-    from_year: int,
-    to_year: int,
-    on_download: OnDownload | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
-) -> FetchReport:
-    """Every definitive year from `from_year` to `to_year`, then consolidated and real time."""
-    return fetch_archives(store, rte, archives_to_fetch(from_year, to_year), data_dir, on_download, limits)
-
-
-def refresh(
-    store: Store,
-    rte: RteClient,
-    data_dir: Path,
-    today: dt.date | None = None,
-    on_download: OnDownload | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
-) -> FetchReport:
-    """What is missing or changes (`archives_to_refresh`), fetched and imported."""
-    archives = archives_to_refresh(store.points, today or paris_today())
-    return fetch_archives(store, rte, archives, data_dir, on_download, limits)

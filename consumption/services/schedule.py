@@ -1,16 +1,22 @@
-"""The service's periodic refresh from RTE, run in the background of the app's lifespan."""
+"""The service's refresh from RTE, run in the background of the app's lifespan: once after
+start-up, or periodically in the one process of several that holds the refresh lock."""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from consumption.services.refresh import FetchReport
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 10.0
+LOCK_RETRY_SECONDS = 60.0
+
+RefreshOnce = Callable[[], Awaitable[FetchReport]]
 
 
 def next_delay(interval: float, failures: int) -> float:
@@ -21,25 +27,50 @@ def next_delay(interval: float, failures: int) -> float:
     return min(interval, FIRST_RETRY_SECONDS * 2.0 ** min(failures - 1, 30))
 
 
-async def refresh_periodically(interval: int, refresh_once: Callable[[], FetchReport]) -> None:
+async def refresh_periodically(interval: int, refresh_once: RefreshOnce) -> None:
     """Refresh now, then every `interval` seconds; one at a time, and never raise.
 
-    The refresh runs in a thread, so queries keep being answered; its import is one
+    The downloads share the server's event loop and its import runs in a thread
+    (`refresh.fetch_archives`), so queries keep being answered; the import is one
     transaction, so they never see it half-done.
     """
     failures = 0
     log.info("refreshing from RTE every %d s", interval)
     while True:
-        try:
-            report = await asyncio.to_thread(refresh_once)
-            ok = report.ok
-            if not ok:
-                log.warning("refresh failed: %s", report.describe())
-        except Exception:
-            log.exception("refresh failed")
-            ok = False
-        failures = 0 if ok else failures + 1
+        failures = 0 if await try_refresh(refresh_once) else failures + 1
         delay = next_delay(interval, failures)
         if failures:
             log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
         await asyncio.sleep(delay)
+
+
+async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: RefreshOnce) -> None:
+    """The periodic refresh, in the one server process that holds `lock_path` (beside the
+    database): with WORKERS > 1 the others wait, and one of them takes over if it exits."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)  # the refresh may create the database
+    with lock_path.open("a") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(min(interval, LOCK_RETRY_SECONDS))
+        await refresh_periodically(interval, refresh_once)
+
+
+async def refresh_after_start(refresh_once: RefreshOnce) -> None:
+    """One refresh from RTE once the server answers (REFRESH_INTERVAL=once)."""
+    await try_refresh(refresh_once)
+
+
+async def try_refresh(refresh_once: RefreshOnce) -> bool:
+    """One refresh from RTE; whether it succeeded. Never raises: the server keeps serving
+    what is stored, and `/health` says how the refresh went."""
+    try:
+        report = await refresh_once()
+    except Exception:
+        log.exception("refresh failed; serving what is stored")
+        return False
+    if not report.ok:
+        log.warning("refresh failed, serving what is stored (see /health): %s", report.describe())
+    return report.ok

@@ -1,30 +1,31 @@
-"""What happens before the server starts: an empty database is built from what is on disk.
+"""What happens before the server starts: the database is built, or brought up to date,
+from what is on disk.
 
-A store with data is reused. Otherwise it is built, in one transaction, from the
-embedded history (HISTORY_DIR: France's real consumption 2012–2021, seconds, no
-network), then from the éCO2mix files in DATA_DIR. Unlike `consumption import`,
-which is all or nothing, a file that cannot be imported here is skipped, undone
-alone and named in the report (and so in `/health`): one bad file must not leave
-the service without the others. RTE is asked only afterwards, in the background,
-while the server answers (see `cli.build_app`).
+An empty store is built, in one transaction, from the embedded history (HISTORY_DIR:
+France's real consumption 2012–2021, seconds, no network), then from the éCO2mix
+files in DATA_DIR. A store with data is reused, and the files added to DATA_DIR
+since (new, or changed since their import) are imported into it. Unlike
+`consumption import`, which is all or nothing, a file that cannot be imported here
+is skipped, undone alone and named in the report (and so in `/health`): one bad
+file must not leave the service without the others. Each file imported here is
+recorded in the archive log (by name for the embedded history, by path for
+DATA_DIR's files), which says at the next start what is new. RTE is asked only
+afterwards, in the background, while the server answers (`services.schedule`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from consumption.domain import ArchiveRecord, Store
-from consumption.eco2mix.history import history_files
+from consumption.eco2mix.names import history_files
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import ARCHIVE_SUFFIX, TEXT_SUFFIXES, find_sources
 from consumption.services.importing import add_sources
-from consumption.services.refresh import FetchReport
 
 log = logging.getLogger(__name__)
 
@@ -45,38 +46,46 @@ class StartupReport:
     skipped: list[SkippedFile] = field(default_factory=list)
 
 
-def build_if_empty(
+def build_or_update(
     store: Store, history_dir: Path | None, data_dir: Path, limits: ReadLimits = DEFAULT_LIMITS
 ) -> StartupReport:
-    """Reuse a store with data; build an empty one from the embedded history, then DATA_DIR's
-    files, skipping the files that fail. Never raises for what a file holds."""
+    """Build an empty store from the embedded history, then DATA_DIR's files; on a store with
+    data, import DATA_DIR's new or changed files. Never raises for what a file holds."""
     count = store.points.stored_span().count
-    if count:
-        log.info("reusing the database (%d half hours)", count)
-        return StartupReport(built=False, half_hours=count)
     started = time.perf_counter()
     history = history_files(history_dir)
     # A copy of the history under DATA_DIR (./data mounted in Docker) is not imported twice.
     embedded_names = {path.name for path in history}
     local = [path for path in _local_files(data_dir, history_dir) if path.name not in embedded_names]
-    if history_dir is not None and not history:
-        log.warning("no embedded history in %s: the database starts from DATA_DIR and RTE only", history_dir)
-    log.info(
-        "no data yet: building the database from %d embedded history files in %s and %d éCO2mix files in %s",
-        len(history),
-        history_dir,
-        len(local),
-        data_dir,
-    )
-    report = StartupReport(built=True)
-    with store.transaction():
-        for path in history:
-            _import_file(store, path, report, limits, embedded=True)
-        for path in local:
-            _import_file(store, path, report, limits, embedded=False)
+    report = StartupReport(built=not count)
+    if count:
+        local = [path for path in local if not _imported_already(store, path)]
+        log.info(
+            "reusing the database (%d half hours); %s",
+            count,
+            f"importing {len(local)} new or changed files from {data_dir}" if local else f"no new files in {data_dir}",
+        )
+        history = []
+    else:
+        if history_dir is not None and not history:
+            log.warning("no embedded history in %s: the database starts from DATA_DIR and RTE only", history_dir)
+        log.info(
+            "no data yet: building the database from %d embedded history files in %s and %d éCO2mix files in %s",
+            len(history),
+            history_dir,
+            len(local),
+            data_dir,
+        )
+    if history or local:
+        with store.transaction():
+            for path in history:
+                _import_file(store, path, path.name, report, limits)
+            for path in local:
+                _import_file(store, path, str(path.resolve()), report, limits)
     report.half_hours = store.points.stored_span().count
     log.info(
-        "built the database: %d half hours from %d files in %.1f s%s",
+        "%s the database: %d half hours from %d files in %.1f s%s",
+        "built" if report.built else "updated",
         report.half_hours,
         len(report.imported),
         time.perf_counter() - started,
@@ -85,14 +94,14 @@ def build_if_empty(
     return report
 
 
-def _import_file(store: Store, path: Path, report: StartupReport, limits: ReadLimits, *, embedded: bool) -> None:
-    """Import one file (every member of a zip) in a savepoint; on any failure undo it alone."""
+def _import_file(store: Store, path: Path, name: str, report: StartupReport, limits: ReadLimits) -> None:
+    """Import one file (every member of a zip) in a savepoint and record it under `name` in
+    the archive log; on any failure, undo it alone: it is that file's failure."""
     try:
         with store.savepoint():
             imported = add_sources(find_sources([path]), store.points, limits=limits)
-            if embedded:
-                store.archives.record(_history_record(path, imported.half_hours))
-    except Exception as error:  # whatever one file does (see issue 12 §3) is that file's failure
+            store.archives.record(_file_record(name, path, imported.half_hours))
+    except Exception as error:
         reason = str(error) if isinstance(error, Eco2mixError) else f"{path}: {type(error).__name__}: {error}"
         log.error("skipped: %s", reason)
         report.skipped.append(SkippedFile(str(path), reason))
@@ -100,11 +109,11 @@ def _import_file(store: Store, path: Path, report: StartupReport, limits: ReadLi
     report.imported.append(str(path))
 
 
-def _history_record(path: Path, half_hours: int) -> ArchiveRecord:
-    """The archive log's record of an embedded file: its name says which year it is."""
+def _file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
+    """The archive log's record of a file imported from disk."""
     data = path.read_bytes()
     return ArchiveRecord(
-        name=path.name,
+        name=name,
         url=path.resolve().as_uri(),
         etag=None,
         last_modified=None,
@@ -113,6 +122,18 @@ def _history_record(path: Path, half_hours: int) -> ArchiveRecord:
         half_hours=half_hours,
         imported_at=int(time.time()),
     )
+
+
+def _imported_already(store: Store, path: Path) -> bool:
+    """Whether the archive log holds `path` as it is: under its path, or, for an RTE archive
+    the refresh kept in DATA_DIR, under its name. Hashed only when its time says it may differ."""
+    stat = path.stat()
+    for record in (store.archives.get(str(path.resolve())), store.archives.get(path.name)):
+        if record is None or record.size != stat.st_size:
+            continue
+        if stat.st_mtime < record.imported_at or hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256:
+            return True
+    return False
 
 
 def _local_files(data_dir: Path, history_dir: Path | None) -> list[Path]:
@@ -133,14 +154,3 @@ def _local_files(data_dir: Path, history_dir: Path | None) -> list[Path]:
     except OSError as error:
         log.error("cannot list the files in %s: %s", data_dir, error)
         return []
-
-
-async def refresh_in_background(refresh_once: Callable[[], FetchReport]) -> None:
-    """One refresh from RTE in a thread, once the server answers; never raises."""
-    try:
-        report = await asyncio.to_thread(refresh_once)
-    except Exception:
-        log.exception("the refresh after start-up failed")
-        return
-    if not report.ok:
-        log.warning("serving what is stored (see /health); refresh: %s", report.describe())

@@ -41,7 +41,8 @@ def connect(path: Path) -> sqlite3.Connection:
     else:
         _check_ours(path)
     try:
-        connection = sqlite3.connect(path, isolation_level=None)
+        # Not bound to one thread: a refresh reads on the event loop and imports in a thread, never at once.
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise DatabaseError(f"{path}: cannot open the database: {error}") from error
     try:

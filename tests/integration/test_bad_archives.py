@@ -11,11 +11,12 @@ import zipfile
 
 import pytest
 
-from consumption.eco2mix.download import Outcome
+from consumption.domain import Outcome
+from consumption.services.refresh import archives_to_refresh
 from consumption.storage.repository import SqliteStore
 from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points
-from tests.integration.test_fetch import CONSOLIDATED, JANUARY, TR, refresh, rte_zip, settings  # noqa: F401
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, refresh, rte_zip, run
 from tests.rte_server import fake_rte
 
 MEMBER = "eCO2mix_RTE_En-cours-Consolide.xls"
@@ -86,7 +87,7 @@ BAD_ARCHIVES = {
 
 
 @pytest.mark.parametrize("case", BAD_ARCHIVES)
-def test_a_bad_archive_fails_alone_and_the_others_are_imported(case, rte, settings):  # noqa: F811
+def test_a_bad_archive_fails_alone_and_the_others_are_imported(case, rte, settings):
     rte.files[CONSOLIDATED] = BAD_ARCHIVES[case]()
     report = refresh(settings, today=dt.date(2025, 1, 4))
 
@@ -106,7 +107,7 @@ def test_a_bad_archive_fails_alone_and_the_others_are_imported(case, rte, settin
     assert f"failed: {CONSOLIDATED}: " in recorded.report and "\n" not in recorded.report
 
 
-def test_the_outcome_is_recorded_when_the_local_copy_cannot_be_kept(rte, settings):  # noqa: F811
+def test_the_outcome_is_recorded_when_the_local_copy_cannot_be_kept(rte, settings):
     """Something unforeseen after the import: the data is in, the outcome recorded, nothing raised."""
     rte.files[CONSOLIDATED] = consolidated_zip(good_lines())
     (settings.data_dir / TR).mkdir(parents=True)  # where the archive's local copy should go
@@ -125,7 +126,7 @@ def test_the_outcome_is_recorded_when_the_local_copy_cannot_be_kept(rte, setting
     assert recorded is not None and recorded.report == report.describe()
 
 
-def test_a_full_disk_fails_every_archive_of_the_run_and_keeps_the_previous_data(rte, settings):  # noqa: F811
+def test_a_full_disk_fails_every_archive_of_the_run_and_keeps_the_previous_data(rte, settings):
     rte.files[CONSOLIDATED] = consolidated_zip(good_lines())
     assert refresh(settings, today=dt.date(2025, 1, 4)).ok
     before = stored_rows(settings.database_path)
@@ -136,11 +137,7 @@ def test_a_full_disk_fails_every_archive_of_the_run_and_keeps_the_previous_data(
     try:
         (pages,) = store.connection.execute("PRAGMA page_count").fetchone()
         store.connection.execute(f"PRAGMA max_page_count = {pages + 1}")  # SQLite's own "disk full"
-        from consumption.cli import rte_client
-        from consumption.services.refresh import refresh as refresh_service
-
-        with rte_client(settings) as client:
-            report = refresh_service(store, client, settings.data_dir, dt.date(2025, 1, 5))
+        report = run(settings, lambda store: archives_to_refresh(store.points, dt.date(2025, 1, 5)), store)
     finally:
         store.close()
 

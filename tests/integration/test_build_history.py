@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from consumption.domain import Nature
-from consumption.services.startup import build_if_empty
+from consumption.services.startup import build_or_update
 from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_zip
 from tests.rte_server import fake_rte
@@ -58,7 +58,7 @@ def test_an_annual_archive_becomes_five_columns_in_rtes_layout(tmp_path, store, 
     )
     assert lines[-2].startswith("RTE ne pourra être tenu responsable")
 
-    report = build_if_empty(store, tmp_path / "history", tmp_path / "no-data-dir")
+    report = build_or_update(store, tmp_path / "history", tmp_path / "no-data-dir")
     assert report.skipped == []
     expected = expected_points(SPRING + AUTUMN)
     assert stored_rows(database_path) == [(t, v, Nature.DEFINITIVE) for t, v in sorted(expected.items())]

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from consumption.cli import main, prepare_database
+from consumption.bootstrap import prepare_database
+from consumption.cli import main
 from consumption.config import Settings
 from consumption.storage.database import DatabaseError
 from consumption.storage.queries import APPLICATION_ID
@@ -28,7 +29,7 @@ from consumption.storage.reader import ConsumptionReader
 from consumption.storage.repository import SqliteStore
 from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
-from tests.integration.test_fetch import CONSOLIDATED, JANUARY, TR, rte_zip
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, rte_zip
 from tests.rte_server import fake_rte
 
 

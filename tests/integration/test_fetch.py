@@ -13,68 +13,13 @@ import zipfile
 import httpx
 import pytest
 
-from consumption.cli import build_app, main, rte_client
+from consumption.bootstrap import build_app
+from consumption.cli import main
 from consumption.config import Settings, parse_interval
-from consumption.eco2mix.download import Outcome
-from consumption.services import refresh as refresh_service
-from consumption.services.refresh import FetchReport
-from consumption.storage.repository import SqliteStore
+from consumption.domain import Outcome
 from tests.conftest import running_server, stored_rows
-from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
-from tests.rte_server import fake_rte
-
-TR = "eCO2mix_RTE_En-cours-TR.zip"
-CONSOLIDATED = "eCO2mix_RTE_En-cours-Consolide.zip"
-JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
-
-
-def definitive_name(year: int) -> str:
-    return f"eCO2mix_RTE_Annuel-Definitif_{year}.zip"
-
-
-def rte_zip(data_lines: list[str], member: str = "eCO2mix_RTE_En-cours-TR.xls") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(member, eco2mix_text(data_lines).encode("cp1252"))
-    return buffer.getvalue()
-
-
-def shifted(by: int):
-    return lambda day, minutes: default_value(day, minutes) + by
-
-
-@pytest.fixture
-def rte():
-    with fake_rte() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path, rte) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_path=tmp_path / "data" / "consumption.sqlite3",
-        rte_base_url=rte.base_url,
-        http_timeout=1.0,
-    )
-
-
-def fetch(settings: Settings, from_year: int, to_year: int) -> FetchReport:
-    return run(settings, lambda store, rte: refresh_service.fetch(store, rte, settings.data_dir, from_year, to_year))
-
-
-def refresh(settings: Settings, today: dt.date) -> FetchReport:
-    return run(settings, lambda store, rte: refresh_service.refresh(store, rte, settings.data_dir, today))
-
-
-def run(settings: Settings, action) -> FetchReport:
-    """`action` on the settings' database and RTE, as the command line composes them."""
-    store = SqliteStore.open(settings.database_path)
-    try:
-        with rte_client(settings) as rte:
-            return action(store, rte)
-    finally:
-        store.close()
+from tests.eco2mix_files import days, eco2mix_lines, expected_points
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, fetch, refresh, rte_zip, shifted
 
 
 def snapshot(settings: Settings) -> tuple[list, list, dict[str, bytes]]:
@@ -312,3 +257,12 @@ def test_the_service_picks_up_a_changed_file_while_answering(rte, settings):
         health = client.get("/health").json()
     assert health["refresh"]["ok"] is True
     assert "archives" in health["refresh"]["summary"]
+
+
+def test_a_year_before_rtes_first_archive_is_refused_naming_it(rte, settings, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("RTE_BASE_URL", settings.rte_base_url)
+    assert main(["fetch", "--from-year", "1990", "--to-year", "2013"]) == 2
+    err = capsys.readouterr().err
+    assert "--from-year 1990" in err and "2012" in err
+    assert rte.requests == []

@@ -18,10 +18,11 @@ import pytest
 
 from consumption.cli import main
 from consumption.config import Settings
-from consumption.eco2mix.download import Outcome, remove_partial_downloads
+from consumption.domain import Outcome
+from consumption.eco2mix.download import remove_partial_downloads
 from tests.conftest import stored_rows
 from tests.eco2mix_files import eco2mix_lines, expected_points
-from tests.integration.test_fetch import CONSOLIDATED, JANUARY, TR, refresh, rte_zip
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, refresh, rte_zip
 from tests.rte_server import HOSTILE_TEXT, fake_rte
 
 

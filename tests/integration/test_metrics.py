@@ -8,7 +8,7 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from consumption.cli import build_app
+from consumption.bootstrap import build_app
 from consumption.config import Settings
 from consumption.domain import RefreshRecord
 from consumption.services.importing import import_paths

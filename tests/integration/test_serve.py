@@ -196,3 +196,62 @@ def test_serve_answers_the_sample_values_in_watts(tmp_path, samples):
     assert body["count"] == 36 + 48 + 35
     for point in body["data"]:
         assert point["consumption_w"] == in_file[point["timestamp"]]
+
+
+def listening_socket() -> socket.socket:
+    """A socket on 127.0.0.1 that listens and never accepts: connections to it queue up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    return listener
+
+
+def connection_arrives(listener: socket.socket, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            listener.accept()[0].close()
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+def test_refresh_off_asks_rte_nothing_and_once_asks_at_start(tmp_path):
+    for value, asked in [("off", False), ("0", False), ("once", True)]:
+        with listening_socket() as rte:
+            rte_url = f"http://127.0.0.1:{rte.getsockname()[1]}"
+            data = tmp_path / value / "data"
+            data.mkdir(parents=True)
+            process, url = serve(tmp_path / value, data, REFRESH_INTERVAL=value, RTE_BASE_URL=rte_url, **NO_HISTORY)
+            try:
+                assert connection_arrives(rte, within=3 if asked else 1.5) is asked, value
+                if not asked:
+                    assert httpx.get(f"{url}/health").json()["refresh"] is None
+            finally:
+                stop(process)
+
+
+def test_a_busy_port_stops_serve_at_once_naming_the_port_and_its_setting(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as busy, listening_socket() as rte:
+        port = busy.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ("HISTORY_DIR", "REFRESH_INTERVAL")}
+        env |= {
+            "RTE_BASE_URL": f"http://127.0.0.1:{rte.getsockname()[1]}",
+            "DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_PATH": str(tmp_path / "db" / "consumption.sqlite3"),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "consumption.cli", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode != 0
+        assert result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert f"127.0.0.1:{port}" in line and "PORT" in line and "--port" in line
+        assert not (tmp_path / "db").exists()  # no database built
+        assert not connection_arrives(rte, within=0)  # no refresh

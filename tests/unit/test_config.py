@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
-from consumption.config import Settings
+from consumption.config import Settings, readers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def settings(**environ: str) -> Settings:
@@ -39,3 +44,44 @@ def test_a_bad_value_is_refused_naming_the_setting(name: str, value: str) -> Non
 def test_a_render_cache_of_zero_turns_it_off() -> None:
     assert settings(RENDER_CACHE_MB="0").render_cache_mb == 0
     assert settings(LOG_LEVEL="debug").log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("text", "interval", "at_start"),
+    [("0", 0, False), ("off", 0, False), ("OFF", 0, False), ("", 0, False), ("once", 0, True), ("1h", 3600, True)],
+)
+def test_refresh_off_once_or_a_period(text: str, interval: int, at_start: bool) -> None:
+    read = settings(REFRESH_INTERVAL=text)
+    assert (read.refresh_interval, read.refresh_at_start) == (interval, at_start)
+
+
+def test_the_default_refresh_is_once_at_start() -> None:
+    assert (settings().refresh_interval, settings().refresh_at_start) == (0, True)
+
+
+def comments_above(lines: list[str], index: int) -> list[str]:
+    """The comment lines just above `lines[index]`, up to a blank line or another setting."""
+    comments = []
+    for line in reversed(lines[:index]):
+        if not line.startswith("# ") or "=" in line.split()[1]:
+            break
+        comments.append(line)
+    return comments
+
+
+def test_env_example_shows_every_setting_with_its_default_and_what_it_is_for() -> None:
+    """.env.example is what a newcomer copies: each setting, the line that says what it is
+    for, and a value that reads as the default."""
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    defaults = Settings()
+    for field in dataclasses.fields(Settings):
+        if not field.metadata:
+            continue
+        name = field.name.upper()
+        (index,) = [i for i, line in enumerate(lines) if line.removeprefix("# ").startswith(f"{name}=")]
+        assert f"# {field.metadata['help']}" in comments_above(lines, index), name
+        if not lines[index].startswith("#"):
+            values = readers()[name](lines[index].split("=", 1)[1])
+            assert values == {key: getattr(defaults, key) for key in values}, name
+    written = {line.split("=")[0] for line in lines if line and not line.startswith("#")}
+    assert written <= {f.name.upper() for f in dataclasses.fields(Settings)}

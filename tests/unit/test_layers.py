@@ -53,3 +53,10 @@ def test_each_layer_imports_only_what_it_may(layer: str) -> None:
 def test_the_check_sees_imports() -> None:
     assert imported_layers(PACKAGE / "web" / "app.py") >= {"storage.reader", "web"}
     assert "services" in imported_layers(PACKAGE / "cli.py")
+
+
+def test_services_know_the_rte_client_only_by_the_domains_interface() -> None:
+    for module in sorted((PACKAGE / "services").glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "consumption.eco2mix.download" not in imported, module.name

@@ -10,7 +10,7 @@ import pytest
 
 from consumption.cli import main
 from consumption.config import Settings
-from consumption.eco2mix.history import years_by_source
+from consumption.eco2mix.names import years_by_source
 from consumption.logs import JsonFormatter
 from consumption.web.metrics import Metrics
 

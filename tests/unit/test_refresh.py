@@ -1,0 +1,121 @@
+"""The refresh service on MemoryStore, RTE played by httpx.MockTransport: what each answer
+from RTE does to the store, the archive log and DATA_DIR."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from consumption.domain import Archive, Outcome
+from consumption.eco2mix.download import RteClient
+from consumption.eco2mix.names import REAL_TIME, definitive
+from consumption.services.refresh import FetchReport, fetch_archives
+from consumption.storage.memory import MemoryStore
+from tests.eco2mix_files import days, eco2mix_lines, expected_points
+from tests.rte_archives import rte_zip
+
+BASE = "https://rte.test"
+PATH = "/download/eco2mix/"
+JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def fetch(store: MemoryStore, archives: list[Archive], data_dir: Path, handler: Handler) -> FetchReport:
+    async def run() -> FetchReport:
+        async with RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(handler)) as rte:
+            return await fetch_archives(store, rte, archives, data_dir)
+
+    return asyncio.run(run())
+
+
+def body(data: bytes, **headers: str) -> httpx.Response:
+    """A 200 whose body streams, as a server's does (`content=` would arrive already read)."""
+    return httpx.Response(200, stream=httpx.ByteStream(data), headers=headers)
+
+
+def outcomes(report: FetchReport) -> dict[str, Outcome]:
+    return {d.archive.name: d.outcome for d in report.downloads}
+
+
+def stored(store: MemoryStore) -> dict[int, int]:
+    return {p.timestamp: p.consumption_mw for p in store.points.between(0, 2**40)}
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+def test_an_archive_is_imported_then_a_304_changes_nothing(store, tmp_path):
+    archive = rte_zip(eco2mix_lines(JANUARY))
+    asked: list[httpx.Request] = []
+
+    def rte(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        if request.headers.get("If-None-Match") == '"v1"':
+            return httpx.Response(304)
+        return body(archive, ETag='"v1"')
+
+    first = fetch(store, [REAL_TIME], tmp_path, rte)
+    assert outcomes(first) == {REAL_TIME.name: Outcome.DOWNLOADED} and first.ok
+    assert stored(store) == expected_points(JANUARY)
+    assert (tmp_path / REAL_TIME.name).read_bytes() == archive
+    record = store.archives.get(REAL_TIME.name)
+    assert record is not None and record.etag == '"v1"'
+
+    second = fetch(store, [REAL_TIME], tmp_path, rte)
+    assert outcomes(second) == {REAL_TIME.name: Outcome.UNCHANGED} and second.ok
+    assert asked[-1].headers["If-None-Match"] == '"v1"'
+    assert stored(store) == expected_points(JANUARY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [REAL_TIME.name]  # no temporary file left
+
+
+def test_a_404_is_not_published_for_a_year_and_a_failure_for_the_current_archives(store, tmp_path):
+    report = fetch(store, [definitive(2024), REAL_TIME], tmp_path, lambda request: httpx.Response(404))
+    assert outcomes(report) == {definitive(2024).name: Outcome.NOT_PUBLISHED, REAL_TIME.name: Outcome.FAILED}
+    assert "HTTP 404" in report.describe() and not report.ok
+    last = store.archives.last_refresh()
+    assert last is not None and not last.ok and "HTTP 404" in last.report
+    assert stored(store) == {}
+
+
+def test_a_redirect_within_rte_is_followed_and_one_elsewhere_refused(store, tmp_path):
+    archive = rte_zip(eco2mix_lines(JANUARY))
+
+    def rte(request: httpx.Request) -> httpx.Response:
+        if request.url.path == PATH + REAL_TIME.name:
+            return httpx.Response(302, headers={"Location": "/mirror/TR.zip"})
+        if request.url.path == "/mirror/TR.zip":
+            return body(archive)
+        return httpx.Response(302, headers={"Location": "https://elsewhere.test/archive.zip"})
+
+    report = fetch(store, [REAL_TIME, definitive(2024)], tmp_path, rte)
+    assert outcomes(report) == {REAL_TIME.name: Outcome.DOWNLOADED, definitive(2024).name: Outcome.FAILED}
+    assert f"redirected away from {BASE}" in report.describe()
+    assert stored(store) == expected_points(JANUARY)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"PK\x03\x04 cut short", "not a readable zip archive"),
+        (b"<html>maintenance</html>", "not a zip archive: RTE sent an HTML page"),
+    ],
+)
+def test_a_bad_zip_is_refused_and_nothing_is_stored_or_kept(store, tmp_path, data, reason):
+    report = fetch(store, [REAL_TIME], tmp_path, lambda request: body(data))
+    assert outcomes(report) == {REAL_TIME.name: Outcome.FAILED}
+    assert reason in report.describe()
+    assert stored(store) == {} and store.archives.get(REAL_TIME.name) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_client_downloads_only_inside_its_context(tmp_path):
+    rte = RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(lambda request: httpx.Response(404)))
+    with pytest.raises(RuntimeError, match="async with"):
+        asyncio.run(rte.download(REAL_TIME, None, tmp_path))
