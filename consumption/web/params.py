@@ -2,8 +2,8 @@
 clock of `tz` when they carry no offset), the bucket size, the zone and the output format
 (a parameter, or the Accept header).
 
-What is accepted is exactly what the OpenAPI document says (`openapi.py` takes its
-patterns and lists from here): a value the document allows is answered, any other is a
+What is accepted is exactly what the OpenAPI document says (`openapi.py` fills its
+patterns and lists in from here): a value the document allows is answered, any other is a
 400 naming the parameter.
 """
 
@@ -77,6 +77,10 @@ class Query:
     interval: str  # one of clock.INTERVALS
     clock: Clock
     output: str  # json or csv
+
+    def resolved(self) -> tuple[int, int, str, str, str]:
+        """What the answer depends on, besides the data: equal for requests answered alike."""
+        return (self.time_range.start, self.time_range.end, self.interval, self.clock.name, self.output)
 
 
 def _exists(naive: dt.datetime, zone: Clock) -> bool:
