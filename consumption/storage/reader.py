@@ -47,7 +47,7 @@ from consumption.storage.queries import (
     aggregate_spans,
 )
 
-ROWS_PER_FETCH = 2000
+ROWS_PER_FETCH = 250  # a fraction of a millisecond to read and to render: one turn of a stream
 BUCKETS_PER_STATEMENT = 64
 PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
 IDLE_CONNECTIONS = 16
