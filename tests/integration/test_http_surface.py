@@ -1,4 +1,4 @@
-"""The HTTP surface (issue 12 §7): security headers on every response, no path in a
+"""The HTTP surface: security headers on every response, no path in a
 503, 414/431 rather than a reset, slow or idle clients that keep nobody waiting."""
 
 from __future__ import annotations
