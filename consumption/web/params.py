@@ -10,6 +10,7 @@ patterns and lists in from here): a value the document allows is answered, any o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -178,10 +179,15 @@ def read_choice(name: str, text: str | None, choices: tuple[str, ...], default: 
 
 def read_parameters(request: Request) -> Query:
     """What a request to `/consumption` asks for, or BadParameter."""
-    values = single_values(request.query_params, QUERY_PARAMETERS)
+    return _parse(request.scope["query_string"], request.headers.get("accept", ""))
+
+
+@functools.lru_cache(maxsize=1024)  # the same few queries again and again: parse each once
+def _parse(query_string: bytes, accept: str) -> Query:
+    values = single_values(QueryParams(query_string), QUERY_PARAMETERS)
     zone = read_zone(values["tz"])
     interval = read_choice("interval", values["interval"], INTERVALS, "half-hour")
-    output = read_choice("format", values["format"], FORMATS, preferred_format(request.headers.get("accept", "")))
+    output = read_choice("format", values["format"], FORMATS, preferred_format(accept))
     time_range = parse_time_range(values["start"] or "", values["end"] or "", zone)
     return Query(time_range, interval, zone, output)
 
