@@ -18,7 +18,7 @@ def test_a_repeated_query_sees_an_import_that_changed_its_data(tmp_path):
     database = tmp_path / "consumption.sqlite3"
     write_history(database, 2024, 2024)
     day = {"start": "2024-06-01", "end": "2024-06-01"}
-    year = {"start": "2024-01-01", "end": "2024-12-31"}  # streamed, then kept whole
+    year = {"start": "2024-01-01", "end": "2024-12-31"}  # the longest range built whole and kept
     with running_server(create_app(Settings(database_path=database))) as url:
         first = [httpx.get(f"{url}/consumption", params=p).json() for p in (day, year, day, year)]
         as_csv = httpx.get(f"{url}/consumption", params=day, headers={"Accept": "text/csv"})
