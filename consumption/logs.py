@@ -13,8 +13,11 @@ import logging
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# uvicorn.access logs `'%s - "%s %s HTTP/%s" %d'` with these arguments.
-_ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
+# uvicorn.access logs each request with this message; its arguments are these fields. A record
+# with another message (another uvicorn) keeps its text without them: tests/integration/
+# test_serve.py reads them from a real server, so it fails when uvicorn changes its message.
+ACCESS_MESSAGE = '%s - "%s %s HTTP/%s" %d'
+ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,8 +28,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
-            line.update(zip(_ACCESS_FIELDS, record.args, strict=True))
+        if record.name == "uvicorn.access" and record.msg == ACCESS_MESSAGE and isinstance(record.args, tuple):
+            line.update(zip(ACCESS_FIELDS, record.args, strict=True))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

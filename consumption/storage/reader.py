@@ -5,9 +5,8 @@ The API reads with SQL of its own rather than through the repository (the
 (`mode=ro`), so no request can ever write.
 
 Range queries run on the event loop, with no thread hop: the rows of a range are
-a B-tree seek and a sequential read. Measured with wrk on a one-day range:
-345 requests/s through aiosqlite's thread, 928 on the loop. The status behind
-/health counts the whole table, so it runs in aiosqlite's thread, off the loop.
+a B-tree seek and a sequential read, cheaper than the hop (docs/benchmarks.md). The
+status behind /health counts the whole table, so it runs in aiosqlite's thread, off the loop.
 
 A long range is read in batches, each in a read transaction of its own that
 ends before the batch is handed on: a stream never holds a snapshot while it
@@ -47,7 +46,7 @@ from consumption.storage.queries import (
     aggregate_spans,
 )
 
-ROWS_PER_FETCH = 2000
+ROWS_PER_FETCH = 250  # a fraction of a millisecond to read and to render: one turn of a stream
 BUCKETS_PER_STATEMENT = 64
 PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
 IDLE_CONNECTIONS = 16
@@ -210,14 +209,6 @@ class ConsumptionReader:
         """The most recent stored half hour, if any, read in one snapshot with the freshness."""
         with self._transaction() as connection:
             return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
-
-    def generation(self) -> int | None:
-        """The data's generation now: what cached responses are keyed on."""
-        try:
-            with self.connection() as connection:
-                return _generation(connection)
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
 
     def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
         """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""

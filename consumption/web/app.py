@@ -3,133 +3,121 @@
 the API explorer at `/docs` and `/metrics` (Prometheus). It only reads: the background
 refresh, when there is one, is given to `create_app` by the command line.
 
-    consumption serve        # or: uvicorn --factory consumption.cli:service_app
+    consumption serve        # or: uvicorn --factory consumption.bootstrap:service_app
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from consumption.config import Settings
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import years_by_source
-from consumption.storage.reader import (
-    ROWS_PER_FETCH,
-    ConsumptionReader,
-    DatabaseUnavailable,
-    Freshness,
-    SnapshotChanged,
-)
+from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, Freshness, SnapshotChanged
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.headers import SecurityHeaders
-from consumption.web.http_cache import cache_control, caching_headers, entity_tag, matches
+from consumption.web.http_cache import caching_headers, entity_tag, matches
 from consumption.web.latest import latest_body
 from consumption.web.metrics import Metrics, MetricsMiddleware
 from consumption.web.middleware import http_middleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
-from consumption.web.params import BadParameter, read_parameters
-from consumption.web.rendering import OUTPUT_FORMATS, RenderedDayCache, render_body
-from consumption.web.response_cache import (
-    MAX_RESPONSE_BYTES,
-    MAX_ROW_BYTES,
-    PreparedResponse,
-    ResponseCache,
-    cache_key,
-)
-from consumption.web.streaming import RenderTurns, TextStream
+from consumption.web.params import Query, read_parameters, read_zone, single_values
+from consumption.web.rendering import OUTPUT_FORMATS, render_body
+from consumption.web.response_cache import ResponseCache
 
 log = logging.getLogger(__name__)
+
+# Bodies of at most this many half hours (a year: at most 2 MB of JSON) are built whole,
+# cached and sent with their length; longer ones are streamed, never held in memory.
+MAX_WHOLE_ROWS = 366 * 48
 
 
 async def get_consumption(request: Request) -> Response:
     reader: ConsumptionReader = request.app.state.reader
-    responses: ResponseCache = request.app.state.responses
+    bodies: ResponseCache = request.app.state.bodies
     refresh_interval: int = request.app.state.settings.refresh_interval
-    key = cache_key(request.scope)
-    try:
-        freshness = reader.freshness()
-    except DatabaseUnavailable as error:
-        return error_response(503, str(error))
-    cached = responses.get(freshness.generation, key)
-    if cached is not None:  # the same query on the same data: no parsing, reading or rendering
-        return revalidated(request, cached, freshness, refresh_interval)
-    try:
-        asked = read_parameters(request)
-    except BadParameter as error:
-        return error_response(400, str(error))
-    time_range, output = asked.time_range, asked.output
-    resolved = (time_range.start, time_range.end, asked.interval, asked.clock.name, output)
+    asked = read_parameters(request)
+    resolved = asked.resolved()
+    freshness = reader.freshness()
     tag = entity_tag(freshness.generation, resolved)
     if matches(request, tag):  # before any reading or rendering
         headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
         return Response(status_code=304, headers=headers)
-    try:
-        query = reader.range(time_range.start, time_range.end, counted=asked.interval == "half-hour")
-    except DatabaseUnavailable as error:
-        return error_response(503, str(error))
-    output_format = OUTPUT_FORMATS[output]
+    media_type = OUTPUT_FORMATS[asked.output].media_type
+    body = bodies.get(freshness.generation, resolved)
+    if body is not None:
+        return Response(body, media_type=media_type, headers=data_headers(asked, tag, freshness, refresh_interval))
+    query = reader.range(asked.time_range.start, asked.time_range.end, counted=asked.interval == "half-hour")
     # The tag of what this snapshot holds: an import may have committed since `freshness`.
-    tag = entity_tag(query.generation, resolved)
-    headers = {"Vary": "Accept", **caching_headers(tag, query.freshness, refresh_interval)}
-    if output == "csv":
+    headers = data_headers(asked, entity_tag(query.generation, resolved), query.freshness, refresh_interval)
+    chunks = render_body(asked, query) if asked.interval == "half-hour" else render_aggregates(asked, query)
+    if query.count > MAX_WHOLE_ROWS:
+        return StreamingResponse(paced(chunks, request.url.path), media_type=media_type, headers=headers)
+    body = "".join(chunks).encode()
+    bodies.put(query.generation, resolved, body)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def data_headers(asked: Query, tag: str | None, freshness: Freshness, refresh_interval: int) -> dict[str, str]:
+    headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
+    if asked.output == "csv":
+        time_range = asked.time_range
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    if asked.interval == "half-hour":
-        chunks = render_body(asked, query, output_format, request.app.state.rendered)
-    else:
-        chunks = render_aggregates(asked, query)
-    if query.count <= ROWS_PER_FETCH:
-        # A short range: a plain response, which costs much less than a stream
-        # (measured: 2x the requests/s on a one-day range); its size is bounded.
-        try:
-            body = "".join(chunks)
-        except (DatabaseUnavailable, SnapshotChanged) as error:
-            return error_response(503, f"{error}; try again")
-        response = Response(body, media_type=output_format.media_type, headers=headers)
-        responses.put(query.generation, key, response)
-        return response
-    stream = TextStream(chunks, request.app.state.render_turns, output_format.media_type, headers)
-    if query.count * MAX_ROW_BYTES <= MAX_RESPONSE_BYTES and responses.start_keeping():
-        stream.keep_for(functools.partial(responses.put_body, query.generation, key), responses.stop_keeping)
-    return stream
+    return headers
 
 
-def revalidated(request: Request, cached: PreparedResponse, freshness: Freshness, refresh_interval: int) -> Response:
-    """A cached response as of now: 304 when the client holds it, its Cache-Control renewed."""
-    headers = MutableHeaders(raw=cached.raw_headers)
-    headers["Cache-Control"] = cache_control(freshness, refresh_interval)
-    tag = headers.get("etag")
-    if matches(request, tag):
-        kept = {name: headers[name] for name in ("etag", "cache-control", "vary") if name in headers}
-        return Response(status_code=304, headers=kept)
-    return cached
+async def paced(chunks: Iterator[str], path: str) -> AsyncIterator[bytes]:
+    """The chunks of a long body, each rendered in a turn of its own of the event loop.
+
+    Starlette's StreamingResponse sends each chunk once uvicorn's buffer for the
+    connection has drained (a slow reader holds back its own stream and nothing else)
+    and cancels the stream when the client disconnects. A stream whose data changed
+    under it (`SnapshotChanged`) is cut without its last chunk: the client sees an
+    incomplete response rather than a complete-looking mix of two versions.
+    """
+    sent, complete = 0, False
+    try:
+        for chunk in chunks:
+            body = chunk.encode()
+            yield body
+            sent += len(body)
+            await asyncio.sleep(0)  # the other requests' turn
+        complete = True
+    except (SnapshotChanged, DatabaseUnavailable) as error:
+        log.warning("stream of %s cut after %d bytes: %s", path, sent, error)
+        raise
+    finally:
+        if not complete:
+            log.info("stream of %s stopped after %d bytes", path, sent)
+        if isinstance(chunks, Generator):
+            chunks.close()
 
 
 async def get_latest(request: Request) -> Response:
-    return latest_body(request)
+    zone = read_zone(single_values(request.query_params, ("tz",))["tz"])
+    body = latest_body(request.app.state.reader, zone)
+    if body is None:
+        return error_response(404, "no half hour is stored yet; see /health for the last fetch")
+    # The age changes every second: no validator, revalidate each time.
+    return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 
 
 async def get_health(request: Request) -> Response:
     reader: ConsumptionReader = request.app.state.reader
-    try:
-        status = await reader.status()
-    except DatabaseUnavailable as error:
-        return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
+    status = await reader.status()
     return JSONResponse(
         {
             "status": "ok" if status.count else "empty",
@@ -155,11 +143,7 @@ async def get_health(request: Request) -> Response:
 async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
     reader: ConsumptionReader = request.app.state.reader
-    try:
-        ready = await reader.has_data()
-    except DatabaseUnavailable as error:
-        return error_response(503, str(error))
-    if not ready:
+    if not await reader.has_data():
         return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
     return JSONResponse({"ready": True})
 
@@ -175,13 +159,6 @@ def _log_failure(task: asyncio.Task[None]) -> None:
     """A background task (the refresh) is meant to run as long as the app: say if it died."""
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("background task %s stopped: %r", task.get_coro(), error, exc_info=error)
-
-
-class ConsumptionApp(Starlette):
-    """Starlette, with the security headers outside even its error handling: a 500 has them too."""
-
-    def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None, background: Sequence[BackgroundTask] = ()) -> Starlette:
@@ -212,17 +189,20 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         Route("/openapi.json", get_openapi, methods=["GET"]),
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
-    app = ConsumptionApp(
+    app = Starlette(
         routes=[*routes, Route("/metrics", metrics.endpoint, methods=["GET"])],
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics), *http_middleware(settings)],
+        # Outermost first. A 500 is answered outside them all: `errors.server_error` adds its headers.
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(MetricsMiddleware, metrics=metrics),
+            *http_middleware(settings),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.metrics = metrics
     app.state.startup = None  # what start-up did, when the CLI built the database (see /health)
     app.state.reader = reader
-    app.state.rendered = RenderedDayCache(settings.render_cache_mb * 1024 * 1024)
-    app.state.render_turns = RenderTurns()
-    app.state.responses = ResponseCache()
+    app.state.bodies = ResponseCache(settings.render_cache_mb * 1024 * 1024)
     app.state.settings = settings
     return app

@@ -1,4 +1,4 @@
-"""Errors as JSON: `{"error": "…"}` with the status that fits, for every failure."""
+"""Every failure as JSON, `{"error": "…"}`, its status decided here and only here."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from consumption.storage.reader import DatabaseUnavailable, SnapshotChanged
+from consumption.web.headers import with_security_headers
+from consumption.web.params import BadParameter
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +32,28 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, message, exc.headers)
 
 
+async def bad_parameter(request: Request, exc: Exception) -> Response:
+    return error_response(400, str(exc))
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    """The database is missing or unreadable, or changed under a read: a 503 on every path,
+    shaped for `/health` too; the message names the file, never its path."""
+    return JSONResponse({"status": "unavailable", "error": f"{exc}; try again"}, status_code=503)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    """Starlette answers this outside every middleware: the security headers are added here."""
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal error; it has been logged")
-
-
-async def database_unavailable(request: Request, exc: Exception) -> Response:
-    """The database went missing or unreadable while a response was built: a 503, as when
-    that is found first; the message names the file, never its path."""
-    return error_response(503, f"{exc}; try again")
+    response = error_response(500, "internal error; it has been logged")
+    with_security_headers(response.raw_headers)
+    return response
 
 
 EXCEPTION_HANDLERS = {
     HTTPException: http_error,
-    DatabaseUnavailable: database_unavailable,
-    SnapshotChanged: database_unavailable,
+    BadParameter: bad_parameter,
+    DatabaseUnavailable: unavailable,
+    SnapshotChanged: unavailable,
     Exception: server_error,
 }

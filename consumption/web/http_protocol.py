@@ -1,19 +1,21 @@
-"""uvicorn's httptools protocol, with the limits on a request's head that uvicorn lacks.
+"""uvicorn's httptools protocol behind a front that bounds a request's head, which uvicorn does not.
 
 - A request line longer than MAX_REQUEST_LINE bytes gets 414, a head (request
   line and headers) longer than MAX_HEAD bytes gets 431: uvicorn with httptools
-  buffers any size (1 MB of headers was answered 200), and its own parse errors
-  are a bare 400.
+  buffers any size, and its own parse errors are a bare 400.
 - A head not complete within HEAD_TIMEOUT seconds of its first byte (or of the
   connection) gets 408: uvicorn's keep-alive time-out restarts at every byte, so
-  a client that sends a header byte now and then held its connection forever.
+  a client that sends a header byte now and then would hold its connection forever.
 - After such an answer the server stops writing but reads and drops what the
   client still sends, for LINGER_SECONDS at most, then closes: closing a socket
   with unread input sends a TCP reset, which can destroy the answer before the
   client reads it (what nginx calls a lingering close).
 
-The class is given to uvicorn as `http=`; it relies on uvicorn's HttpToolsProtocol
-(pinned in uv.lock) for everything else.
+The front is an `asyncio.Protocol` given to uvicorn as `http=`. It holds uvicorn's own
+protocol, built with the arguments uvicorn passes, and hands it every event of the
+connection; it follows where each head ends with an httptools parser of its own. It uses
+no name of uvicorn's but the class it wraps: `pyproject.toml` pins the uvicorn versions
+this was tested with, and tests/integration/test_http_surface.py fails if that changes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from consumption.web.headers import with_security_headers
@@ -38,85 +41,106 @@ MAX_LINGER_BYTES = 64 * 1024 * 1024
 REASONS = {408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
 
 
-class BoundedHttpProtocol(HttpToolsProtocol):
+class BoundedHttpProtocol(asyncio.Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._awaiting_head = True  # between a request's first byte (or the connection) and its headers' end
-        self._head_bytes = 0
-        self._line_bytes = 0  # of the request line, until its end is seen
-        self._line_complete = False
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._rejected = False
-        self._dropped = 0
+        self.server_protocol = HttpToolsProtocol(*args, **kwargs)
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.heads: httptools.HttpRequestParser | None = httptools.HttpRequestParser(self)
+        self.awaiting_head = True  # between a request's first byte (or the connection) and its headers' end
+        self.head_bytes = self.line_bytes = 0  # the line's until its end is seen
+        self.line_complete = False
+        self.head_timer: asyncio.TimerHandle | None = None
+        self.rejected = False
+        self.dropped = 0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._start_head_timer()
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is one, without the base class
+        self.server_protocol.connection_made(self.transport)
+        self.start_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
+        self.cancel_head_timer()
+        self.server_protocol.connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        if self._rejected:
-            self._dropped += len(data)
-            if self._dropped > MAX_LINGER_BYTES:
-                self.transport.close()
-            return
-        if self._awaiting_head:
-            if self._head_timer is None:
-                self._start_head_timer()
-            self._head_bytes += len(data)
-            if not self._line_complete:
-                end = data.find(b"\n")
-                self._line_complete = end >= 0
-                self._line_bytes += end if self._line_complete else len(data)
-                if self._line_bytes > MAX_REQUEST_LINE:
-                    self._reject(414, f"the request line is longer than {MAX_REQUEST_LINE} bytes")
-                    return
-            if self._head_bytes > MAX_HEAD:
-                self._reject(431, f"the request's headers are longer than {MAX_HEAD} bytes")
-                return
-        super().data_received(data)
+    def pause_writing(self) -> None:
+        self.server_protocol.pause_writing()
 
-    def on_headers_complete(self) -> None:
-        self._awaiting_head = False
-        self._head_bytes = self._line_bytes = 0
-        self._line_complete = False
-        self._cancel_head_timer()
-        super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        self._awaiting_head = True  # the next request's head, when its first byte comes
+    def resume_writing(self) -> None:
+        self.server_protocol.resume_writing()
 
     def eof_received(self) -> None:
-        if self._rejected:
+        if self.rejected and self.transport is not None:
             self.transport.close()
-        super().eof_received()
+        self.server_protocol.eof_received()
 
-    def _start_head_timer(self) -> None:
-        self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
+    def data_received(self, data: bytes) -> None:
+        if self.rejected:
+            self.dropped += len(data)
+            if self.dropped > MAX_LINGER_BYTES and self.transport is not None:
+                self.transport.close()
+            return
+        if self.awaiting_head and self.too_long(data):
+            return
+        if self.heads is not None:
+            try:
+                self.heads.feed_data(data)
+            except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+                # uvicorn's parser answers what ours cannot follow (a 400, an upgrade): stop following.
+                self.heads = None
+                self.awaiting_head = False
+                self.cancel_head_timer()
+        self.server_protocol.data_received(data)
 
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def too_long(self, data: bytes) -> bool:
+        """Count `data` into the head; answer 414 or 431 when it makes it too long."""
+        if self.head_timer is None:
+            self.start_head_timer()
+        self.head_bytes += len(data)
+        if not self.line_complete:
+            end = data.find(b"\n")
+            self.line_complete = end >= 0
+            self.line_bytes += end if self.line_complete else len(data)
+            if self.line_bytes > MAX_REQUEST_LINE:
+                self.reject(414, f"the request line is longer than {MAX_REQUEST_LINE} bytes")
+                return True
+        if self.head_bytes > MAX_HEAD:
+            self.reject(431, f"the request's headers are longer than {MAX_HEAD} bytes")
+            return True
+        return False
 
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if self._awaiting_head and not self.transport.is_closing():
-            if self._head_bytes:
-                self._reject(408, f"the request's head did not arrive within {HEAD_TIMEOUT:.0f} s")
+    # httptools calls these as the head parser meets the parts of a request.
+    def on_headers_complete(self) -> None:
+        self.awaiting_head = False
+        self.head_bytes = self.line_bytes = 0
+        self.line_complete = False
+        self.cancel_head_timer()
+
+    def on_message_complete(self) -> None:
+        self.awaiting_head = True  # the next request's head, when its first byte comes
+
+    def start_head_timer(self) -> None:
+        self.head_timer = self.loop.call_later(HEAD_TIMEOUT, self.head_timed_out)
+
+    def cancel_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def head_timed_out(self) -> None:
+        self.head_timer = None
+        if self.awaiting_head and self.transport is not None and not self.transport.is_closing():
+            if self.head_bytes:
+                self.reject(408, f"the request's head did not arrive within {HEAD_TIMEOUT:.0f} s")
             else:  # an idle connection: nothing to answer
                 self.transport.close()
 
-    def _reject(self, status: int, message: str) -> None:
+    def reject(self, status: int, message: str) -> None:
         """Answer `status` with a JSON error, stop writing, drop what the client still sends."""
-        log.info("%s from %s: %s", status, self.client and self.client[0], message)
-        self._rejected = True
-        self._cancel_head_timer()
-        self._unset_keepalive_if_required()
+        assert self.transport is not None
+        log.info("%s from %s: %s", status, self.transport.get_extra_info("peername"), message)
+        self.rejected = True
+        self.cancel_head_timer()
         body = json.dumps({"error": message}).encode()
         headers = with_security_headers(
             [

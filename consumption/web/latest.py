@@ -4,36 +4,22 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
+from consumption.domain.clock import Clock
 from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
-from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable
-from consumption.web.errors import error_response
-from consumption.web.params import BadParameter, read_zone, single_values
+from consumption.storage.reader import ConsumptionReader
 
 
-def latest_body(request: Request) -> Response:
-    try:
-        zone = read_zone(single_values(request.query_params, ("tz",))["tz"])
-    except BadParameter as error:
-        return error_response(400, str(error))
-    reader: ConsumptionReader = request.app.state.reader
-    try:
-        row, _ = reader.latest()
-    except DatabaseUnavailable as error:
-        return error_response(503, str(error))
+def latest_body(reader: ConsumptionReader, zone: Clock) -> dict[str, Any] | None:
+    """The latest half hour on the clock of `zone`, or None when nothing is stored."""
+    row, _ = reader.latest()
     if row is None:
-        return error_response(404, "no half hour is stored yet; see /health for the last fetch")
+        return None
     timestamp, consumption_mw, nature = row
-    return JSONResponse(
-        {
-            "timestamp": zone.isoformat(timestamp),
-            "consumption_w": consumption_mw * WATTS_PER_MEGAWATT,
-            "nature": Nature(nature).label,
-            "age_seconds": max(0, int(time.time()) - timestamp),
-        },
-        # The age changes every second: no validator, revalidate each time.
-        headers={"Cache-Control": "no-cache"},
-    )
+    return {
+        "timestamp": zone.isoformat(timestamp),
+        "consumption_w": consumption_mw * WATTS_PER_MEGAWATT,
+        "nature": Nature(nature).label,
+        "age_seconds": max(0, int(time.time()) - timestamp),
+    }

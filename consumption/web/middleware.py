@@ -17,15 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from consumption.config import Settings
 
-# zlib level 6 (gzip's default) instead of Starlette's 9: measured on a year of the
-# API's JSON (1.6 MB), 9 ms and 113 KB against 69 ms and 103 KB.
+# gzip's own default rather than Starlette's 9: far faster for a few % more bytes
+# (docs/benchmarks.md).
 GZIP_LEVEL = 6
 
 
 class EdgeMiddleware:
     """Starlette's CORS and GZip middleware, entered only by the requests that need them (an
-    `Origin`, or gzip accepted): the others skip two layers, measured 20 % of the requests/s
-    of a one-day range."""
+    `Origin`, or gzip accepted): the others skip two layers, a cost short requests feel."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.plain = app

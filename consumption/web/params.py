@@ -2,14 +2,15 @@
 clock of `tz` when they carry no offset), the bucket size, the zone and the output format
 (a parameter, or the Accept header).
 
-What is accepted is exactly what the OpenAPI document says (`openapi.py` takes its
-patterns and lists from here): a value the document allows is answered, any other is a
+What is accepted is exactly what the OpenAPI document says (`openapi.py` fills its
+patterns and lists in from here): a value the document allows is answered, any other is a
 400 naming the parameter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ class Query:
     interval: str  # one of clock.INTERVALS
     clock: Clock
     output: str  # json or csv
+
+    def resolved(self) -> tuple[int, int, str, str, str]:
+        """What the answer depends on, besides the data: equal for requests answered alike."""
+        return (self.time_range.start, self.time_range.end, self.interval, self.clock.name, self.output)
 
 
 def _check_form(name: str, text: str) -> None:
@@ -160,10 +165,15 @@ def read_choice(name: str, text: str | None, choices: tuple[str, ...], default: 
 
 def read_parameters(request: Request) -> Query:
     """What a request to `/consumption` asks for, or BadParameter."""
-    values = single_values(request.query_params, QUERY_PARAMETERS)
+    return _parse(request.scope["query_string"], request.headers.get("accept", ""))
+
+
+@functools.lru_cache(maxsize=1024)  # the same few queries again and again: parse each once
+def _parse(query_string: bytes, accept: str) -> Query:
+    values = single_values(QueryParams(query_string), QUERY_PARAMETERS)
     zone = read_zone(values["tz"])
     interval = read_choice("interval", values["interval"], INTERVALS, "half-hour")
-    output = read_choice("format", values["format"], FORMATS, preferred_format(request.headers.get("accept", "")))
+    output = read_choice("format", values["format"], FORMATS, preferred_format(accept))
     time_range = parse_time_range(values["start"] or "", values["end"] or "", zone)
     return Query(time_range, interval, zone, output)
 

@@ -18,8 +18,8 @@ import pytest
 
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
+from tests.api_fixtures import api_client, schema
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
-from tests.integration.test_api import api_client, database, schema  # noqa: F401 (fixtures)
 from tests.zone_labels import local_label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ INTERVALS = ["hour", "day", "week", "month", "year", "all"]
 
 
 @pytest.fixture(scope="module")
-def client(database) -> httpx.Client:  # noqa: F811
+def client(database) -> httpx.Client:
     with api_client(database) as client:
         yield client
 
@@ -89,7 +89,7 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
         ("America/New_York", "2025-03-29T00:00:00-04:00", "2025-11-01T00:00:00-04:00"),
     ],
 )
-def test_buckets_equal_an_independent_computation(client, database, interval, zone, start, end):  # noqa: F811
+def test_buckets_equal_an_independent_computation(client, database, interval, zone, start, end):
     if interval == "hour" and zone != "Asia/Kathmandu":
         end = (dt.datetime.fromisoformat(start) + dt.timedelta(days=3)).isoformat()
     body = aggregate(client, start=start, end=end, interval=interval, tz=zone)
@@ -151,7 +151,7 @@ def test_csv_has_the_same_columns_and_values(client):
     assert [{k: (v if k == "timestamp" else int(v)) for k, v in row.items()} for row in rows] == body["data"]
 
 
-def test_an_empty_range_carries_the_stored_span(client, database):  # noqa: F811
+def test_an_empty_range_carries_the_stored_span(client, database):
     body = aggregate(client, start="2030-01-01", end="2030-12-31", interval="day")
     assert (body["count"], body["data"]) == (0, [])
     with sqlite3.connect(database) as connection:

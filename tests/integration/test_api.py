@@ -7,8 +7,6 @@ import datetime as dt
 import io
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import jsonschema
@@ -23,56 +21,15 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from consumption.web.openapi import openapi_document
+from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema
 from tests.conftest import running_server
-from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
-
-JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
-SPRING = [dt.date(2025, 3, 30)]
-AUTUMN = [dt.date(2025, 10, 26)]
-SUMMER = days(dt.date(2024, 6, 1), dt.date(2024, 8, 31))  # more rows than one fetch
-
-
-def consolidated_value(day: dt.date, minutes: int) -> int:
-    return default_value(day, minutes) + 7
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("api")
-    path = folder / "consumption.sqlite3"
-    connection = connect(path)
-    files = [
-        write_eco2mix(folder / "tr.xls", eco2mix_lines(JANUARY + SPRING + AUTUMN + SUMMER)),
-        write_eco2mix(
-            folder / "cons.xls",
-            eco2mix_lines([dt.date(2025, 1, 3)], consolidated_value, nature="consolidated"),
-        ),
-    ]
-    import_paths(files, SqliteStore(connection))
-    connection.close()
-    return path
-
-
-@contextmanager
-def api_client(database_path: Path) -> Iterator[httpx.Client]:
-    """An HTTP client of the app served by uvicorn on 127.0.0.1."""
-    with (
-        running_server(create_app(Settings(database_path=database_path))) as url,
-        httpx.Client(base_url=url, timeout=10) as client,
-    ):
-        yield client
+from tests.eco2mix_files import default_value, eco2mix_lines, expected_points, write_eco2mix
 
 
 @pytest.fixture(scope="module")
 def client(database) -> Iterator[httpx.Client]:
     with api_client(database) as client:
         yield client
-
-
-def schema(name: str) -> dict:
-    """A JSON schema for one of the document's components, resolvable on its own."""
-    return {"$ref": f"#/components/schemas/{name}", **openapi_document()}
 
 
 def get(client: httpx.Client, **params: str):
@@ -427,12 +384,12 @@ def test_an_import_is_seen_at_once_despite_the_cache(tmp_path):
 
 
 def test_the_cache_is_bounded_and_can_be_off(database):
-    from consumption.web.rendering import RenderedDayCache
+    from consumption.web.response_cache import ResponseCache
 
-    cache = RenderedDayCache(100)
+    cache = ResponseCache(100)
     for block in range(10):
-        cache.put(1, ("json", block), "x" * 30)
-    assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == "x" * 30
+        cache.put(1, ("json", block), b"x" * 30)
+    assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == b"x" * 30
     assert cache.get(2, ("json", 9)) is None  # another generation: stale
     with running_server(create_app(Settings(database_path=database, render_cache_mb=0))) as url:
         body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()

@@ -16,14 +16,14 @@ from consumption.config import Settings
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
 from consumption.web.params import QUERY_PARAMETERS
+from tests.api_fixtures import api_client
 from tests.conftest import running_server
-from tests.integration.test_api import api_client, database  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def test_schemathesis_finds_nothing_with_every_check(database, tmp_path):  # noqa: F811
+def test_schemathesis_finds_nothing_with_every_check(database, tmp_path):
     """The server and the document agree: every schema-valid request is answered (the two rules
     JSON Schema cannot say are in schemathesis_hooks.py), every other refused with a 400."""
     with running_server(create_app(Settings(database_path=database))) as url:
@@ -77,7 +77,7 @@ def readme_recipe() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_the_readme_pandas_recipe_reads_mixed_offsets(database):  # noqa: F811
+def test_the_readme_pandas_recipe_reads_mixed_offsets(database):
     with api_client(database) as client:
         base = str(client.base_url).rstrip("/")
         namespace: dict = {}

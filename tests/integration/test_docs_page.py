@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.api_fixtures import api_client
 from tests.browser import needs_chromium, start_chromium
-from tests.integration.test_api import api_client, database  # noqa: F401 (fixtures)
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -23,7 +23,7 @@ def browser(tmp_path_factory) -> Iterator[object]:
     driver.quit()
 
 
-def test_the_explorer_sends_a_request_built_from_the_document(database, browser):  # noqa: F811
+def test_the_explorer_sends_a_request_built_from_the_document(database, browser):
     with api_client(database) as client:
         browser.get(str(client.base_url).rstrip("/") + "/docs")
         WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "getConsumption"))
@@ -48,7 +48,7 @@ def test_the_explorer_sends_a_request_built_from_the_document(database, browser)
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []  # CSP included
 
 
-def test_the_explorer_allows_no_inline_script(database):  # noqa: F811
+def test_the_explorer_allows_no_inline_script(database):
     with api_client(database) as client:
         policy = client.get("/docs").headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy

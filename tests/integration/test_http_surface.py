@@ -1,4 +1,4 @@
-"""The HTTP surface (issue 12 §7): security headers on every response, no path in a
+"""The HTTP surface: security headers on every response, no path in a
 503, 414/431 rather than a reset, slow or idle clients that keep nobody waiting."""
 
 from __future__ import annotations
@@ -169,3 +169,37 @@ def test_a_normal_request_answers_within_a_second_while_1100_connections_send_he
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert response.status_code == 200
     assert seconds < 1.0
+
+
+def test_the_head_limits_apply_to_each_request_of_a_kept_alive_connection(database):
+    server, thread, port = served(create_app(Settings(database_path=database)))
+    try:
+        first = b"GET /ready HTTP/1.1\r\nHost: test\r\nX-Fill: " + b"y" * 20_000 + b"\r\n\r\n"
+        second = b"GET /ready HTTP/1.1\r\nHost: test\r\nX-Big: " + b"y" * 40_000 + b"\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(first)
+            answer = sock.recv(65536)
+            while b'{"ready":true}' not in answer:
+                answer += sock.recv(65536)
+            sock.sendall(second)
+            while data := sock.recv(65536):
+                answer += data
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    # Under the limit, the first is answered; the second's head alone is over it.
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"HTTP/1.1 431 " in answer
+
+
+def test_the_protocol_wraps_the_one_uvicorn_itself_uses_for_httptools():
+    """BoundedHttpProtocol builds uvicorn's httptools protocol with the arguments uvicorn passes:
+    pyproject.toml pins the uvicorn versions where that holds; a new one must pass this first."""
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert import_from_string(HTTP_PROTOCOLS["httptools"]) is HttpToolsProtocol
+    config = uvicorn.Config(create_app(Settings()), http=BoundedHttpProtocol)
+    config.load()
+    assert config.http_protocol_class is BoundedHttpProtocol

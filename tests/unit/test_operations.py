@@ -94,3 +94,10 @@ def test_metrics_label_unknown_paths_as_other():
     families = {f.name: f for f in metrics.registry.collect()}
     labels = {tuple(s.labels.values()) for s in families["consumption_http_requests"].samples}
     assert labels == {("/consumption", "200"), ("other", "404")}
+
+
+def test_an_access_line_of_another_shape_keeps_its_text_without_guessed_fields():
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, "%s %s %s %s %d", ("a", "b", "c", "d", 1), None)
+    parsed = json.loads(JsonFormatter().format(record))
+    assert parsed["message"] == "a b c d 1"
+    assert "method" not in parsed and "status" not in parsed
