@@ -101,6 +101,52 @@ def _page(summary: str, operation_id: str) -> dict[str, Any]:
     }
 
 
+# --- /consumption/gaps (issue 20): its path and schema, named in openapi_document ---
+GAPS_DESCRIPTION = (
+    "Every run of consecutive half hours without data whose starts lie in [start, end], within the "
+    "stored span: before the first stored half hour and after the last, nothing is stored, which is "
+    "not a gap. On the embedded history it lists the half hours of each autumn clock change that "
+    "RTE's files cannot express (48 lines for a 50-half-hour day); on real-time data, RTE's own "
+    "holes. CSV: `first,last,half_hours`. Same parameters (but `interval`) and errors as "
+    "`/consumption`. "
+)
+GAPS_PATH: dict[str, Any] = {
+    "get": {
+        "summary": "The runs of missing half hours between two date-times",
+        "description": GAPS_DESCRIPTION + HTTP_DESCRIPTION,
+        "operationId": "getGaps",
+        "parameters": [_bound("start", ""), _bound("end", ""), TZ_PARAMETER, IF_NONE_MATCH]
+        + [{"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS)}}],
+        "responses": {
+            "200": {
+                "description": "The runs, in time order.",
+                "headers": CACHING_HEADERS,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Gaps"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            },
+            "304": NOT_MODIFIED,
+            **{status: _error("See `/consumption`.") for status in ("400", "405", "503")},
+        },
+    }
+}
+DATE_TIME = {"type": "string", "format": "date-time"}
+RUN = {"first": DATE_TIME, "last": DATE_TIME, "half_hours": {"type": "integer", "minimum": 1}}
+GAPS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["start", "end", "stored", "missing_half_hours", "data"],
+    "properties": {
+        **{"start": DATE_TIME, "end": DATE_TIME, "stored": {"$ref": "#/components/schemas/Stored"}},
+        "missing_half_hours": {"type": "integer", "minimum": 0},
+        "data": {"type": "array", "items": {"type": "object", "required": list(RUN), "properties": RUN}},
+    },
+}
+# --- end of /consumption/gaps ---
+BUCKET_REQUIRED = ["timestamp", "mean_w", "min_w", "min_at", "max_w", "max_at", "energy_wh", "count", "expected"]
+AT_DESCRIPTION = "The start of the half hour of that value, with the offset of `tz`; the earliest when tied."
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -195,7 +241,7 @@ def openapi_document() -> dict[str, Any]:
                                             "A header line, then one CRLF-terminated line per item. Half hours: "
                                             "`timestamp,consumption_w,nature`, e.g. "
                                             "`2025-01-01T06:00:00+01:00,55508000000,real-time`. Buckets: "
-                                            "`timestamp,mean_w,min_w,max_w,energy_wh,count,expected`."
+                                            "`timestamp,mean_w,min_w,max_w,energy_wh,count,expected,min_at,max_at`."
                                         ),
                                     }
                                 },
@@ -212,6 +258,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/consumption/gaps": GAPS_PATH,
             "/consumption/latest": {
                 "get": {
                     "summary": "The most recent stored half hour, and how old it is",
@@ -317,6 +364,7 @@ def openapi_document() -> dict[str, Any]:
                         "data": {"type": "array", "items": {"$ref": "#/components/schemas/Bucket"}},
                     },
                 },
+                "Gaps": GAPS_SCHEMA,
                 "Stored": {
                     "type": "object",
                     "description": "The first and last stored half hours of the whole database (null when empty).",
@@ -328,7 +376,7 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Bucket": {
                     "type": "object",
-                    "required": ["timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected"],
+                    "required": BUCKET_REQUIRED,
                     "properties": {
                         "timestamp": {
                             "type": "string",
@@ -343,6 +391,8 @@ def openapi_document() -> dict[str, Any]:
                         },
                         "min_w": {"type": "integer"},
                         "max_w": {"type": "integer"},
+                        "min_at": {"type": "string", "format": "date-time", "description": AT_DESCRIPTION},
+                        "max_at": {"type": "string", "format": "date-time", "description": AT_DESCRIPTION},
                         "energy_wh": {
                             "type": "integer",
                             "description": "Each half hour's power × 0.5 h, summed, in watt-hours.",

@@ -24,6 +24,7 @@ from tests.zone_labels import local_label
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVALS = ["hour", "day", "week", "month", "year", "all"]
+TEXT_COLUMNS = ("timestamp", "min_at", "max_at")
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,11 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
             (low, high),
         ).fetchall()
     values: dict[object, list[int]] = defaultdict(list)
+    instants: dict[object, list[int]] = defaultdict(list)
     for timestamp, mw in rows:
-        values[local_label(dt.datetime.fromtimestamp(timestamp, info), interval)].append(mw)
+        key = local_label(dt.datetime.fromtimestamp(timestamp, info), interval)
+        values[key].append(mw)
+        instants[key].append(timestamp)
     first_instant: dict[object, int] = {}
     grid: dict[object, int] = defaultdict(int)
     # Offsets of these zones are whole quarter hours: a bucket starts at the range's start
@@ -65,12 +69,17 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
         grid[key] += t % 1800 == 0
     buckets = []
     for key, mws in values.items():
+        # The earliest half hour of the minimum and of the maximum, when tied.
+        low_at = min(t for t, mw in zip(instants[key], mws, strict=True) if mw == min(mws))
+        high_at = min(t for t, mw in zip(instants[key], mws, strict=True) if mw == max(mws))
         buckets.append(
             {
                 "timestamp": dt.datetime.fromtimestamp(first_instant[key], info).isoformat(),
                 "mean_w": round(Fraction(sum(mws) * 1_000_000, len(mws))),
                 "min_w": min(mws) * 1_000_000,
                 "max_w": max(mws) * 1_000_000,
+                "min_at": dt.datetime.fromtimestamp(low_at, info).isoformat(),
+                "max_at": dt.datetime.fromtimestamp(high_at, info).isoformat(),
                 "energy_wh": sum(mws) * 500_000,
                 "count": len(mws),
                 "expected": grid[key],
@@ -147,8 +156,10 @@ def test_csv_has_the_same_columns_and_values(client):
     response = client.get("/consumption", params={**params, "format": "csv"})
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == ["timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected"]
-    assert [{k: (v if k == "timestamp" else int(v)) for k, v in row.items()} for row in rows] == body["data"]
+    assert list(rows[0]) == [
+        *("timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected", "min_at", "max_at")
+    ]
+    assert [{k: (v if k in TEXT_COLUMNS else int(v)) for k, v in row.items()} for row in rows] == body["data"]
 
 
 def test_an_empty_range_carries_the_stored_span(client, database):  # noqa: F811
