@@ -35,6 +35,7 @@ from consumption.storage.reader import (
 )
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
+from consumption.web.gaps import get_gaps
 from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import cache_control, caching_headers, entity_tag, matches
 from consumption.web.latest import latest_body
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         *PAGE_ROUTES,
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/consumption/latest", get_latest, methods=["GET"]),
+        Route("/consumption/gaps", get_gaps, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),
