@@ -22,6 +22,7 @@ from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
 from tests.integration.test_api import api_client, schema
 
+ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
 HALF_HOUR = 1800
 DAYS = [
@@ -197,3 +198,21 @@ def test_without_a_database_it_is_503(tmp_path: Path):
         response = client.get("/consumption/gaps", params={"start": "2025-01-01", "end": "2025-01-02"})
     assert response.status_code == 503
     assert "missing.sqlite3" in response.json()["error"]
+
+
+def test_on_the_embedded_history_the_gaps_are_each_autumn_s_repeated_hour(tmp_path: Path):
+    """RTE's files give the fall-back day 48 lines for its 50 half hours: the repeated hour
+    02:00-03:00 (winter time) is never stored, and nothing else is missing."""
+    store = SqliteStore.open(tmp_path / "consumption.sqlite3")
+    import_paths([ROOT / "data" / "history"], store)
+    store.close()
+    with api_client(tmp_path / "consumption.sqlite3") as client:
+        body = gaps(client, start="2012-01-01", end="2021-12-31")
+    last_sundays = [
+        max(dt.date(year, 10, day) for day in range(25, 32) if dt.date(year, 10, day).weekday() == 6)
+        for year in range(2012, 2022)
+    ]
+    assert [(run["first"], run["last"]) for run in body["data"]] == [
+        (f"{day}T02:00:00+01:00", f"{day}T02:30:00+01:00") for day in last_sundays
+    ]
+    assert body["missing_half_hours"] == 20
