@@ -103,13 +103,13 @@ def _page(summary: str, operation_id: str) -> dict[str, Any]:
 
 # --- /consumption/gaps (issue 20): its path and schema, named in openapi_document ---
 GAPS_DESCRIPTION = (
-    "Every run of consecutive half hours without data whose starts lie in [start, end], within the "
-    "stored span: before the first stored half hour and after the last, nothing is stored, which is "
-    "not a gap. On the embedded history it lists the half hours of each autumn clock change that "
-    "RTE's files cannot express (48 lines for a 50-half-hour day); on real-time data, RTE's own "
-    "holes. CSV: `first,last,half_hours`. Same parameters (but `interval`) and errors as "
-    "`/consumption`. "
+    "The runs of missing half hours whose starts lie in [start, end], within the stored span (nothing "
+    "stored before the first stored half hour or after the last is not a gap): on the embedded history, "
+    "each autumn clock change's repeated hour, which RTE's files cannot express (48 lines for 50 half "
+    "hours). CSV: `first,last,half_hours`. "
 )
+DATE_TIME = {"type": "string", "format": "date-time"}
+RUN = {"first": DATE_TIME, "last": DATE_TIME, "half_hours": {"type": "integer", "minimum": 1}}
 GAPS_PATH: dict[str, Any] = {
     "get": {
         "summary": "The runs of missing half hours between two date-times",
@@ -121,18 +121,13 @@ GAPS_PATH: dict[str, Any] = {
             "200": {
                 "description": "The runs, in time order.",
                 "headers": CACHING_HEADERS,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Gaps"}},
-                    "text/csv": {"schema": {"type": "string"}},
-                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gaps"}}, "text/csv": {}},
             },
             "304": NOT_MODIFIED,
-            **{status: _error("See `/consumption`.") for status in ("400", "405", "503")},
+            **{status: _error("As for `/consumption`.") for status in ("400", "405", "503")},
         },
     }
 }
-DATE_TIME = {"type": "string", "format": "date-time"}
-RUN = {"first": DATE_TIME, "last": DATE_TIME, "half_hours": {"type": "integer", "minimum": 1}}
 GAPS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["start", "end", "stored", "missing_half_hours", "data"],
