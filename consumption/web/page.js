@@ -52,12 +52,6 @@ function parisLocal(t) {  // "YYYY-MM-DDTHH:MM", as a datetime-local field and t
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
-function parisIso(t) {
-  const p = parisParts(t), offset = parisOffset(t) / 60000;
-  const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0"), mm = String(Math.abs(offset) % 60).padStart(2, "0");
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset < 0 ? "-" : "+"}${hh}:${mm}`;
-}
-
 function calendarDay(year, month, day) {  // "YYYY-MM-DD", rolling over like Date.UTC
   return new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
 }
