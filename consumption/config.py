@@ -121,7 +121,9 @@ class Settings:
         0, parse_refresh, "Refresh from RTE: once (at start); 90s, 15m, 1h, 1d; 0/off: never."
     )
     refresh_at_start: bool = True  # read from REFRESH_INTERVAL: `once` or a period
-    render_cache_mb: int = setting(16, count_of("megabytes", 0), "Megabytes of response bodies (short ranges) the API keeps; 0: none.")
+    render_cache_mb: int = setting(
+        16, count_of("megabytes", 0), "Megabytes of response bodies (short ranges) the API keeps; 0: none."
+    )
     file_max_mb: int = setting(256, count_of("megabytes", 1), "Megabytes of text one éCO2mix file may hold unzipped.")
     cors_origins: tuple[str, ...] = setting(("*",), parse_origins, "Origins whose pages may read the API; * for any.")
     access_log: bool = setting(False, parse_bool, "One log line per request; it costs throughput (docs/benchmarks.md).")

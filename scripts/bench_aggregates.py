@@ -130,8 +130,8 @@ def run(database: Path, repeat: int) -> None:
             query = Query(time_range, interval, paris, "json")
 
             def service(query: Query = query) -> str:
-                with reader.range(time_range.start, time_range.end, counted=False) as range_query:
-                    return "".join(render_aggregates(query, range_query))
+                range_query = reader.range(time_range.start, time_range.end, counted=False)
+                return "".join(render_aggregates(query, range_query))
 
             service_ms, body = best(service, repeat)
             params = {"start": WHOLE[0], "end": WHOLE[1], "interval": interval}

@@ -39,6 +39,8 @@ from consumption.storage.queries import (
     HAS_DATA,
     LAST_REFRESH,
     LATEST_POINT,
+    MISSING_RUNS,
+    PACKED_SHIFT,
     RANGE_BOUNDS,
     SELECT_RANGE,
     STORED_BOUNDS,
@@ -51,8 +53,9 @@ BUCKETS_PER_STATEMENT = 64
 PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
 IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
-# A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW.
-Aggregate = tuple[int, int, int, int, int, int]
+# A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW,
+# each with the start of its earliest half hour.
+Aggregate = tuple[int, int, int, int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,15 @@ class RangeQuery:
         self._prefetched = prefetched  # every row of the range, when it is short
 
     def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
-        """Count, sum, minimum and maximum of each bucket [start, stop) that holds data."""
+        """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
         pending = iter(buckets)
         while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
             for index, count, total, low, high in self._reader.aggregate_batch(batch, self.generation):
                 if count:
                     start, stop = batch[index]
-                    yield start, stop, count, total, low, high
+                    low_mw, low_at = divmod(low, PACKED_SHIFT)
+                    high_mw, high_after = divmod(high, PACKED_SHIFT)
+                    yield start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after
 
     def rows(self, low: int, high: int) -> Iterator[list[Row]]:
         """The rows of [low, high], a part of the range, in batches, in time order;
@@ -257,6 +262,12 @@ class ConsumptionReader:
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)
         return bool(row and row[0])
+
+    def missing_runs(self, start: int, end: int) -> tuple[list[tuple[int, int]], Freshness]:
+        """The runs of missing half hours in [start, end] within the stored span, each as its
+        first and last missing half-hour start, read in one snapshot with the freshness."""
+        with self._transaction() as connection:
+            return connection.execute(MISSING_RUNS, (start, end)).fetchall(), _freshness(connection)
 
 
 def _generation(connection: sqlite3.Connection) -> int | None:

@@ -3,7 +3,9 @@ the whole range, each clipped to [start, end], as JSON or CSV.
 
 Each bucket is `timestamp` (its start, clipped, with the zone's offset), `mean_w`,
 `min_w`, `max_w` in watts, `energy_wh` (each half hour's power × 0.5 h, summed), `count`
-(half hours with data) and `expected` (half hours of the UTC grid in the clipped bucket).
+(half hours with data), `expected` (half hours of the UTC grid in the clipped bucket), and
+`min_at`, `max_at`: the start of the half hour of the minimum and of the maximum, the
+earliest when tied.
 A bucket without data is absent, as a half hour without data is.
 
 `mean_w` is exact: the sum of the values in watts divided by the count, rounded to the
@@ -22,7 +24,7 @@ from consumption.web.params import Query
 from consumption.web.rendering import chunked, envelope_head
 
 WATT_HOURS_PER_MEGAWATT_HALF_HOUR = WATTS_PER_MEGAWATT // 2
-CSV_HEADER = "timestamp,mean_w,min_w,max_w,energy_wh,count,expected\r\n"
+CSV_HEADER = "timestamp,mean_w,min_w,max_w,energy_wh,count,expected,min_at,max_at\r\n"
 
 
 def mean_watts(total_mw: int, count: int) -> int:
@@ -48,7 +50,7 @@ def buckets(query: Query, range_query: RangeQuery) -> Iterator[tuple[int, int]]:
 
 
 def _values(aggregate: Aggregate) -> tuple[int, int, int, int, int, int]:
-    start, stop, count, total, low, high = aggregate
+    start, stop, count, total, low, _, high, _ = aggregate
     return (
         mean_watts(total, count),
         low * WATTS_PER_MEGAWATT,
@@ -66,7 +68,8 @@ def json_items(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
         mean, low, high, energy, count, expected = _values(aggregate)
         yield (
             f'{separator}{{"timestamp":"{isoformat(aggregate[0])}","mean_w":{mean},"min_w":{low},'
-            f'"max_w":{high},"energy_wh":{energy},"count":{count},"expected":{expected}}}'
+            f'"min_at":"{isoformat(aggregate[5])}","max_w":{high},"max_at":"{isoformat(aggregate[7])}",'
+            f'"energy_wh":{energy},"count":{count},"expected":{expected}}}'
         )
         separator = ","
 
@@ -75,7 +78,8 @@ def csv_lines(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
     isoformat = query.clock.isoformat
     for aggregate in aggregates:
         mean, low, high, energy, count, expected = _values(aggregate)
-        yield f"{isoformat(aggregate[0])},{mean},{low},{high},{energy},{count},{expected}\r\n"
+        when = f"{isoformat(aggregate[5])},{isoformat(aggregate[7])}"
+        yield f"{isoformat(aggregate[0])},{mean},{low},{high},{energy},{count},{expected},{when}\r\n"
 
 
 class _Counted:

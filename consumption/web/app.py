@@ -26,6 +26,7 @@ from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, Freshness, SnapshotChanged
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
+from consumption.web.gaps import get_gaps
 from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import caching_headers, entity_tag, matches
 from consumption.web.latest import latest_body
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         *PAGE_ROUTES,
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/consumption/latest", get_latest, methods=["GET"]),
+        Route("/consumption/gaps", get_gaps, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),

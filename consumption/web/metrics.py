@@ -59,7 +59,7 @@ class Metrics:
             registry=r,
         )
         self.database_up = Gauge("consumption_database_up", "1 when the database can be read", registry=r)
-        self.half_hours = Gauge("consumption_half_hours_stored", "Half hours stored in the database", registry=r)
+        self.half_hours = Gauge("consumption_half_hour_values_stored", "Half-hour values stored", registry=r)
         self.newest_age = Gauge(
             "consumption_newest_half_hour_age_seconds",
             "Seconds since the start of the newest stored half hour",

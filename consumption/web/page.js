@@ -21,9 +21,8 @@ const partsFormat = paris({
 const gw = (watts) => (watts / 1e9).toFixed(3) + " GW";
 const INTERVAL_NAMES = { "half-hour": "half hours", day: "daily", month: "monthly" };
 
-let serverAggregates = null;  // whether the server answers `interval`: unknown until it is asked
 let stored = { first: null, last: null };  // the stored span, ISO 8601 with offsets
-let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets}
+let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets, gaps}
 let scaleX = null, scaleY = null;
 let inFlight = null;  // the AbortController of the request the page waits for
 let drag = null;  // a zoom being dragged: {x0} in chart units
@@ -51,12 +50,6 @@ function parisMidnight(year, month, day) {
 function parisLocal(t) {  // "YYYY-MM-DDTHH:MM", as a datetime-local field and the API read it
   const p = parisParts(t);
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
-}
-
-function parisIso(t) {
-  const p = parisParts(t), offset = parisOffset(t) / 60000;
-  const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0"), mm = String(Math.abs(offset) % 60).padStart(2, "0");
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset < 0 ? "-" : "+"}${hh}:${mm}`;
 }
 
 function calendarDay(year, month, day) {  // "YYYY-MM-DD", rolling over like Date.UTC
@@ -117,10 +110,10 @@ function preset(name) {
   go(first + "T00:00", calendarDay(y, m, d) + "T23:30");
 }
 
-// --- Fetching: aggregates from the server when it has them -----------------
+// --- Fetching: half hours, or the server's buckets; and the gaps -------------
 
-async function getJson(params, signal) {
-  const response = await fetch("/consumption?" + params, { headers: { Accept: "application/json" }, signal });
+async function getJson(path, params, signal) {
+  const response = await fetch(path + "?" + params, { headers: { Accept: "application/json" }, signal });
   let body;
   try {
     body = await response.json();
@@ -131,67 +124,38 @@ async function getJson(params, signal) {
   return { ok: response.ok, status: response.status, body };
 }
 
-function refusesInterval(status, body) {  // a server from before aggregates: `interval` is an unknown parameter
-  return status === 400 && /'interval'.*unknown|unknown.*'interval'/i.test(String(body && body.error));
+function rangeOf(body) {  // [start, end) in ms: the end is the start of the half hour after the last
+  return [Date.parse(body.start), Math.floor(Date.parse(body.end) / HALF_HOUR_MS) * HALF_HOUR_MS + HALF_HOUR_MS];
 }
 
 async function fetchView(startValue, endValue, interval, signal) {
   const range = query(startValue, endValue);
-  if (interval !== "half-hour" && serverAggregates !== false) {
-    const { ok, status, body } = await getJson(range + "&interval=" + interval, signal);
-    if (ok) {
-      serverAggregates = true;
-      return serverBuckets(body, interval);
-    }
-    if (!refusesInterval(status, body)) return { error: body.error || "HTTP " + status };
-    serverAggregates = false;  // this server has no aggregates: fetch half hours and group them here
-  }
-  const { ok, status, body } = await getJson(range, signal);
+  const { ok, status, body } = await getJson("/consumption", interval === "half-hour" ? range : range + "&interval=" + interval, signal);
   if (!ok) return { error: body.error || "HTTP " + status };
-  const start = Date.parse(body.start), end = Math.floor(Date.parse(body.end) / HALF_HOUR_MS) * HALF_HOUR_MS + HALF_HOUR_MS;
+  const [start, end] = rangeOf(body);
+  if (interval !== "half-hour") return { start, end, interval, source: "server", buckets: serverBuckets(body, interval, end) };
   const points = body.data.map((p) => ({ t: Date.parse(p.timestamp), w: p.consumption_w, nature: p.nature, stamp: p.timestamp }));
-  if (interval === "half-hour") return { start, end, interval, source: "half hours", points };
-  return { start, end, interval, source: "browser", buckets: groupHalfHours(points, interval, start, end) };
+  return { start, end, interval, source: "half hours", points };
 }
 
-function serverBuckets(body, interval) {
-  const start = Date.parse(body.start), end = Math.floor(Date.parse(body.end) / HALF_HOUR_MS) * HALF_HOUR_MS + HALF_HOUR_MS;
-  const buckets = body.data.map((b) => {
+// The runs of missing half hours, [t, end) in ms each; none when the server cannot say.
+async function fetchGaps(startValue, endValue, signal) {
+  const { ok, body } = await getJson("/consumption/gaps", query(startValue, endValue), signal);
+  if (!ok) return [];
+  return body.data.map((run) => ({
+    t: Date.parse(run.first), end: Date.parse(run.last) + HALF_HOUR_MS, first: run.first, last: run.last, halfHours: run.half_hours,
+  }));
+}
+
+function serverBuckets(body, interval, end) {
+  return body.data.map((b) => {
     const t = Date.parse(b.timestamp);
     return {
       t, end: Math.min(bucketEnd(t, interval), end), stamp: b.timestamp,
       mean: b.mean_w, min: b.min_w, max: b.max_w, energy: b.energy_wh, count: b.count, expected: b.expected,
+      maxStamp: b.max_at,
     };
   });
-  return { start, end, interval, source: "server", buckets };
-}
-
-// The same buckets as the server's, from half hours: Paris days or months, clipped to the range.
-function groupHalfHours(points, interval, start, end) {
-  const keyLength = interval === "month" ? 7 : 10;
-  const buckets = [];
-  let current = null;
-  for (const p of points) {
-    const key = p.stamp.slice(0, keyLength);  // the timestamps carry Paris offsets: their date is Paris's
-    if (!current || current.key !== key) {
-      const [y, m, d] = key.split("-").map(Number);
-      const opening = parisMidnight(y, m, d || 1);
-      const t = Math.max(opening, Math.ceil(start / HALF_HOUR_MS) * HALF_HOUR_MS);
-      const bucketClose = Math.min(bucketEnd(opening, interval), end);
-      current = { key, t, end: bucketClose, stamp: parisIso(t), min: Infinity, max: -Infinity, sum: 0, count: 0 };
-      current.expected = Math.round((bucketClose - t) / HALF_HOUR_MS);
-      buckets.push(current);
-    }
-    current.min = Math.min(current.min, p.w);
-    current.max = Math.max(current.max, p.w);
-    current.sum += p.w;
-    current.count += 1;
-  }
-  for (const b of buckets) {
-    b.mean = b.sum / b.count;
-    b.energy = b.sum * 0.5;
-  }
-  return buckets;
 }
 
 // --- Showing a view ----------------------------------------------------------
@@ -222,9 +186,12 @@ async function show(startValue, endValue) {
   const controller = (inFlight = new AbortController());
   const timer = setTimeout(() => setLoading(true), LOADING_DELAY_MS);
   try {
-    const answer = await fetchView(startValue, endValue, intervalFor(startValue, endValue), controller.signal);
+    const [answer, gaps] = await Promise.all([
+      fetchView(startValue, endValue, intervalFor(startValue, endValue), controller.signal),
+      fetchGaps(startValue, endValue, controller.signal),
+    ]);
     if (answer.error) fail(answer.error);
-    else render(answer);
+    else render({ ...answer, gaps });
   } catch (error) {
     if (error.name !== "AbortError") fail("The service did not answer: " + error.message);
   } finally {
@@ -253,6 +220,7 @@ function clearChart() {
   $("y-axis").replaceChildren();
   $("curve").setAttribute("d", "");
   $("band").setAttribute("d", "");
+  $("gaps").replaceChildren();
   $("cursor").setAttribute("visibility", "hidden");
   $("readout").textContent = "";
   const chart = $("chart");
@@ -260,21 +228,27 @@ function clearChart() {
   chart.dataset.points = "0";
   chart.dataset.interval = "";
   chart.dataset.source = "";
+  chart.dataset.gaps = "0";
   $("stats").hidden = true;
 }
 
+// The peak is the earliest half hour of the maximum: points and buckets come in time order.
 function statistics(v) {
-  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  let min = Infinity, max = -Infinity, sum = 0, count = 0, peakStamp = null;
   if (v.points) {
-    for (const p of v.points) { min = Math.min(min, p.w); max = Math.max(max, p.w); sum += p.w; }
+    for (const p of v.points) {
+      min = Math.min(min, p.w); sum += p.w;
+      if (p.w > max) { max = p.w; peakStamp = p.stamp; }
+    }
     count = v.points.length;
   } else {
     for (const b of v.buckets) {
       if (!b.count) continue;
-      min = Math.min(min, b.min); max = Math.max(max, b.max); sum += 2 * b.energy; count += b.count;
+      min = Math.min(min, b.min); sum += 2 * b.energy; count += b.count;
+      if (b.max > max) { max = b.max; peakStamp = b.maxStamp; }
     }
   }
-  return { min, max, mean: sum / count, count };
+  return { min, max, mean: sum / count, count, peakStamp };
 }
 
 function render(v) {
@@ -297,6 +271,8 @@ function render(v) {
   $("min").textContent = gw(stats.min);
   $("mean").textContent = gw(stats.mean);
   $("max").textContent = gw(stats.max);
+  $("peak-at").dataset.at = stats.peakStamp;
+  $("peak-at").textContent = instantFormat.format(Date.parse(stats.peakStamp));
   $("drawn-as").textContent = v.points ? "half hours" : INTERVAL_NAMES[v.interval] + " min, mean, max";
   $("readout").textContent = "Point at the curve to read a value; drag across it to zoom in.";
 
@@ -306,6 +282,7 @@ function render(v) {
   const low = stats.min - pad, high = stats.max + pad;
   scaleY = (w) => TOP + ((high - w) / (high - low)) * (HEIGHT - TOP - BOTTOM);
   drawAxes(v.start, v.end, low, high);
+  drawGaps(v.gaps, v.start, v.end);
   if (v.points) drawHalfHours(v.points);
   else drawBuckets(v.buckets);
 }
@@ -339,6 +316,20 @@ function drawBuckets(buckets) {
   $("curve").setAttribute("d", curve);
   $("band").setAttribute("d", band);
   $("chart").dataset.points = String(drawn);
+}
+
+// Each run of missing half hours is a hatched band across the plot (at least 2 units wide, so
+// that a lone half hour shows on a year): a hole is drawn as one, never read as a dip.
+function drawGaps(gaps, start, end) {
+  for (const gap of gaps) {
+    const x0 = scaleX(Math.max(gap.t, start)), x1 = scaleX(Math.min(gap.end, end)), width = Math.max(x1 - x0, 2);
+    const node = document.createElementNS(SVG, "rect");
+    const attributes = { x: ((x0 + x1 - width) / 2).toFixed(1), y: TOP, width: width.toFixed(1), height: HEIGHT - TOP - BOTTOM };
+    Object.entries(attributes).forEach(([k, value]) => node.setAttribute(k, value));
+    Object.assign(node.dataset, { first: gap.first, last: gap.last });
+    $("gaps").appendChild(node);
+  }
+  $("chart").dataset.gaps = String(gaps.length);
 }
 
 function xy(t, w) {
@@ -486,6 +477,15 @@ function readout(event) {
   if (!view) return;
   const x = chartX(event), node = $("readout");
   for (const key of Object.keys(node.dataset)) delete node.dataset[key];
+  // In half hours, a hole reads as one; a bucket says its own count of the expected half hours.
+  const at = timeAt(x), gap = view.points && view.gaps.find((g) => g.t <= at && at < g.end);
+  if (gap) {
+    placeCursor(x, -10);
+    node.dataset.gap = gap.first;
+    const last = instantFormat.format(Date.parse(gap.last));
+    node.textContent = "No data: " + gap.halfHours + " half hours missing, " + instantFormat.format(gap.t) + " to " + last;
+    return;
+  }
   if (view.points) {
     const p = nearest(view.points, x, (q) => scaleX(q.t));
     placeCursor(scaleX(p.t), scaleY(p.w));
@@ -507,7 +507,8 @@ function readout(event) {
   }
   Object.assign(node.dataset, { meanW: String(b.mean), minW: String(b.min), maxW: String(b.max), energyWh: String(b.energy) });
   placeCursor(scaleX((b.t + b.end) / 2), scaleY(b.mean));
-  node.textContent = label + ": mean " + gw(b.mean) + ", min " + gw(b.min) + ", max " + gw(b.max) + ", "
+  node.textContent = label + ": mean " + gw(b.mean) + ", min " + gw(b.min) + ", max " + gw(b.max)
+    + (b.maxStamp ? " at " + instantFormat.format(Date.parse(b.maxStamp)) : "") + ", "
     + Math.round(b.energy / 1e9).toLocaleString("en") + " GWh; " + halfHours;
 }
 

@@ -24,6 +24,7 @@ from tests.zone_labels import local_label
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVALS = ["hour", "day", "week", "month", "year", "all"]
+TEXT_COLUMNS = ("timestamp", "min_at", "max_at")
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,11 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
             (low, high),
         ).fetchall()
     values: dict[object, list[int]] = defaultdict(list)
+    instants: dict[object, list[int]] = defaultdict(list)
     for timestamp, mw in rows:
-        values[local_label(dt.datetime.fromtimestamp(timestamp, info), interval)].append(mw)
+        key = local_label(dt.datetime.fromtimestamp(timestamp, info), interval)
+        values[key].append(mw)
+        instants[key].append(timestamp)
     first_instant: dict[object, int] = {}
     grid: dict[object, int] = defaultdict(int)
     # Offsets of these zones are whole quarter hours: a bucket starts at the range's start
@@ -65,12 +69,17 @@ def expected_buckets(path: Path, start: str, end: str, interval: str, zone: str)
         grid[key] += t % 1800 == 0
     buckets = []
     for key, mws in values.items():
+        # The earliest half hour of the minimum and of the maximum, when tied.
+        low_at = min(t for t, mw in zip(instants[key], mws, strict=True) if mw == min(mws))
+        high_at = min(t for t, mw in zip(instants[key], mws, strict=True) if mw == max(mws))
         buckets.append(
             {
                 "timestamp": dt.datetime.fromtimestamp(first_instant[key], info).isoformat(),
                 "mean_w": round(Fraction(sum(mws) * 1_000_000, len(mws))),
                 "min_w": min(mws) * 1_000_000,
                 "max_w": max(mws) * 1_000_000,
+                "min_at": dt.datetime.fromtimestamp(low_at, info).isoformat(),
+                "max_at": dt.datetime.fromtimestamp(high_at, info).isoformat(),
                 "energy_wh": sum(mws) * 500_000,
                 "count": len(mws),
                 "expected": grid[key],
@@ -147,8 +156,10 @@ def test_csv_has_the_same_columns_and_values(client):
     response = client.get("/consumption", params={**params, "format": "csv"})
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == ["timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected"]
-    assert [{k: (v if k == "timestamp" else int(v)) for k, v in row.items()} for row in rows] == body["data"]
+    assert list(rows[0]) == [
+        *("timestamp", "mean_w", "min_w", "max_w", "energy_wh", "count", "expected", "min_at", "max_at")
+    ]
+    assert [{k: (v if k in TEXT_COLUMNS else int(v)) for k, v in row.items()} for row in rows] == body["data"]
 
 
 def test_an_empty_range_carries_the_stored_span(client, database):
@@ -184,3 +195,46 @@ def test_the_exercise_mean_is_the_sql_script_s(tmp_path):
     assert (bucket["timestamp"], bucket["count"], bucket["expected"]) == ("2025-01-01T06:00:00+01:00", 119, 119)
     assert round(bucket["mean_w"] / 1_000_000, 1) == script_mw
     assert abs(bucket["mean_w"] - exact_mw * 1_000_000) <= 0.5
+
+
+def extremes_value(day: dt.date, minutes: int) -> int:
+    """50,000 MW, with maxima and minima tied at two times of each day, one near the clock change."""
+    peaks = {dt.date(2025, 3, 30): (180, 300), dt.date(2025, 10, 26): (120, 1200)}  # 03:00, 05:00; 02:00, 20:00
+    troughs = {dt.date(2025, 3, 30): (90, 1320), dt.date(2025, 10, 26): (1410, 180)}  # 01:30, 22:00; 23:30, 03:00
+    return 60_000 if minutes in peaks[day] else 40_000 if minutes in troughs[day] else 50_000
+
+
+def test_max_at_and_min_at_are_the_earliest_half_hour_of_each_extreme_on_clock_change_days(tmp_path):
+    path = tmp_path / "consumption.sqlite3"
+    store = SqliteStore.open(path)
+    spring, autumn = dt.date(2025, 3, 30), dt.date(2025, 10, 26)
+    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines([spring, autumn], extremes_value))], store)
+    store.close()
+    with api_client(path) as client:
+        days_ = aggregate(client, start="2025-03-30", end="2025-10-26", interval="day")["data"]
+        whole = aggregate(client, start="2025-03-30", end="2025-10-26", interval="all", tz="UTC")["data"]
+        hours = aggregate(client, start="2025-10-26T01:00", end="2025-10-26T03:59", interval="hour")["data"]
+        as_csv = client.get(
+            "/consumption", params={"start": "2025-10-26", "end": "2025-10-26", "interval": "day", "format": "csv"}
+        )
+    assert [(b["max_w"], b["max_at"], b["min_w"], b["min_at"]) for b in days_] == [
+        (60_000_000_000, "2025-03-30T03:00:00+02:00", 40_000_000_000, "2025-03-30T01:30:00+01:00"),
+        (60_000_000_000, "2025-10-26T02:00:00+02:00", 40_000_000_000, "2025-10-26T03:00:00+01:00"),
+    ]
+    assert [(b["max_at"], b["min_at"]) for b in whole] == [("2025-03-30T01:00:00+00:00", "2025-03-30T00:30:00+00:00")]
+    # A bucket whose values are all equal (01:00 and 01:30, 50,000 MW): both extremes at its first.
+    assert (hours[0]["timestamp"], hours[0]["max_w"], hours[0]["min_w"]) == ("2025-10-26T01:00:00+02:00",) + (5e10,) * 2
+    assert (hours[0]["max_at"], hours[0]["min_at"]) == ("2025-10-26T01:00:00+02:00",) * 2
+    (row,) = csv.DictReader(io.StringIO(as_csv.text))
+    assert (row["max_at"], row["min_at"]) == ("2025-10-26T02:00:00+02:00", "2025-10-26T03:00:00+01:00")
+
+
+def test_the_2012_peak_is_rte_s_published_record(tmp_path):
+    """On the embedded history: 102,098 MW on 8 February 2012 at 19:00, France's record."""
+    path = tmp_path / "consumption.sqlite3"
+    store = SqliteStore.open(path)
+    import_paths([ROOT / "data" / "history" / "eCO2mix_France_consumption_2012_definitive.zip"], store)
+    store.close()
+    with api_client(path) as client:
+        (year,) = aggregate(client, start="2012-01-01", end="2012-12-31", interval="year")["data"]
+    assert (year["max_w"], year["max_at"]) == (102_098_000_000, "2012-02-08T19:00:00+01:00")

@@ -232,7 +232,8 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    routes = {"/", "/consumption", "/consumption/latest", "/health", "/ready", "/openapi.json", "/docs", "/metrics"}
+    routes = {"/", "/consumption", "/consumption/latest", "/consumption/gaps", "/health", "/ready", "/openapi.json"}
+    routes |= {"/docs", "/metrics"}
     assert set(document["paths"]) == routes
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",

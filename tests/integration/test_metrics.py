@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import time
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from consumption.bootstrap import build_app
@@ -51,7 +54,7 @@ def test_requests_latency_and_what_the_database_holds(tmp_path, store, database_
     assert found[latency + "_count", (("route", "/consumption"),)] == 4
     assert 0 < found[latency + "_sum", (("route", "/consumption"),)] < 10
     assert found[latency + "_bucket", (("le", "+Inf"), ("route", "/consumption"))] == 4
-    assert found["consumption_half_hours_stored", ()] == 96
+    assert found["consumption_half_hour_values_stored", ()] == 96
     newest = int(dt.datetime(2025, 1, 2, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))).timestamp())
     assert abs(found["consumption_newest_half_hour_age_seconds", ()] - (time.time() - newest)) < 60
     assert found["consumption_last_refresh_timestamp_seconds", ()] == 1_764_000_000
@@ -78,3 +81,21 @@ def test_the_refresh_after_a_first_start_reports_each_archive(tmp_path, database
     assert found[outcome, (("archive", "eCO2mix_RTE_En-cours-Consolide.zip"), ("outcome", "failed"))] == 1
     assert ("consumption_archive_imported_timestamp_seconds", (("archive", "eCO2mix_RTE_En-cours-TR.zip"),)) in found
     assert "consumption_refresh_archive_timestamp_seconds" in client_text
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="no promtool (Debian's prometheus package)")
+def test_promtool_accepts_the_metrics_lint_included(tmp_path, store, database_path):
+    """Prometheus' own checker, on every series the service exposes: names, units, help, types."""
+    import_paths([write_eco2mix(tmp_path / "tr.xls", eco2mix_lines(JANUARY))], store)
+    store.archives.record_refresh(RefreshRecord(1_764_000_000, True, "3 archives: 3 unchanged"))
+    app = build_app(Settings(database_path=database_path, data_dir=tmp_path, history_dir=None))
+    app.state.metrics.record_archive("eCO2mix_RTE_En-cours-TR.zip", "downloaded")
+    with running_server(app) as url, httpx.Client(base_url=url) as client:
+        assert client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-01"}).status_code == 200
+        assert client.get("/nothing").status_code == 404
+        text = client.get("/metrics").text
+    assert (
+        "consumption_refresh_archive_outcome{" in text and "consumption_http_request_duration_seconds_bucket{" in text
+    )
+    result = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import os
@@ -9,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,7 +24,6 @@ from consumption.web.page import CONTENT_SECURITY_POLICY
 from tests.browser import needs_chromium, start_chromium
 from tests.conftest import SAMPLES, running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
-from tests.fake_aggregates import PARIS, HalfHours, buckets, fake_aggregates_app
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -31,6 +32,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+PARIS = ZoneInfo("Europe/Paris")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "page.png"
 HISTORY = SAMPLES.parent / "rte-history"  # France's real consumption, 2012-2021
 LAST_DAY = dt.date(2025, 4, 1)
@@ -89,24 +91,23 @@ def server(database) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def half_hours(server) -> HalfHours:
-    """Every half hour the service stores, read through its API."""
-    return HalfHours(api(server, FIRST, LAST)["data"])
+class Slow:
+    """The app, answering /consumption only after `delay` seconds: a slow server."""
+
+    def __init__(self, app) -> None:
+        self.app, self.delay = app, 0.0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/consumption":
+            await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
 
 
 @pytest.fixture(scope="module")
-def aggregates_server(half_hours) -> Iterator[str]:
-    """A stand-in for the aggregates API, serving the same half hours and the real page."""
-    with running_server(fake_aggregates_app(half_hours)) as url:
-        yield url
-
-
-@pytest.fixture(params=["service", "aggregates"])
-def any_server(request, server, aggregates_server) -> str:
-    """The service as it is (with or without aggregates: the page must work with both) and
-    the stand-in for the aggregates API."""
-    return server if request.param == "service" else aggregates_server
+def slow_server(database) -> Iterator[tuple[str, Slow]]:
+    slow = Slow(create_app(Settings(database_path=database)))
+    with running_server(slow) as url:
+        yield url, slow
 
 
 @pytest.fixture(scope="module")
@@ -225,10 +226,76 @@ def test_the_readout_shows_the_apis_value_under_the_pointer(server, browser):
     assert sorted(seen) == [s for s in data if s in seen]
 
 
-def test_a_gap_is_drawn_as_a_gap(server, browser):
-    browser.get(server + "/?start=2025-01-02T00:00&end=2025-01-02T23:30")
+def gap_marks(browser) -> list[dict[str, str]]:
+    return [
+        {name: mark.get_attribute(name) for name in ("data-first", "data-last", "x", "width")}
+        for mark in browser.find_elements(By.CSS_SELECTOR, "#gaps rect")
+    ]
+
+
+def viewbox_x(start: str, end: str, at: dt.datetime) -> float:
+    """Where the chart's viewBox puts the instant `at` in the view [start, end]."""
+    first, after = instant(start), instant(end) + dt.timedelta(minutes=30)
+    return PLOT_LEFT + (at - first) / (after - first) * PLOT_WIDTH
+
+
+def test_a_gap_is_drawn_as_a_gap_and_marked_as_one(server, browser):
+    start, end = "2025-01-02T00:00", "2025-01-02T23:30"
+    browser.get(f"{server}/?start={start}&end={end}")
     assert drawn(browser, 46) == {"count": "46", "points": "46"}
     assert browser.find_element(By.ID, "curve").get_attribute("d").count("M") == 2
+    (mark,) = gap_marks(browser)
+    assert (mark["data-first"], mark["data-last"]) == ("2025-01-02T12:00:00+01:00", "2025-01-02T12:30:00+01:00")
+    # The mark covers the missing hour, 12:00 to 13:00, where the curve has no line.
+    left, right = (
+        viewbox_x(start, end, instant(f"{start[:10]}T12:00")),
+        viewbox_x(start, end, instant(f"{start[:10]}T13:00")),
+    )
+    assert abs(float(mark["x"]) - left) < 0.2 and abs(float(mark["x"]) + float(mark["width"]) - right) < 0.2
+    inside = point_at(browser, chart_offset(browser, start, end, instant(f"{start[:10]}T12:30")))
+    assert inside["gap"] == "2025-01-02T12:00:00+01:00"
+    assert inside["text"] == "No data: 2 half hours missing, 2 Jan 2025, 12:00 to 2 Jan 2025, 12:30"
+    beside = point_at(browser, chart_offset(browser, start, end, instant(f"{start[:10]}T10:00")))
+    assert "gap" not in beside and beside["timestamp"] == "2025-01-02T10:00:00+01:00"
+
+
+def test_every_gap_of_a_long_range_is_marked_as_the_api_lists_it(server, browser):
+    """Over the whole stored span, drawn by month: each run of missing half hours is marked,
+    however short (the hour of 2 January, the repeated hour of 27 October 2024 that RTE's
+    files cannot express), and nothing before the stored span."""
+    browser.get(f"{server}/?start=2021-01-01T00:00&end={LAST}")
+    drawn(browser, interval="month")
+    runs = httpx.get(f"{server}/consumption/gaps", params={"start": "2021-01-01", "end": str(LAST_DAY)}).json()["data"]
+    assert [run["half_hours"] for run in runs] == [2, 2, 4080, 48]
+    marks = gap_marks(browser)
+    assert [(m["data-first"], m["data-last"]) for m in marks] == [(r["first"], r["last"]) for r in runs]
+    assert all(float(m["width"]) >= 2 for m in marks)
+    assert browser.find_element(By.ID, "chart").get_attribute("data-gaps") == "4"
+
+
+def paris_text(stamp: str) -> str:
+    """How the page writes an instant: Paris wall-clock time, "1 Apr 2025, 19:30"."""
+    local = dt.datetime.fromisoformat(stamp).astimezone(PARIS)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "interval"), [(f"{LAST_DAY}", f"{LAST_DAY}", "half-hour"), ("2024-01-01", "2024-12-31", "day")]
+)
+def test_the_peak_is_shown_with_its_time_beside_the_mean(server, browser, start, end, interval):
+    """The earliest half hour of the range's maximum: on a year the profile's peak recurs each
+    week, so the first one is meant, as the buckets' max_at says."""
+    browser.get(f"{server}/?start={start}T00:00&end={end}T23:30")
+    drawn(browser, interval=interval)
+    data = api(server, start, end)["data"]
+    peak = max(p["consumption_w"] for p in data)
+    peaks = [p["timestamp"] for p in data if p["consumption_w"] == peak]
+    assert interval == "half-hour" or len(peaks) > 1
+    labels = [node.text for node in browser.find_elements(By.CSS_SELECTOR, "#stats span")]
+    assert labels.index("peak") == labels.index("mean") + 1
+    assert browser.find_element(By.ID, "max").text == gw(peak)
+    at = browser.find_element(By.ID, "peak-at")
+    assert (at.get_attribute("data-at"), at.text) == (peaks[0], paris_text(peaks[0]))
 
 
 def test_the_spring_forward_day_has_46_half_hours_on_a_continuous_curve(server, browser):
@@ -291,20 +358,25 @@ def test_the_stored_span_is_shown(server, browser):
     assert stored.text == "Stored: 1 Jan 2024, 00:00 to 1 Apr 2025, 23:30 (Paris time)."
 
 
-def expected_day(half_hours: HalfHours, day: str) -> dict:
+def expected_day(server: str, day: str) -> dict:
+    """A Paris day's bucket from the API's half hours, with zoneinfo for the day's length."""
+    watts = [p["consumption_w"] for p in api(server, day, day)["data"]]
     first = instant(f"{day}T00:00")
     following = dt.datetime.combine(first.date() + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS)
-    (bucket,) = buckets(half_hours, int(first.timestamp()), int(following.timestamp()) - 1800, "day")
-    return bucket
+    return {
+        "count": len(watts),
+        "expected": int(following.timestamp() - first.timestamp()) // 1800,
+        "min_w": min(watts),
+        "max_w": max(watts),
+        "mean_w": sum(watts) / len(watts),
+    }
 
 
-def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_values(
-    any_server, aggregates_server, half_hours, browser
-):
+def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_values(server, browser):
     start, end = "2024-01-01T00:00", "2024-12-31T23:30"
-    browser.get(f"{any_server}/?start={start}&end={end}")
+    browser.get(f"{server}/?start={start}&end={end}")
     chart = drawn(browser, interval="day")
-    data = api(any_server, "2024-01-01", "2024-12-31")["data"]
+    data = api(server, "2024-01-01", "2024-12-31")["data"]
     assert chart == {"count": str(len(data)), "points": "366"}  # every half hour counted, one bucket a day
     assert len(data) == 366 * 48 - 2  # spring forward: 2 fewer
     watts = [p["consumption_w"] for p in data]
@@ -312,26 +384,25 @@ def test_a_year_is_drawn_as_daily_min_mean_max_and_the_readout_gives_a_days_valu
     assert browser.find_element(By.ID, "max").text == gw(max(watts))
     assert browser.find_element(By.ID, "mean").text == gw(sum(watts) / len(watts))
     assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 1
-    # The stand-in's buckets are drawn as it sends them; the service's as it can (today: grouped in the page).
-    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
+    assert source(browser) == "server"  # the service's daily buckets, drawn as it sends them
     for day in ("2024-03-31", "2024-07-14"):  # the spring-forward day: 46 half hours
         at = instant(f"{day}T12:00")
         shown = point_at(browser, chart_offset(browser, start, end, at))
-        expected = expected_day(half_hours, day)
+        expected = expected_day(server, day)
         assert shown["timestamp"].startswith(day)
         assert (int(shown["count"]), int(shown["expected"])) == (expected["count"], expected["expected"])
         assert (int(shown["minW"]), int(shown["maxW"])) == (expected["min_w"], expected["max_w"])
         assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
-        assert gw(expected["mean_w"]) in shown["text"]
+        assert gw(round(expected["mean_w"])) in shown["text"]
         assert f"{expected['count']}/{expected['expected']} half hours" in shown["text"]
-    assert expected_day(half_hours, "2024-03-31")["expected"] == 46
+    assert expected_day(server, "2024-03-31")["expected"] == 46
 
 
-def test_years_are_drawn_monthly_with_gaps_where_months_have_no_data(any_server, aggregates_server, browser):
+def test_years_are_drawn_monthly_with_gaps_where_months_have_no_data(server, browser):
     start, end = "2021-01-01T00:00", LAST
-    browser.get(f"{any_server}/?start={start}&end={end}")
+    browser.get(f"{server}/?start={start}&end={end}")
     chart = drawn(browser, interval="month")
-    assert source(browser) == "server" if any_server == aggregates_server else source(browser) in ("server", "browser")
+    assert source(browser) == "server"
     # 2024's 12 months, then January, March and April 2025: no data in 2021-2023 or in February 2025.
     assert chart["points"] == "15"
     assert browser.find_element(By.ID, "band").get_attribute("d").count("M") == 2
@@ -351,7 +422,8 @@ def test_a_preset_shows_the_year_to_the_last_day_shown_and_everything_shows_what
     assert year["count"] == str(len(api(server, "2024-04-02", f"{LAST_DAY}")["data"]))
     browser.find_element(By.CSS_SELECTOR, "[data-preset=everything]").click()
     wait_for_url(browser, FIRST, LAST)
-    assert drawn(browser, interval="day")["count"] == str(len(api(server, FIRST, LAST)["data"]))
+    everything = len(api(server, FIRST, LAST)["data"])  # awaited: the year before it is drawn by day too
+    assert drawn(browser, everything, interval="day")["count"] == str(everything)
     browser.find_element(By.CSS_SELECTOR, "[data-preset=week]").click()
     wait_for_url(browser, "2025-03-26T00:00", LAST)
     drawn(browser, 48 * 2 - 2)  # of those 7 days, only 2025-03-30 (46 half hours) and 2025-04-01 hold data
@@ -384,9 +456,9 @@ def test_dragging_across_the_chart_zooms_in_and_back_returns(server, browser):
     drawn(browser, 7 * 48)
 
 
-def test_zooming_into_a_year_shows_half_hours(any_server, browser):
+def test_zooming_into_a_year_shows_half_hours(server, browser):
     start, end = "2024-01-01T00:00", "2024-12-31T23:30"
-    browser.get(f"{any_server}/?start={start}&end={end}")
+    browser.get(f"{server}/?start={start}&end={end}")
     drawn(browser, interval="day")
     chart = browser.find_element(By.ID, "chart")
     left = chart_offset(browser, start, end, instant("2024-05-01T00:00"))
@@ -398,7 +470,7 @@ def test_zooming_into_a_year_shows_half_hours(any_server, browser):
     zoom_start, zoom_end = shown_range(browser)
     assert abs(instant(zoom_start) - instant("2024-05-01T00:00")) <= dt.timedelta(hours=12)
     assert abs(instant(zoom_end) - instant("2024-05-20T00:00")) <= dt.timedelta(hours=12)
-    assert drawn(browser)["count"] == str(len(api(any_server, zoom_start, zoom_end)["data"]))
+    assert drawn(browser)["count"] == str(len(api(server, zoom_start, zoom_end)["data"]))
 
 
 def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
@@ -413,15 +485,16 @@ def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
     assert not error.is_displayed()
 
 
-def test_a_slow_answer_shows_a_loading_indicator(aggregates_server, half_hours, browser):
-    half_hours.delay = 2.0
+def test_a_slow_answer_shows_a_loading_indicator(slow_server, browser):
+    url, slow = slow_server
+    slow.delay = 2.0
     try:
-        browser.get(f"{aggregates_server}/?start=2024-02-01T00:00&end=2024-02-01T23:30")
+        browser.get(f"{url}/?start=2024-02-01T00:00&end=2024-02-01T23:30")
         WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "loading")))
         assert drawn(browser, 48) == {"count": "48", "points": "48"}
         assert not browser.find_element(By.ID, "loading").is_displayed()
     finally:
-        half_hours.delay = 0.0
+        slow.delay = 0.0
 
 
 @pytest.fixture(scope="module")
@@ -442,16 +515,18 @@ def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_se
     start, end = "2020-01-01T00:00", "2020-12-31T23:30"
     browser.get(f"{history_server}/?start={start}&end={end}")
     assert drawn(browser, 366 * 48 - 2, interval="day")["points"] == "366"
-    days = HalfHours(api(history_server, start, end)["data"])
     for day in ("2020-01-15", "2020-04-15"):
         shown = point_at(browser, chart_offset(browser, start, end, instant(f"{day}T12:00")))
-        expected = expected_day(days, day)
+        expected = expected_day(history_server, day)
         assert (shown["count"], shown["minW"], shown["maxW"]) == tuple(
             str(expected[key]) for key in ("count", "min_w", "max_w")
         )
         assert abs(float(shown["meanW"]) - expected["mean_w"]) <= 1  # however the server rounds
     # The first lockdown: a mid-April weekday used about a fifth less than a mid-January one.
-    assert expected_day(days, "2020-04-15")["mean_w"] < 0.8 * expected_day(days, "2020-01-15")["mean_w"]
+    assert (
+        expected_day(history_server, "2020-04-15")["mean_w"]
+        < 0.8 * expected_day(history_server, "2020-01-15")["mean_w"]
+    )
     if os.environ.get("UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(exist_ok=True)
         browser.save_screenshot(str(SCREENSHOT))
