@@ -175,8 +175,13 @@ def expected_points(days_: Iterable[dt.date], value: Value = default_value) -> d
     """
     expected: dict[int, int] = {}
     for day in days_:
+        start, end = (dt.datetime.combine(day, t, PARIS).utcoffset() for t in (dt.time(0), dt.time(23, 59)))
+        midnight = int(dt.datetime.combine(day, dt.time(0), PARIS).timestamp())
         for minutes in range(0, 24 * 60, 30):
-            instant = paris_instant(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
+            if start == end:  # no clock change that day: the quick way, for long spans
+                instant: int | None = midnight + minutes * 60
+            else:
+                instant = paris_instant(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
             v = value(day, minutes)
             if instant is not None and isinstance(v, int):
                 expected[instant] = v

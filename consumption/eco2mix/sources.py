@@ -1,9 +1,9 @@
 """Finding éCO2mix files on disk: text files and `.zip` archives holding them.
 
 What a file holds is told by its content (`parser.parse_eco2mix` reads its header),
-not by its name: a file named on its own is read whatever its name. In folders and
-archives, only the names of `TEXT_SUFFIXES` are looked at, so that a README or a
-spreadsheet beside the data is not taken for it.
+not by its name: a file named on its own (`data.txt`, `download (1)`) is read
+whatever its name. In folders and archives, only the names of `TEXT_SUFFIXES` are
+looked at, so that a `readme.txt` beside the data is not taken for it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import IO
 
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, too_large
 
-TEXT_SUFFIXES = (".xls", ".csv", ".json", ".txt")
+TEXT_SUFFIXES = (".xls", ".csv", ".json")
 ARCHIVE_SUFFIX = ".zip"
 # RTE's archives use deflate. zipfile decompresses bzip2 and lzma without bounding
 # the output of each step, so that a few kilobytes can become gigabytes in memory.
