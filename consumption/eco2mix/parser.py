@@ -60,17 +60,16 @@ _EPOCH_MINUTES = dt.date(1970, 1, 1).toordinal() * 1440
 # Normalised header name -> the column's role, in every layout: RTE's (older files say
 # "Heure"), ODRÉ's labels and field names. Exact: `Consommation corrigée (MW)` is none.
 _COLUMNS = {
-    "perimetre": "perimeter",
-    "region": "perimeter",  # ODRÉ's regional exports, refused by the region's name
-    "libelleregion": "perimeter",
-    "nature": "nature",
-    "date": "date",
-    "heures": "time",
-    "heure": "time",
-    "dateheure": "instant",
-    "dateetheure": "instant",
-    "consommation": "consumption",
-    "consommationmw": "consumption",
+    name: role
+    for role, names in {
+        "perimeter": ("perimetre", "region", "libelleregion"),  # ODRÉ's regional exports: refused by name
+        "nature": ("nature",),
+        "date": ("date",),
+        "time": ("heures", "heure"),
+        "instant": ("dateheure", "dateetheure"),
+        "consumption": ("consommation", "consommationmw"),
+    }.items()
+    for name in names
 }
 _REQUIRED = ("perimeter", "nature", "date", "time", "consumption")  # "instant" may stand for date and time
 
@@ -238,12 +237,13 @@ def _cut_after_last_line_end(text: bytes, at_end: bool, limits: ReadLimits) -> t
     return text[:cut], text[cut:]
 
 
-def _check_lines(lines: list[bytes], first_line: int, source: str, limits: ReadLimits) -> None:
+def _check_lines(lines: list[bytes], first_line: int, source: str, limits: ReadLimits, unit: str = "line") -> None:
     if first_line + len(lines) - 1 > limits.max_lines:
-        raise Eco2mixError(source, f"more than {limits.max_lines:,} lines; refused", limits.max_lines + 1)
+        raise Eco2mixError(source, f"more than {limits.max_lines:,} {unit}s; refused", limits.max_lines + 1, unit)
     if lines and max(map(len, lines)) > limits.max_line_bytes:
         longest = next(i for i, line in enumerate(lines) if len(line) > limits.max_line_bytes)
-        raise Eco2mixError(source, f"a line longer than {limits.max_line_bytes:,} bytes; refused", first_line + longest)
+        problem = f"a {unit} longer than {limits.max_line_bytes:,} bytes; refused"
+        raise Eco2mixError(source, problem, first_line + longest, unit)
 
 
 def _read_block(stream: IO[bytes], source: str, next_line: int) -> bytes:
@@ -278,7 +278,7 @@ class _BoundedJson:
     def __init__(self, head: bytes, stream: IO[bytes], source: str, limits: ReadLimits) -> None:
         self.pending, self.stream, self.source, self.limits = head.removeprefix(_UTF8_BOM), stream, source, limits
         self.size = 0
-        self.unquoted = 0  # bytes since the last quote
+        self.unquoted = b""  # the bytes since the last quote
 
     def read(self, size: int = -1, /) -> bytes:
         if size == 0:  # ijson's probe of the type read returns
@@ -287,61 +287,47 @@ class _BoundedJson:
         self.size += len(block)
         if self.size > self.limits.max_bytes:
             raise too_large(self.source, self.limits)
-        runs = block.split(b'"')
-        if len(runs) == 1:
-            self.unquoted += len(block)
-            longest = self.unquoted
-        else:
-            longest = max(self.unquoted + len(runs[0]), *map(len, runs[1:]))
-            self.unquoted = len(runs[-1])
+        runs = (self.unquoted + block).split(b'"')
+        longest, self.unquoted = max(map(len, runs)), runs[-1]
         if longest > self.limits.max_line_bytes:
             raise Eco2mixError(self.source, f"{longest:,} bytes without a quote, more than a record holds; refused")
         return block
 
 
 def _json_blocks(stream: _BoundedJson, source: str, limits: ReadLimits) -> Iterator[_Block]:
-    """ODRÉ's JSON records as lines, a block at a time: the header as line 0, record n as line n."""
-    lines = json_lines(stream)
+    """ODRÉ's JSON records as lines, in blocks: the header as line 0, record n as line n."""
+    block: list[bytes] = []
     number = 0
     try:
-        while block := list(itertools.islice(lines, 4096)):
-            if number + len(block) - 1 > limits.max_lines:
-                raise Eco2mixError(
-                    source, f"more than {limits.max_lines:,} records; refused", limits.max_lines + 1, "record"
-                )
-            yield number, block
-            number += len(block)
+        # A blank line ends the records (none is blank): it sends the last block, and is skipped.
+        for number, line in enumerate(itertools.chain(json_lines(stream), [b""])):
+            block.append(line)
+            if len(block) == 4096 or not line:
+                _check_lines(block, number + 1 - len(block), source, limits, "record")
+                yield number + 1 - len(block), block
+                block = []
     except JsonShapeError as error:
-        raise Eco2mixError(source, f"{error}; expected ODRÉ's JSON export", error.record, "record") from error
+        raise Eco2mixError(source, f"{error}; expected ODRÉ's JSON export", number + 1, "record") from error
 
 
 def _read_header(line: bytes, source: str) -> tuple[dict[str, int], str, bytes]:
     """The columns, the encoding and the delimiter that a header line announces."""
-    encoding = "utf-8"
-    if line.startswith(_UTF8_BOM):
-        line = line[len(_UTF8_BOM) :]
-    elif not _is_utf8(line):
-        encoding = ENCODING
-    header = line.decode(encoding, errors="replace")
-    candidates = [(_column_indexes(header.split(delimiter)), delimiter) for delimiter in _DELIMITERS]
-    for indexes, delimiter in candidates:
-        if not _missing(indexes):
-            return indexes, encoding, delimiter.encode()
-    closest = min((indexes for indexes, _ in candidates), key=lambda indexes: len(_missing(indexes)))
-    raise Eco2mixError(
-        source,
-        f"not an éCO2mix file: the header (line 1) has no column for {', '.join(_missing(closest))}; expected "
-        "RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export",
-        line=1,
-    )
-
-
-def _is_utf8(line: bytes) -> bool:
     try:
-        line.decode("utf-8")
+        header, encoding = line.removeprefix(_UTF8_BOM).decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return False
-    return True
+        header, encoding = line.decode(ENCODING, errors="replace"), ENCODING
+    delimiter = max(_DELIMITERS, key=header.count)  # no name in any layout holds another's delimiter
+    indexes = _column_indexes(header.split(delimiter))
+    given = set(indexes) | ({"date", "time"} if "instant" in indexes else set())  # an instant is both
+    missing = [role for role in _REQUIRED if role not in given]
+    if missing:
+        raise Eco2mixError(
+            source,
+            f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}; expected "
+            "RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export",
+            line=1,
+        )
+    return indexes, encoding, delimiter.encode()
 
 
 def _column_indexes(names: list[str]) -> dict[str, int]:
@@ -351,12 +337,6 @@ def _column_indexes(names: list[str]) -> dict[str, int]:
         if role is not None and role not in indexes:
             indexes[role] = index
     return indexes
-
-
-def _missing(indexes: dict[str, int]) -> list[str]:
-    """The roles a header lacks; a date and time with their offset stand for the date and the time."""
-    given = set(indexes) | ({"date", "time"} if "instant" in indexes else set())
-    return [role for role in _REQUIRED if role not in given]
 
 
 # What a date's text is read as: the day, its first minute key (for duplicates), and
@@ -392,14 +372,8 @@ class _LineReader:
         # Only the first `width` fields are needed: splitting no further than them
         # saves creating the 35 strings of the production columns.
         width = max(self.columns.values()) + 1
-        perimeter, natures, days, seen, times, delimiter = (
-            self.perimeter,
-            self.natures,
-            self.days,
-            self.seen,
-            _TIMES,
-            self.delimiter,
-        )
+        perimeter, natures, days, seen = self.perimeter, self.natures, self.days, self.seen
+        times, delimiter = _TIMES, self.delimiter
         point = functools.partial(tuple.__new__, ConsumptionPoint)  # the named tuple, without its __new__'s frame
         half_hours, first, last = 0, self.first, self.last
         try:
@@ -422,7 +396,8 @@ class _LineReader:
                         key = minutes = self.read_instant(row[i_instant], line)
                         midnight = 0
                     if key in seen:
-                        raise self.error(f"{self.when(row, i_instant, i_date, i_time)} appears twice", line)
+                        when = row[i_instant] if i_instant >= 0 else row[i_date] + b" " + row[i_time]
+                        raise self.error(f"{self.text(when)} appears twice", line)
                     seen.add(key)
 
                     value = row[i_consumption]
@@ -469,12 +444,6 @@ class _LineReader:
 
     def error(self, message: str, line: int) -> Eco2mixError:
         return Eco2mixError(self.source, message, line, self.unit)
-
-    def when(self, row: list[bytes], i_instant: int, i_date: int, i_time: int) -> str:
-        """The text of a line's date and time, to be quoted in a message."""
-        if i_instant >= 0:
-            return self.text(row[i_instant])
-        return f"{self.text(row[i_date])} {self.text(row[i_time])}"
 
     def check_not_data(self, row: list[bytes], line: int, width: int) -> None:
         """A line too short for data must be blank or the disclaimer."""

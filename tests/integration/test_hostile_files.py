@@ -18,7 +18,6 @@ import pytest
 
 from consumption.cli import main
 from consumption.eco2mix.parser import DEFAULT_LIMITS
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, write_eco2mix, write_zip
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))

@@ -178,7 +178,11 @@ def test_a_regional_json_export_is_refused_naming_its_region_and_record():
         (b'{"results": []}', "record 1: not an array of records"),
         (b"[1, 2]", "record 1: number where a record (an object) was expected"),
         (b'[{"perimetre": {"a": 1}}]', "record 1: a nested object or array in a record"),
-        (b'[{"consommation": "1\\t2"}]', "record 1: a value holding a tab"),
+        (
+            b'[{"perimetre": "France", "nature": "Donnees definitives", "date_heure": "2024-01-01T00:00:00+01:00", '
+            b'"consommation": "5\\t2"}]',
+            "record 1: consumption '5 2' is not an integer number of MW",
+        ),
         (b"[{}] [{}]", "invalid JSON"),
         (b'[{"perimetre": "France"', "invalid JSON"),
     ],
