@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import unicodedata
 import zipfile
@@ -339,6 +341,9 @@ def odre_json(rows: list[OdreRow], *, string_numbers: bool = False) -> bytes:
 
 
 def resaved(text: str) -> bytes:
-    """RTE's layout as a spreadsheet re-saves it: commas, accents stripped, UTF-8."""
+    """RTE's layout as a spreadsheet re-saves it: commas (the disclaimer, which holds some,
+    quoted), accents stripped, UTF-8."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return plain.replace(",", " ").replace("\t", ",").encode("utf-8")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(line.split("\t") for line in plain.splitlines())
+    return out.getvalue().encode("utf-8")

@@ -446,8 +446,8 @@ class _LineReader:
         return Eco2mixError(self.source, message, line, self.unit)
 
     def check_not_data(self, row: list[bytes], line: int, width: int) -> None:
-        """A line too short for data must be blank or the disclaimer."""
-        if (len(row) == 1 and not row[0].strip()) or row[0].startswith(self.disclaimer):
+        """A line too short for data must be blank or the disclaimer (quoted, in a re-saved copy)."""
+        if (len(row) == 1 and not row[0].strip()) or row[0].lstrip(b'"').startswith(self.disclaimer):
             return
         raise self.error(f"{len(row)} fields where at least {width} were expected", line)
 
