@@ -483,8 +483,8 @@ class _LineReader:
 
     def read_instant(self, raw: bytes, line: int) -> int:
         """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC minutes since 1970."""
-        minutes, offset = _TIMES.get(raw[11:16]), _OFFSETS.get(raw[19:])
-        if len(raw) != 25 or raw[10:11] != b"T" or raw[16:19] != b":00" or minutes is None or offset is None:
+        minutes, offset = _TIMES.get(raw[11:16]), _OFFSETS.get(raw[19:])  # an offset found: 25 bytes
+        if offset is None or minutes is None or raw[10] != ord("T") or raw[16:19] != b":00":
             raise self.error(f"invalid date and time {self.text(raw)!r}; expected YYYY-MM-DDTHH:MM:00+HH:MM", line)
         day_key = (self.days.get(raw[:10]) or self.read_day(raw[:10], line))[1]
         return day_key + minutes - offset - _EPOCH_MINUTES
