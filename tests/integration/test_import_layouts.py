@@ -77,11 +77,16 @@ def test_start_up_imports_every_layout_from_data_dir(tmp_path, store, database_p
 
 def test_a_file_named_on_its_own_is_read_whatever_its_name(tmp_path, database_path):
     rows = odre_rows(JANUARY)
-    path, copy = tmp_path / "download (1)", tmp_path / "export.txt"
+    path, copy, archive = tmp_path / "download (1)", tmp_path / "export.txt", tmp_path / "archive"
     path.write_bytes(odre_json(rows))
     copy.write_bytes(odre_csv(rows))
-    assert main(["import", str(path), str(copy), "--database", str(database_path)]) == 0
-    assert imported(database_path) == with_nature(odre_expected(rows), Nature.CONSOLIDATED)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as opened:  # a zip, without its suffix
+        opened.writestr("tr.xls", eco2mix_text(eco2mix_lines(FEBRUARY)).encode("cp1252"))
+    assert main(["import", str(path), str(copy), str(archive), "--database", str(database_path)]) == 0
+    assert imported(database_path) == {
+        **with_nature(odre_expected(rows), Nature.CONSOLIDATED),
+        **with_nature(expected_points(FEBRUARY), Nature.REAL_TIME),
+    }
 
 
 def test_a_definitive_odre_export_replaces_rtes_real_time_file(tmp_path, database_path):
