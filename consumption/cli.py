@@ -35,20 +35,21 @@ def describe_file(imported: FileImport) -> str:
     natures = "/".join(n.label for n in sorted(s.natures)) or "no nature"
     return (
         f"{s.source}: {s.perimeter or 'no perimeter'}, {natures}, {_span(s.first, s.last)}, "
-        f"{s.half_hours} half-hours read, {imported.changed} stored or updated"
+        f"{s.half_hours} half-hours read, {imported.changed} new or changed"
     )
 
 
 def run_import(settings: Settings, paths: Sequence[Path], database: Path | None) -> int:
+    """Import in one transaction; each file is listed as read, and stored only once every file is read."""
     database_path = database or settings.database_path
     started = time.perf_counter()
-    count = 0
+    read: list[FileImport] = []
 
     def progress(imported: FileImport) -> None:
-        nonlocal count
-        count += 1
-        print(f"[{count}] {describe_file(imported)}", flush=True)
+        read.append(imported)
+        print(f"[{len(read)}] {describe_file(imported)}", flush=True)
 
+    is_new = not database_path.exists()
     try:
         store = SqliteStore.open(database_path)
     except DatabaseError as error:
@@ -59,10 +60,18 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
         report = import_paths(paths or [settings.data_dir], store, progress, limits)
     except (Eco2mixError, DatabaseError) as error:
         print(f"error: {error}", file=sys.stderr)
-        print(f"nothing was imported; {database_path} is unchanged", file=sys.stderr)
+        store.close()
+        if is_new:  # the file and its journals, which this run created
+            for created in (database_path, *(Path(f"{database_path}{end}") for end in ("-journal", "-wal", "-shm"))):
+                created.unlink(missing_ok=True)
+        where = f"no database was created at {database_path}" if is_new else f"{database_path} is unchanged"
+        if read:
+            would = sum(imported.changed for imported in read)
+            where = f"the {len(read)} files read before would have stored or updated {would} half-hours; {where}"
+        print(f"nothing was imported: {where}", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        store.close()  # closing twice is harmless
     print(
         f"total: {len(report.files)} files, {report.half_hours} half-hours read, "
         f"{report.changed} stored or updated in {database_path} "
@@ -79,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     importer = commands.add_parser(
-        "import", help="import éCO2mix files (.xls, .csv, .zip) and folders into the database"
+        "import",
+        help="import éCO2mix files and folders into the database: RTE's files (.xls, .zip), "
+        "ODRÉ's CSV and JSON exports, re-saved copies; told apart by their content",
     )
     importer.add_argument("paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)")
     importer.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")

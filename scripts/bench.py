@@ -9,7 +9,8 @@ layout (scripts/bench_history.py) and imported with `consumption import`:
 
 1. the import (median of 3, each into a new file) beside a bare `executemany` of
    the same rows already parsed, and the same command on a one-day file (its
-   fixed cost: interpreter, modules, database);
+   fixed cost: interpreter, modules, database); then the last ten years imported
+   as ten annual files and as one ODRÉ CSV export (scripts/bench_history.py);
 2. each server alone on core 0, wrk on core 1 (`wrk -t1 -c16`, median of 3 runs
    of 6 s): `consumption serve` as `make run` runs it (default settings, one
    worker), the bare route (scripts/bare_route.py), datasette pinned to one
@@ -516,6 +517,15 @@ def measure_import(bin_dir: Path, files: Path, one_day: Path, database: Path, re
     return br.Import(statistics.median(walls), statistics.median(fixed))
 
 
+def measure_ten_years(folder: Path, one_day: Path, repeats: int) -> tuple[br.Import, br.Import]:
+    """The last ten years imported as ten RTE annual files, then as one ODRÉ CSV export (~80 MB)."""
+    ten, odre = folder / "ten-years", folder / "odre"
+    bench_history.write_history(ten, LAST_YEAR - 9, LAST_YEAR)
+    bench_history.write_odre_export(odre, LAST_YEAR - 9, LAST_YEAR)
+    rte_files = measure_import(BIN, ten, one_day, folder / "ten-years.sqlite3", repeats)
+    return rte_files, measure_import(BIN, odre, one_day, folder / "odre.sqlite3", repeats)
+
+
 def stored_rows(database: Path) -> list[tuple[int, int, int]]:
     with contextlib.closing(sqlite3.connect(database)) as connection:
         return connection.execute(
@@ -728,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
             servers[br.TODAY].imported = measure_import(today[1], files, one_day, today_database, plan.repeats)
             if stored_rows(today_database) != stored_rows(database):
                 raise SystemExit("today's import stored other rows than the new one from the same files")
+        say("ten years: RTE's annual files, then one ODRÉ CSV export…")
+        ten_years = measure_ten_years(folder, one_day, plan.repeats)
         say("executemany and SQL aggregates…")
         executemany = time_executemany(database, folder, 5)
         aggregates = time_aggregates(database, plan.sql_repeats)
@@ -746,6 +758,7 @@ def main(argv: list[str] | None = None) -> int:
         servers=servers,
         rows=expected,
         executemany_seconds=executemany,
+        ten_years=ten_years,
         half_hours=expected[br.WHOLE_HISTORY.name],
         aggregates=aggregates,
         aggregates_supported=supported,

@@ -1,4 +1,5 @@
-"""The history `make bench` serves: annual definitive files in RTE's full-width layout.
+"""The history `make bench` serves: annual definitive files in RTE's full-width layout,
+and the same years as one export in ODRÉ's CSV layout, to time that reader too.
 
 RTE's annual files carry about 40 columns (tests/eco2mix_files.py: NEW_COLUMNS);
 an importer pays for every byte of a line, so the benchmark writes them as wide as
@@ -14,10 +15,11 @@ import io
 import sys
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.eco2mix_files import NEW_COLUMNS
+from tests.eco2mix_files import NEW_COLUMNS, ODRE_LABELS
 
 HEADER = "\t".join(NEW_COLUMNS)
 # The figures after `Consommation` on a real line (2026-02-01 00:00, national, real time).
@@ -81,4 +83,42 @@ def write_one_day(folder: Path, day: dt.date) -> Path:
     text = "\r\n".join([lines[0], *lines[index : index + 96], DISCLAIMER, ""])
     path = folder / f"eCO2mix_RTE_Annuel-Definitif_{day.isoformat()}.xls"
     path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+ODRE_HEADER = ";".join(ODRE_LABELS.values())
+ODRE_OTHER_FIGURES = OTHER_FIGURES.replace("\t", ";") + ";1234"  # the other 36 columns, as wide as RTE's
+assert ODRE_HEADER.count(";") == 6 + ODRE_OTHER_FIGURES.count(";")
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def odre_export(first: int, last: int) -> bytes:
+    """ODRÉ's CSV export of the years `first` to `last` (eco2mix-national-cons-def): `;`, UTF-8
+    with a byte order mark, one row per quarter hour that exists in Paris, `Date - Heure` with
+    its offset, the other figures on every row, the consumption at :00 and :30 only (empty at
+    :15 and :45): about 90 MB for ten years, as ODRÉ's; the years as runs in reverse order, as
+    exports come unsorted.
+    """
+    out = io.StringIO()
+    out.write("\ufeff" + ODRE_HEADER + "\n")
+    for year in range(last, first - 1, -1):
+        instant = int(dt.datetime(year, 1, 1, tzinfo=PARIS).timestamp())
+        end = int(dt.datetime(year + 1, 1, 1, tzinfo=PARIS).timestamp())
+        while instant < end:
+            local = dt.datetime.fromtimestamp(instant, PARIS)
+            start = f"France;Données définitives;{local:%Y-%m-%d;%H:%M};{local.isoformat()}"
+            if local.minute % 30:
+                out.write(f"{start};;{ODRE_OTHER_FIGURES}\n")
+            else:
+                half_hour = local.hour * 2 + local.minute // 30
+                out.write(f"{start};{consumption_mw(local.date(), half_hour)};{ODRE_OTHER_FIGURES}\n")
+            instant += 900
+    return out.getvalue().encode("utf-8")
+
+
+def write_odre_export(folder: Path, first: int, last: int) -> Path:
+    """The years `first` to `last` as one ODRÉ CSV export in `folder`, as a user downloads it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "eco2mix-national-cons-def.csv"
+    path.write_bytes(odre_export(first, last))
     return path

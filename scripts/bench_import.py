@@ -1,66 +1,38 @@
-"""Time the import of a full 2012-2025 history: 14 annual definitive files in RTE's layout.
+"""Time the import of a full 2012-2025 history, and of ten years in ODRÉ's CSV layout.
 
     .venv/bin/python scripts/bench_import.py [--years 2012-2025] [--keep DIR]
 
-Writes the files (zipped, as RTE serves them, 40 columns wide) to a temporary
-folder, then imports them into a new database and prints seconds, rows and peak
-memory. Two baselines from the same run: one bare `executemany` of the same rows,
-already parsed, into another new database (the floor an import cannot beat), and
-the time to merely decode and split every line of the same files with `csv`.
+Writes the files (scripts/bench_history.py: zipped, as RTE serves them, 40 columns
+wide) to a temporary folder, then imports them into a new database and prints
+seconds, rows and peak memory. Two baselines from the same run: one bare
+`executemany` of the same rows, already parsed, into another new database (the
+floor an import cannot beat), and the time to merely decode and split every line
+of the same files with `csv`. Then the last ten years twice: as ten annual files
+in RTE's layout, and as one ODRÉ CSV export of about 80 MB (the issue's target:
+within 1.5× of the RTE files).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import io
 import resource
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_history
 
 from consumption.domain import ConsumptionPoint
 from consumption.eco2mix.parser import parse_eco2mix
 from consumption.eco2mix.sources import find_sources
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
-from tests.eco2mix_files import NEW_COLUMNS
-
-HEADER = "\t".join(NEW_COLUMNS)
-OTHER_COLUMNS = HEADER.count("\t") - 4
-
-
-def annual_file(year: int) -> str:
-    """An annual definitive file: 96 lines a day, values at :00 and :30 only."""
-    out = io.StringIO()
-    out.write(HEADER + "\r\n")
-    day = dt.date(year, 1, 1)
-    filler = "\t".join(["123"] * OTHER_COLUMNS)
-    empty = "\t" * OTHER_COLUMNS
-    while day.year == year:
-        date = day.isoformat()
-        for minutes in range(0, 1440, 15):
-            hhmm = f"{minutes // 60:02d}:{minutes % 60:02d}"
-            if minutes % 30:
-                out.write(f"France\tDonnées définitives\t{date}\t{hhmm}\t\t{empty}\t\r\n")
-            else:
-                value = 45_000 + (day.toordinal() % 365) * 10 + minutes // 30
-                out.write(f"France\tDonnées définitives\t{date}\t{hhmm}\t{value}\t{filler}\t\r\n")
-        day += dt.timedelta(1)
-    out.write("RTE ne pourra être tenu responsable de l'usage qui pourrait être fait des données.\r\n")
-    return out.getvalue()
-
-
-def write_history(folder: Path, first: int, last: int) -> None:
-    for year in range(first, last + 1):
-        name = f"eCO2mix_RTE_Annuel-Definitif_{year}"
-        with zipfile.ZipFile(folder / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{name}.xls", annual_file(year).encode("cp1252"))
 
 
 def read_only_baseline(folder: Path) -> tuple[float, int]:
@@ -116,21 +88,30 @@ def main() -> int:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        write_history(folder, first, last)
-        print(f"wrote {last - first + 1} annual files in {time.perf_counter() - started:.1f} s")
+        files, ten, odre = folder / "files", folder / "ten", folder / "odre"
+        bench_history.write_history(files, first, last)
+        print(f"wrote the files in {time.perf_counter() - started:.1f} s")
 
-        elapsed, half_hours, files = timed_import(folder, folder / "bench.sqlite3")
+        elapsed, half_hours, count = timed_import(files, folder / "bench.sqlite3")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        split, lines = read_only_baseline(folder)
-        bare = executemany_baseline(parsed_rows(folder), folder / "bare.sqlite3")
+        bench_history.write_history(ten, last - 9, last)
+        bench_history.write_odre_export(odre, last - 9, last)
+        split, lines = read_only_baseline(files)
+        bare = executemany_baseline(parsed_rows(files), folder / "bare.sqlite3")
+        rte_ten = min(timed_import(ten, folder / "ten.sqlite3")[0] for _ in range(3))
+        odre_ten = min(timed_import(odre, folder / "odre.sqlite3")[0] for _ in range(3))
+        odre_mb = (odre / "eco2mix-national-cons-def.csv").stat().st_size / 1024 / 1024
 
     print("| measure | value |\n|---|---|")
     print(f"| lines in the files | {lines:,} |")
-    print(f"| import: {half_hours:,} half-hours, {files} files | {elapsed:.2f} s |")
+    print(f"| import: {half_hours:,} half-hours, {count} files | {elapsed:.2f} s |")
     print(f"| baseline: one bare executemany of the same rows | {bare:.2f} s |")
     print(f"| baseline: decode + csv-split every line | {split:.2f} s |")
     print(f"| import / bare executemany | {elapsed / bare:.1f}× |")
     print(f"| peak RSS during the import | {peak_mb:.0f} MB |")
+    print(f"| ten years, ten RTE annual files (best of 3) | {rte_ten:.2f} s |")
+    print(f"| ten years, one ODRÉ CSV export of {odre_mb:.0f} MB (best of 3) | {odre_ten:.2f} s |")
+    print(f"| ODRÉ export / RTE files (target ≤ 1.5×) | {odre_ten / rte_ten:.2f}× |")
     return 0
 
 

@@ -118,6 +118,8 @@ class Report:
     aggregates_supported: bool
     context: list[tuple[str, str]]  # what, where, when, with which versions: (name, value)
     title_note: str = ""
+    # The same ten years imported as ten RTE annual files, then as one ODRÉ CSV export.
+    ten_years: tuple[Import, Import] | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def targets(report: Report) -> list[Target]:
     import_ratio = (
         imported.net_seconds / report.executemany_seconds if imported and report.executemany_seconds else None
     )
+    odre_ratio = report.ten_years[1].net_seconds / report.ten_years[0].net_seconds if report.ten_years else None
     return [
         _target(
             "one day: requests/s vs datasette",
@@ -198,6 +201,13 @@ def targets(report: Report) -> list[Target]:
             lambda v: v < 30,
         ),
         _target("import of 14 full-width files vs bare executemany", "≤ 4×", import_ratio, _times, lambda r: r <= 4),
+        _target(
+            "ten years: one ODRÉ CSV export vs ten RTE annual files (import)",
+            "≤ 1.5×",
+            odre_ratio,
+            _times,
+            lambda r: r <= 1.5,
+        ),
         _target(
             "start-up on the 14-year database to the first answer",
             "< 1 s",

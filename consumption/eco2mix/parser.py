@@ -1,15 +1,27 @@
-"""Reading RTE's éCO2mix files: tab-separated text, one line per quarter hour.
+"""Reading éCO2mix files, whatever their layout: one line (or JSON record) per quarter hour.
 
 `parse_eco2mix` streams a file's bytes and yields France's consumption at :00 and
-:30 as UTC consumption points, validating every data line on the way. The traps
-it knows are described in RTE's samples README: columns found by header name,
-both date formats, a disclaimer as last line, empty / `ND` / `-` values, the
-lines of the spring-forward gap, and forecast-only lines at the end of recent files.
+:30 as UTC consumption points, validating every data line on the way. One reader
+serves every layout, told apart by the header: the columns are found by exact,
+normalised name (`_COLUMNS`), with the delimiter that finds them.
+
+- RTE's own files: tab-separated, Windows-1252, `Périmètre, Nature, Date, Heures,
+  Consommation`; and the same re-saved with commas and without accents, in UTF-8;
+- ODRÉ's CSV export: `;`, UTF-8, labels (`Consommation (MW)`) or field names
+  (`consommation`); its `Date - Heure` carries the offset and is the truth;
+- ODRÉ's JSON export, turned into lines of its field names by `odre_json`.
+
+The traps it knows are described in RTE's samples README: both date formats, a
+disclaimer as last line, empty / `ND` / `-` values, the lines of the spring-forward
+gap, forecast-only lines at the end of recent files; and ODRÉ's: rows in several
+sorted runs, the fall-back hour twice, told apart by its offsets.
 
 What it accepts, so that a hostile or broken file is refused rather than stored:
 consumption is ASCII digits only, from 1 to 200,000 MW (France's all-time peak is
 about 102,000 MW); dates are in the years 2000 through next year; a file is at
 most `ReadLimits.max_bytes` of text, `max_line_bytes` a line and `max_lines` lines.
+A JSON file is held to the same limits, a record counting as a line, and a run of
+bytes without a quote (its longest token) as a line's length.
 
 Lines are read as bytes, in large blocks, and split only up to the last column
 needed: the 35 production columns of RTE's current layout are never looked at,
@@ -28,11 +40,12 @@ from typing import IO
 
 from consumption.domain.clock import PARIS
 from consumption.domain.model import ConsumptionPoint, Nature
+from consumption.eco2mix.odre_json import JsonShapeError, json_lines, starts_as_json
 
 NATIONAL_PERIMETER = "France"
 MISSING_VALUES = frozenset({"", "ND", "-"})
 DISCLAIMER_START = "RTE ne pourra"
-ENCODING = "cp1252"  # RTE's files; UTF-8 when they start with a byte order mark
+ENCODING = "cp1252"  # RTE's files; UTF-8 when the header reads as UTF-8 (ODRÉ's, re-saved copies)
 FIRST_YEAR = 2000  # RTE publishes éCO2mix data from 2012; nothing before 2000 can be right
 MIN_CONSUMPTION_MW = 1
 MAX_CONSUMPTION_MW = 200_000  # about twice France's all-time peak
@@ -41,30 +54,44 @@ MEGABYTE = 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
 _BLOCK_BYTES = 256 * 1024
 _QUOTED_MAX = 40  # characters of a bad value quoted in a message
+_DELIMITERS = ("\t", ";", ",")
+_EPOCH_MINUTES = dt.date(1970, 1, 1).toordinal() * 1440
 
-# Normalised header name -> the column's role. Older files say "Heure" for "Heures".
+# Normalised header name -> the column's role, in every layout: RTE's (older files say
+# "Heure"), ODRÉ's labels and field names. Exact: `Consommation corrigée (MW)` is none.
 _COLUMNS = {
-    "perimetre": "perimeter",
-    "nature": "nature",
-    "date": "date",
-    "heures": "time",
-    "heure": "time",
-    "consommation": "consumption",
+    name: role
+    for role, names in {
+        "perimeter": ("perimetre", "region", "libelleregion"),  # ODRÉ's regional exports: refused by name
+        "nature": ("nature",),
+        "date": ("date",),
+        "time": ("heures", "heure"),
+        "instant": ("dateheure", "dateetheure"),
+        "consumption": ("consommation", "consommationmw"),
+    }.items()
+    for name in names
 }
-_REQUIRED = ("perimeter", "nature", "date", "time", "consumption")
+_REQUIRED = ("perimeter", "nature", "date", "time", "consumption")  # "instant" may stand for date and time
 
 # b"HH:MM" -> minutes after midnight, for every valid time of day.
 _TIMES = {f"{h:02d}:{m:02d}".encode(): h * 60 + m for h in range(24) for m in range(60)}
+# b"+01:00" -> minutes ahead of UTC, for every offset a clock may show.
+_OFFSETS = {
+    f"{sign}{h:02d}:{m:02d}".encode(): int(f"{sign}{h * 60 + m}")
+    for sign in "+-"
+    for h in range(15)
+    for m in (0, 30, 45)
+}
 
 
 class Eco2mixError(ValueError):
-    """A file that cannot be imported; the message names the file and, if known, the line."""
+    """A file that cannot be imported; the message names the file and, if known, the line or record."""
 
-    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+    def __init__(self, source: str, message: str, line: int | None = None, unit: str = "line") -> None:
         self.source = source
-        self.line = line
+        self.line = line  # the record's number in a JSON file
         self.problem = message
-        where = f"{source}, line {line}" if line is not None else source
+        where = f"{source}, {unit} {line}" if line is not None else source
         super().__init__(f"{where}: {message}")
 
 
@@ -73,14 +100,17 @@ class ReadLimits:
     """What reading one file may cost; past any limit the file is refused.
 
     `max_bytes` is the text once decompressed (the FILE_MAX_MB setting, 256 MB by
-    default: an annual national file is about 10 MB). RTE's lines are under 600
-    bytes and a year of quarter hours is 35,136 lines, so the other two leave room
-    for any layout RTE may publish while keeping a hostile file cheap to refuse.
+    default: an annual national file is about 10 MB). RTE's and ODRÉ's lines are
+    under 600 bytes: `max_line_bytes` leaves room for any layout they may publish
+    while keeping a hostile file cheap to refuse.
     """
 
     max_bytes: int = 256 * MEGABYTE
     max_line_bytes: int = 4096
-    max_lines: int = 200_000
+    # Room for every year from 2000 to next year at quarter-hour resolution, in one file:
+    # (next year + 1 - 2000) years × 366 days × 100 lines (ODRÉ writes 100 quarter hours
+    # on a fall-back day, RTE 96) + a header and a disclaimer: 1,024,802 lines in 2026.
+    max_lines: int = (dt.date.today().year + 2 - FIRST_YEAR) * 366 * 100 + 2
 
     @classmethod
     def from_megabytes(cls, megabytes: int) -> ReadLimits:
@@ -145,19 +175,23 @@ def parse_eco2mix(
     contents: FileContents | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[ConsumptionPoint]:
-    """Yield France's consumption at :00 and :30 from an éCO2mix file's bytes.
+    """Yield France's consumption at :00 and :30 from an éCO2mix file's bytes, in any layout.
 
     Raises Eco2mixError, naming `source` and the line, for a foreign perimeter, a
     malformed line, a value out of range, a file past `limits`, or bytes that
     cannot be read. `contents`, when given, is filled in as lines are read.
     """
-    blocks = _line_blocks(stream, source, limits)
+    head = _read_block(stream, source, 1)
+    if starts_as_json(head):
+        unit, blocks = "record", _json_blocks(_BoundedJson(head, stream, source, limits), source, limits)
+    else:
+        unit, blocks = "line", _line_blocks(head, stream, source, limits)
     first = next(blocks, None)
     if first is None:
         raise Eco2mixError(source, "the file is empty; expected an éCO2mix header line")
     first_line, lines = first
-    header, encoding = _decode_header(lines[0])
-    reader = _LineReader(source, encoding, _column_indexes(header, source))
+    columns, encoding, delimiter = _read_header(lines[0], source)
+    reader = _LineReader(source, unit, encoding, delimiter, columns)
     try:
         yield from reader.points(itertools.chain([(first_line + 1, lines[1:])], blocks))
     finally:
@@ -168,13 +202,13 @@ def parse_eco2mix(
 _Block = tuple[int, list[bytes]]
 
 
-def _line_blocks(stream: IO[bytes], source: str, limits: ReadLimits) -> Iterator[_Block]:
-    """The stream's lines, a block at a time, refusing the file past any of `limits`."""
+def _line_blocks(head: bytes, stream: IO[bytes], source: str, limits: ReadLimits) -> Iterator[_Block]:
+    """The lines of `head` and the stream after it, a block at a time, refusing the file past any of `limits`."""
     carried = b""  # the start of a line whose end is in the next block
     size = 0
     next_line = 1
+    block = head
     while True:
-        block = _read_block(stream, source, next_line)
         size += len(block)
         if size > limits.max_bytes:
             raise too_large(source, limits)
@@ -186,6 +220,7 @@ def _line_blocks(stream: IO[bytes], source: str, limits: ReadLimits) -> Iterator
         next_line += len(lines)
         if not block:
             return
+        block = _read_block(stream, source, next_line)
 
 
 def _cut_after_last_line_end(text: bytes, at_end: bool, limits: ReadLimits) -> tuple[bytes, bytes]:
@@ -202,12 +237,13 @@ def _cut_after_last_line_end(text: bytes, at_end: bool, limits: ReadLimits) -> t
     return text[:cut], text[cut:]
 
 
-def _check_lines(lines: list[bytes], first_line: int, source: str, limits: ReadLimits) -> None:
+def _check_lines(lines: list[bytes], first_line: int, source: str, limits: ReadLimits, unit: str = "line") -> None:
     if first_line + len(lines) - 1 > limits.max_lines:
-        raise Eco2mixError(source, f"more than {limits.max_lines:,} lines; refused", limits.max_lines + 1)
+        raise Eco2mixError(source, f"more than {limits.max_lines:,} {unit}s; refused", limits.max_lines + 1, unit)
     if lines and max(map(len, lines)) > limits.max_line_bytes:
         longest = next(i for i, line in enumerate(lines) if len(line) > limits.max_line_bytes)
-        raise Eco2mixError(source, f"a line longer than {limits.max_line_bytes:,} bytes; refused", first_line + longest)
+        problem = f"a {unit} longer than {limits.max_line_bytes:,} bytes; refused"
+        raise Eco2mixError(source, problem, first_line + longest, unit)
 
 
 def _read_block(stream: IO[bytes], source: str, next_line: int) -> bytes:
@@ -235,28 +271,71 @@ def describe(error: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def _decode_header(line: bytes) -> tuple[str, str]:
-    """The header line's text, and the encoding of the file, told by a byte order mark."""
-    if line.startswith(_UTF8_BOM):
-        return line[len(_UTF8_BOM) :].decode("utf-8", errors="replace"), "utf-8"
-    return line.decode(ENCODING, errors="replace"), ENCODING
+class _BoundedJson:
+    """A JSON file's bytes for ijson, refused past `limits.max_bytes`, or past a run of
+    `max_line_bytes` without a quote: what a huge string, number or nesting would need."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], source: str, limits: ReadLimits) -> None:
+        self.pending, self.stream, self.source, self.limits = head.removeprefix(_UTF8_BOM), stream, source, limits
+        self.size = 0
+        self.unquoted = b""  # the bytes since the last quote
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size == 0:  # ijson's probe of the type read returns
+            return b""
+        block, self.pending = self.pending or _read_block(self.stream, self.source, 1), b""
+        self.size += len(block)
+        if self.size > self.limits.max_bytes:
+            raise too_large(self.source, self.limits)
+        runs = (self.unquoted + block).split(b'"')
+        longest, self.unquoted = max(map(len, runs)), runs[-1]
+        if longest > self.limits.max_line_bytes:
+            raise Eco2mixError(self.source, f"{longest:,} bytes without a quote, more than a record holds; refused")
+        return block
 
 
-def _column_indexes(header: str, source: str) -> dict[str, int]:
+def _json_blocks(stream: _BoundedJson, source: str, limits: ReadLimits) -> Iterator[_Block]:
+    """ODRÉ's JSON records as lines, in blocks: the header as line 0, record n as line n."""
+    block: list[bytes] = []
+    number = 0
+    try:
+        # A blank line ends the records (none is blank): it sends the last block, and is skipped.
+        for number, line in enumerate(itertools.chain(json_lines(stream), [b""])):
+            block.append(line)
+            if len(block) == 4096 or not line:
+                _check_lines(block, number + 1 - len(block), source, limits, "record")
+                yield number + 1 - len(block), block
+                block = []
+    except JsonShapeError as error:
+        raise Eco2mixError(source, f"{error}; expected ODRÉ's JSON export", number + 1, "record") from error
+
+
+def _read_header(line: bytes, source: str) -> tuple[dict[str, int], str, bytes]:
+    """The columns, the encoding and the delimiter that a header line announces."""
+    try:
+        header, encoding = line.removeprefix(_UTF8_BOM).decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        header, encoding = line.decode(ENCODING, errors="replace"), ENCODING
+    delimiter = max(_DELIMITERS, key=header.count)  # no name in any layout holds another's delimiter
+    indexes = _column_indexes(header.split(delimiter))
+    given = set(indexes) | ({"date", "time"} if "instant" in indexes else set())  # an instant is both
+    missing = [role for role in _REQUIRED if role not in given]
+    if missing:
+        raise Eco2mixError(
+            source,
+            f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}; expected "
+            "RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export",
+            line=1,
+        )
+    return indexes, encoding, delimiter.encode()
+
+
+def _column_indexes(names: list[str]) -> dict[str, int]:
     indexes: dict[str, int] = {}
-    for index, name in enumerate(header.split("\t")):
+    for index, name in enumerate(names):
         role = _COLUMNS.get(normalise_header(name))
         if role is not None and role not in indexes:
             indexes[role] = index
-    missing = [role for role in _REQUIRED if role not in indexes]
-    if missing:
-        wanted = ", ".join(missing)
-        raise Eco2mixError(
-            source,
-            f"not an éCO2mix file: the header (line 1) has no column for {wanted}; "
-            "expected tab-separated columns Périmètre, Nature, Date, Heures, Consommation",
-            line=1,
-        )
     return indexes
 
 
@@ -269,9 +348,11 @@ _Day = tuple[dt.date, int, int | None]
 class _LineReader:
     """Reads one file's data lines; the hot loop in `points`, the rare cases in helpers."""
 
-    def __init__(self, source: str, encoding: str, columns: dict[str, int]) -> None:
+    def __init__(self, source: str, unit: str, encoding: str, delimiter: bytes, columns: dict[str, int]) -> None:
         self.source = source
+        self.unit = unit
         self.encoding = encoding
+        self.delimiter = delimiter
         self.columns = columns
         self.perimeter = NATIONAL_PERIMETER.encode(encoding)
         self.disclaimer = DISCLAIMER_START.encode(encoding)
@@ -286,30 +367,37 @@ class _LineReader:
 
     def points(self, blocks: Iterator[_Block]) -> Iterator[ConsumptionPoint]:
         """The points of every data line; counts what it read as it goes."""
-        i_perimeter, i_nature, i_date, i_time, i_consumption = (self.columns[role] for role in _REQUIRED)
+        i_perimeter, i_nature, i_date, i_time, i_consumption = (self.columns.get(role, -1) for role in _REQUIRED)
+        i_instant = self.columns.get("instant", -1)
         # Only the first `width` fields are needed: splitting no further than them
         # saves creating the 35 strings of the production columns.
         width = max(self.columns.values()) + 1
-        perimeter, natures, days, seen, times = self.perimeter, self.natures, self.days, self.seen, _TIMES
+        perimeter, natures, days, seen = self.perimeter, self.natures, self.days, self.seen
+        times, delimiter = _TIMES, self.delimiter
         point = functools.partial(tuple.__new__, ConsumptionPoint)  # the named tuple, without its __new__'s frame
         half_hours, first, last = 0, self.first, self.last
         try:
             for first_line, lines in blocks:
                 for line, text in enumerate(lines, first_line):
-                    row = text.split(b"\t", width)
+                    row = text.split(delimiter, width)
                     if len(row) < width:
                         self.check_not_data(row, line, width)
                         continue
                     if row[i_perimeter] != perimeter:
                         self.check_perimeter(row[i_perimeter], line)
                     nature = natures.get(row[i_nature]) or self.read_nature(row[i_nature], line)
-                    day, day_key, midnight = days.get(row[i_date]) or self.read_day(row[i_date], line)
-                    minutes = times.get(row[i_time])
-                    if minutes is None:
-                        minutes = self.read_time(row[i_time], line)
-                    key = day_key + minutes
+                    if i_instant < 0:
+                        day, day_key, midnight = days.get(row[i_date]) or self.read_day(row[i_date], line)
+                        minutes = times.get(row[i_time])
+                        if minutes is None:
+                            minutes = self.read_time(row[i_time], line)
+                        key = day_key + minutes
+                    else:  # UTC minutes since 1970: the epoch is their midnight
+                        key = minutes = self.read_instant(row[i_instant], line)
+                        midnight = 0
                     if key in seen:
-                        raise self.error(f"{self.text(row[i_date])} {self.text(row[i_time])} appears twice", line)
+                        when = row[i_instant] if i_instant >= 0 else row[i_date] + b" " + row[i_time]
+                        raise self.error(f"{self.text(when)} appears twice", line)
                     seen.add(key)
 
                     value = row[i_consumption]
@@ -357,11 +445,11 @@ class _LineReader:
         return text if len(text) <= _QUOTED_MAX else text[:_QUOTED_MAX] + "…"
 
     def error(self, message: str, line: int) -> Eco2mixError:
-        return Eco2mixError(self.source, message, line)
+        return Eco2mixError(self.source, message, line, self.unit)
 
     def check_not_data(self, row: list[bytes], line: int, width: int) -> None:
-        """A line too short for data must be blank or the disclaimer."""
-        if (len(row) == 1 and not row[0].strip()) or row[0].startswith(self.disclaimer):
+        """A line too short for data must be blank or the disclaimer (quoted, in a re-saved copy)."""
+        if (len(row) == 1 and not row[0].strip()) or row[0].lstrip(b'"').startswith(self.disclaimer):
             return
         raise self.error(f"{len(row)} fields where at least {width} were expected", line)
 
@@ -394,6 +482,14 @@ class _LineReader:
             )
         self.days[raw] = entry = (day, day.toordinal() * 1440, PARIS.utc_midnight(day))
         return entry
+
+    def read_instant(self, raw: bytes, line: int) -> int:
+        """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC minutes since 1970."""
+        minutes, offset = _TIMES.get(raw[11:16]), _OFFSETS.get(raw[19:])  # an offset found: 25 bytes
+        if offset is None or minutes is None or raw[10] != ord("T") or raw[16:19] != b":00":
+            raise self.error(f"invalid date and time {self.text(raw)!r}; expected YYYY-MM-DDTHH:MM:00+HH:MM", line)
+        day_key = (self.days.get(raw[:10]) or self.read_day(raw[:10], line))[1]
+        return day_key + minutes - offset - _EPOCH_MINUTES
 
     def read_time(self, raw: bytes, line: int) -> int:
         minutes = _TIMES.get(raw.strip())

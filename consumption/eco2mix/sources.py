@@ -1,4 +1,10 @@
-"""Finding éCO2mix files on disk: plain `.xls` / `.csv` files, and `.zip` archives holding them."""
+"""Finding éCO2mix files on disk: text files and `.zip` archives holding them.
+
+What a file holds is told by its content (`parser.parse_eco2mix` reads its header),
+not by its name: a file named on its own (`data.txt`, `download (1)`) is read
+whatever its name. In folders and archives, only the names of `TEXT_SUFFIXES` are
+looked at, so that a `readme.txt` beside the data is not taken for it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from typing import IO
 
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, too_large
 
-TEXT_SUFFIXES = (".xls", ".csv")
+TEXT_SUFFIXES = (".xls", ".csv", ".json")
 ARCHIVE_SUFFIX = ".zip"
 # RTE's archives use deflate. zipfile decompresses bzip2 and lzma without bounding
 # the output of each step, so that a few kilobytes can become gigabytes in memory.
@@ -78,34 +84,29 @@ def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]
     except Exception as error:  # zipfile raises many types on a damaged or hostile archive
         raise Eco2mixError(label or str(path), f"not a readable zip archive: {describe(error)}") from error
     if not members:
-        raise Eco2mixError(label or str(path), "the archive holds no éCO2mix file (.xls or .csv)")
+        raise Eco2mixError(label or str(path), f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)})")
     return [Eco2mixSource(path, member, label) for member in sorted(members)]
 
 
-def _file_sources(path: Path) -> list[Eco2mixSource]:
-    if path.name.lower().endswith(ARCHIVE_SUFFIX):
+def _file_sources(path: Path, named: bool) -> list[Eco2mixSource]:
+    """The sources of one file: an archive's members, or the file; in a folder, only by known names."""
+    if path.name.lower().endswith(ARCHIVE_SUFFIX) or (named and zipfile.is_zipfile(path)):
         return archive_sources(path)
-    if _is_text(path.name):
-        return [Eco2mixSource(path)]
-    return []
+    return [Eco2mixSource(path)] if named or _is_text(path.name) else []
 
 
 def find_sources(paths: Iterable[Path]) -> list[Eco2mixSource]:
     """The éCO2mix files at `paths`, in order; folders are searched recursively, by name.
 
-    A path that does not exist, a file named on its own that is not `.xls`, `.csv`
-    or `.zip`, or an archive with no éCO2mix file in it is an error.
+    A path that does not exist, or an archive with no éCO2mix file in it is an error.
     """
     sources: list[Eco2mixSource] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                sources.extend(_file_sources(child))
+                sources.extend(_file_sources(child, named=False))
         elif path.is_file():
-            found = _file_sources(path)
-            if not found:
-                raise Eco2mixError(str(path), "not an éCO2mix file: expected a .xls, .csv or .zip file")
-            sources.extend(found)
+            sources.extend(_file_sources(path, named=True))
         else:
             raise Eco2mixError(str(path), "no such file or folder")
     return sources

@@ -94,6 +94,6 @@ def import_paths(
     paths = list(paths)
     sources = find_sources(paths)
     if not sources:
-        raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv or .zip) found")
+        raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
     log.info("importing %d éCO2mix files", len(sources))
     return import_sources(sources, store, on_file, limits)

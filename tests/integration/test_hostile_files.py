@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from consumption.cli import main
-from tests.conftest import stored_rows
+from consumption.eco2mix.parser import DEFAULT_LIMITS
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, write_eco2mix, write_zip
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
@@ -67,7 +67,7 @@ def import_refused(path: Path, database_path: Path, capsys: pytest.CaptureFixtur
     assert len(errors) == 1, err
     assert f"{path.name}" in errors[0]
     assert "nothing was imported" in err
-    assert stored_rows(database_path) == []
+    assert not database_path.exists()  # nothing stored: the new database is not left behind
     return errors[0].removeprefix("error: ")
 
 
@@ -153,22 +153,25 @@ def test_impossible_years_are_that_files_error(tmp_path, database_path, capsys, 
     assert reason == f"{path}!tr.xls, line 98: date '{year}-01-02' is outside the years 2000 to {next_year}"
 
 
-def zip_bomb(path: Path, megabytes: int) -> Path:
-    """A zip of `megabytes` of text with no line end, a few kilobytes on disk.
+def zip_bomb(path: Path, megabytes: int, member: str = "bomb.xls", start: bytes = b"") -> Path:
+    """A zip of `start` then `megabytes` of zeros with no line end, a few kilobytes on disk.
 
     Written as a stored member holding a deflate stream of repeated blocks, then
     declared as deflate: compressing the bytes themselves would take seconds.
     """
     block = b"0" * MEGABYTE
+    head = zlib.compressobj(9, zlib.DEFLATED, -15)
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     segment = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    stream = segment * megabytes + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    crc = 0
+    stream = head.compress(start) + head.flush(zlib.Z_FULL_FLUSH) + segment * megabytes
+    stream += zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    crc = zlib.crc32(start)
     for _ in range(megabytes):
         crc = zlib.crc32(block, crc)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("bomb.xls", stream)
-    return patch_member(path, compress_type=zipfile.ZIP_DEFLATED, crc=crc, file_size=megabytes * MEGABYTE)
+        archive.writestr(member, stream)
+    size = len(start) + megabytes * MEGABYTE
+    return patch_member(path, compress_type=zipfile.ZIP_DEFLATED, crc=crc, file_size=size)
 
 
 def test_a_zip_bomb_is_refused_before_it_is_decompressed(tmp_path, database_path, capsys):
@@ -178,10 +181,19 @@ def test_a_zip_bomb_is_refused_before_it_is_decompressed(tmp_path, database_path
     assert reason == f"{path}!bomb.xls: more than 256 MB of text once decompressed; refused (FILE_MAX_MB)"
 
 
-def test_a_zip_bomb_takes_little_memory_even_under_a_high_file_max_mb(tmp_path, database_path):
+@pytest.mark.parametrize(
+    ("member", "start", "reason"),
+    [
+        ("bomb.xls", b"", "bomb.xls, line 1: a line longer than 4,096 bytes; refused"),
+        # A JSON number of a gigabyte: refused before ijson would buffer the token.
+        ("bomb.json", b'[{"consommation": ', "bytes without a quote, more than a record holds; refused"),
+        ("bomb.csv", b'[{"nature": "', "bytes without a quote, more than a record holds; refused"),
+    ],
+)
+def test_a_zip_bomb_takes_little_memory_even_under_a_high_file_max_mb(tmp_path, database_path, member, start, reason):
     # With FILE_MAX_MB past the bomb's size, reading stops at the first line's
-    # length limit: a process that held the line would need 1 GB.
-    path = zip_bomb(tmp_path / "bomb.zip", 1024)
+    # length limit: a process that held the line (or the JSON token) would need 1 GB.
+    path = zip_bomb(tmp_path / "bomb.zip", 1024, member, start)
     # The peak is read from VmHWM, which starts afresh at exec; ru_maxrss would keep the
     # peak of the forked parent (pytest, large once other tests loaded their libraries).
     script = (
@@ -201,7 +213,7 @@ def test_a_zip_bomb_takes_little_memory_even_under_a_high_file_max_mb(tmp_path, 
     )
     code, peak_mb = done.stdout.split()
     assert code == "1"
-    assert "bomb.xls, line 1: a line longer than 4,096 bytes; refused" in done.stderr
+    assert reason in done.stderr
     assert int(peak_mb) < 150
 
 
@@ -221,7 +233,8 @@ def test_a_file_of_millions_of_blank_lines_is_refused(tmp_path, database_path, c
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("blank.xls", eco2mix_text([], disclaimer=False).encode("cp1252") + b"\r\n" * 10_000_000)
     reason = import_refused(path, database_path, capsys)
-    assert reason == f"{path}!blank.xls, line 200001: more than 200,000 lines; refused"
+    cap = DEFAULT_LIMITS.max_lines
+    assert reason == f"{path}!blank.xls, line {cap + 1}: more than {cap:,} lines; refused"
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "256MB", ""])
@@ -229,3 +242,27 @@ def test_an_invalid_file_max_mb_stops_the_command(tmp_path, database_path, capsy
     monkeypatch.setenv("FILE_MAX_MB", value)
     assert main(["import", str(tmp_path), "--database", str(database_path)]) == 2
     assert "FILE_MAX_MB" in capsys.readouterr().err
+
+
+def test_a_gigabyte_of_json_is_refused_before_it_is_decompressed(tmp_path, database_path, capsys):
+    path = zip_bomb(tmp_path / "export.zip", 1024, "export.json", b"[")
+    reason = import_refused(path, database_path, capsys)
+    assert reason == f"{path}!export.json: more than 256 MB of text once decompressed; refused (FILE_MAX_MB)"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[" * 5_000 + b"]" * 5_000, "10,000 bytes without a quote, more than a record holds; refused"),
+        (b"[" + b'{"a": [' * 100_000, "record 1: a nested object or array in a record"),
+        (b'[{"nature": "' + b"x" * 50_000 + b'"}]', "50,000 bytes without a quote"),
+        (b'[{"perimetre": "France"}] {"more": 1}', "invalid JSON"),
+        (b'{"records": [' + b"{}, " * 1000 + b"]}", "record 1: not an array of records"),
+    ],
+)
+def test_hostile_json_is_refused_cheaply_naming_the_file(tmp_path, database_path, capsys, content, reason):
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content)
+    message = import_refused(path, database_path, capsys)
+    assert message.startswith(f"{path}")
+    assert reason in message

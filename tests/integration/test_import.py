@@ -76,9 +76,13 @@ def test_a_truncated_zip_is_refused(tmp_path, store):
 def test_a_missing_path_or_unknown_file_type_is_refused(tmp_path, store):
     with pytest.raises(Eco2mixError, match="no such file"):
         import_paths([tmp_path / "nowhere"], store)
+    # A file named on its own is read whatever its name, and refused by its content.
     (tmp_path / "data.json").write_text("{}")
-    with pytest.raises(Eco2mixError, match="expected a .xls, .csv or .zip"):
+    with pytest.raises(Eco2mixError, match=r"data.json, record 1: not an array of records; expected ODRÉ's JSON"):
         import_paths([tmp_path / "data.json"], store)
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    with pytest.raises(Eco2mixError, match=r"notes.pdf, line 1: not an éCO2mix file"):
+        import_paths([tmp_path / "notes.pdf"], store)
 
 
 def test_a_header_without_data_imports_nothing_with_a_warning(tmp_path, store, database_path, caplog):
@@ -172,7 +176,7 @@ def test_cli_import_failure_exits_non_zero_and_names_the_problem(tmp_path, datab
     assert main(["import", str(tmp_path / "d"), "--database", str(database_path)]) == 1
     err = capsys.readouterr().err
     assert "b.xls, line 2: perimeter 'Bretagne' is not 'France'" in err
-    assert stored_rows(database_path) == []
+    assert not database_path.exists()  # nothing stored: the new database is not left behind
 
 
 def average_script_output(database_path: Path) -> str:

@@ -72,6 +72,7 @@ def report(*, today: bool) -> br.Report:
         aggregates=[br.AggregateResult(br.AGGREGATES[0], buckets=5114, sql_ms=10.0)],
         aggregates_supported=True,
         context=[("date", "2026-11-28 03:20 UTC")],
+        ten_years=(br.Import(wall_seconds=1.2, one_day_seconds=0.2), br.Import(wall_seconds=1.7, one_day_seconds=0.2)),
     )
 
 
@@ -84,6 +85,7 @@ def test_each_target_is_the_issues_ratio_marked_met_or_not() -> None:
         "one year: p50 vs today's": ("0.50×", True),
         "whole history streamed: server RSS growth": ("+31.0 MB", False),
         "import of 14 full-width files vs bare executemany": ("3.50×", True),  # (1.6 - 0.2) / 0.4
+        "ten years: one ODRÉ CSV export vs ten RTE annual files (import)": ("1.50×", True),  # (1.7 - 0.2) / (1.2 - 0.2)
         "start-up on the 14-year database to the first answer": ("0.80 s", True),
     }
 
