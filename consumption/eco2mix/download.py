@@ -180,11 +180,8 @@ class _Decoder:
         encoding = encoding.strip().lower()
         if encoding not in ("", "identity", *DECODABLE_ENCODINGS):
             raise DownloadError("an unsupported Content-Encoding; refused")
-        self.zlib: zlib._Decompress | None = None
-        if encoding == "gzip":
-            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif encoding == "deflate":
-            self.zlib = zlib.decompressobj(zlib.MAX_WBITS)
+        wbits = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}.get(encoding)
+        self.zlib = None if wbits is None else zlib.decompressobj(wbits)
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         if self.zlib is None:
