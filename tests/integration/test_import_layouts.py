@@ -6,7 +6,7 @@ from pathlib import Path
 
 from consumption.cli import main
 from consumption.domain import Nature
-from consumption.services.startup import build_if_empty
+from consumption.services.startup import build_or_update
 from tests.conftest import stored_rows
 from tests.eco2mix_files import (
     days,
@@ -69,7 +69,7 @@ def test_a_folder_mixing_every_layout_imports_value_by_value(tmp_path, database_
 
 def test_start_up_imports_every_layout_from_data_dir(tmp_path, store, database_path):
     expected = mixed_folder(tmp_path / "data")
-    report = build_if_empty(store, tmp_path / "no-history", tmp_path / "data")
+    report = build_or_update(store, tmp_path / "no-history", tmp_path / "data")
     assert report.built and report.skipped == []
     assert len(report.imported) == 5
     assert imported(database_path) == expected
