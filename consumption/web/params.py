@@ -41,8 +41,7 @@ _TIME = "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
 _OFFSET = "(?:Z|[+ \\-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 BOUND_PATTERN = f"^{_DATE}(?:{_TIME}{_OFFSET}?)?$"
 _BOUND = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET}?)?")
-_LOOKS_LIKE_A_YEAR = re.compile(r"([0-9]{4})-")
-_LOOKS_LIKE_A_DAY = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})")
+_LOOKS_LIKE_A_DATE = re.compile(r"([0-9]{4})-(?:(0[1-9]|1[0-2])-([0-9]{2}))?")  # year, and month and day
 _FRACTION = re.compile(r"T[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]")
 
 
@@ -85,12 +84,11 @@ def _check_form(name: str, text: str) -> None:
         raise BadParameter(name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}")
     if _BOUND.fullmatch(text):
         return
-    year = _LOOKS_LIKE_A_YEAR.match(text)
-    if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
+    date = _LOOKS_LIKE_A_DATE.match(text)
+    if date and not FIRST_YEAR <= int(date[1]) <= LAST_YEAR:
         raise BadParameter(name, f"{text!r}: the year must lie in {YEARS}")
-    day = _LOOKS_LIKE_A_DAY.match(text)
-    if day and int(day[3]) > (length := calendar.monthrange(int(day[1]), int(day[2]))[1]):
-        month = f"{calendar.month_name[int(day[2])]} {day[1]}"
+    if date and date[3] and int(date[3]) > (length := calendar.monthrange(int(date[1]), int(date[2]))[1]):
+        month = f"{calendar.month_name[int(date[2])]} {date[1]}"
         raise BadParameter(name, f"{text!r}: no such day ({month} has {length} days)")
     if _FRACTION.search(text):
         raise BadParameter(name, f"{text!r}: fractions of a second are refused; give whole seconds, as in {EXAMPLE}")

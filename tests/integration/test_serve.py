@@ -136,7 +136,7 @@ def test_offline_first_start_serves_the_embedded_history(tmp_path):
     assert {p["nature"] for p in body["data"]} == {"definitive"}
     assert health["half_hours"] == 175_324
     assert (health["first"], health["last"]) == ("2012-01-01T00:00:00+01:00", "2021-12-31T23:30:00+01:00")
-    assert health["years"] == {"embedded": list(range(2012, 2022)), "rte": []}
+    assert health["years"] == {"embedded": list(range(2012, 2022)), "rte": [], "files": []}
     assert health["startup"] == {"built": True, "files_imported": 10, "skipped": []}
     assert health["refresh"]["ok"] is False  # RTE is asked afterwards, in the background
     assert output.index("built the database") < output.index("Application startup complete")
