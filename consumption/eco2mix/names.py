@@ -13,7 +13,7 @@ say which years came from them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from consumption.domain import Archive, Nature
@@ -48,19 +48,20 @@ def history_files(history_dir: Path | None) -> list[Path]:
     return sorted(p for p in history_dir.iterdir() if p.is_file() and history_year(p.name) is not None)
 
 
-def years_by_source(archive_names: Iterable[str], last_year: int | None) -> dict[str, list[int]]:
-    """Which years' values come from the embedded history and which from RTE, from the
-    names of the archives imported (and the year of the newest stored half hour).
+def years_by_source(archive_names: Iterable[str], stored_years: Collection[int]) -> dict[str, list[int]]:
+    """Which stored years' values come from the embedded history, from RTE and from files
+    imported from disk, from the names of the archives imported and the years stored.
 
     An RTE definitive year replaces an embedded year (the precedence rule); RTE's
     current archives (consolidated, real time) account for the years after the last
-    year held in full, up to the newest half hour's.
+    year held in full, up to the newest stored; the other stored years came from files.
     """
     names = set(archive_names)
     embedded = {year for name in names if (year := history_year(name)) is not None}
     definitive_years = {int(m.group(1)) for name in names if (m := _RTE_DEFINITIVE.match(name))}
     from_rte = set(definitive_years)
-    if names & {CONSOLIDATED.name, REAL_TIME.name} and last_year is not None:
-        whole = embedded | definitive_years
+    if names & {CONSOLIDATED.name, REAL_TIME.name} and stored_years:
+        whole, last_year = embedded | definitive_years, max(stored_years)
         from_rte.update(range(max(whole) + 1 if whole else last_year, last_year + 1))
-    return {"embedded": sorted(embedded - definitive_years), "rte": sorted(from_rte)}
+    from_files = set(stored_years) - embedded - from_rte
+    return {"embedded": sorted(embedded - definitive_years), "rte": sorted(from_rte), "files": sorted(from_files)}

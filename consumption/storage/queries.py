@@ -70,6 +70,16 @@ SELECT_RANGE = (
 COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
+# The Paris years holding a stored half hour, a seek each (1 January begins at +01:00).
+STORED_YEARS = """
+WITH RECURSIVE year (value, last) AS (
+    SELECT 0 + strftime('%Y', first + 3600, 'unixepoch'), 0 + strftime('%Y', last + 3600, 'unixepoch')
+    FROM (SELECT (SELECT min(timestamp) FROM consumption) AS first, (SELECT max(timestamp) FROM consumption) AS last)
+    UNION ALL SELECT value + 1, last FROM year WHERE value < last
+)
+SELECT value FROM year WHERE EXISTS (SELECT 1 FROM consumption
+    WHERE timestamp >= strftime('%s', value || '-01-01') - 3600
+    AND timestamp < strftime('%s', (value + 1) || '-01-01') - 3600)"""
 # The least final nature stored in [?, ?): a year is wholly definitive when it is 3.
 LOWEST_NATURE = "SELECT min(nature) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 

@@ -45,6 +45,7 @@ from consumption.storage.queries import (
     SELECT_RANGE,
     STORED_BOUNDS,
     STORED_SPAN,
+    STORED_YEARS,
     aggregate_spans,
 )
 
@@ -79,11 +80,12 @@ class SnapshotChanged(RuntimeError):
 
 @dataclass(frozen=True)
 class DatabaseStatus(StoredSpan):
-    """What `/health` shows: the stored span, the last refresh, and when each archive
-    (downloaded or embedded) was imported: name -> UTC seconds."""
+    """What `/health` shows: the stored span and its Paris years, the last refresh, and when
+    each archive (downloaded, embedded or a local file) was imported: name -> UTC seconds."""
 
     refresh: RefreshRecord | None = None
     archives: tuple[tuple[str, int], ...] = ()
+    years: tuple[int, ...] = ()
 
 
 class RangeQuery:
@@ -253,11 +255,13 @@ class ConsumptionReader:
             raise self._unavailable(error) from error
 
     async def status(self) -> DatabaseStatus:
-        """Counts, first and last instants, last refresh: a full scan, run off the event loop."""
-        (totals,), refresh, archives = await self._fetch_all(STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS)
+        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop."""
+        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
+        (totals,), refresh, archives, years = await self._fetch_all(*queries)
         count, first, last = totals
         record = RefreshRecord(refresh[0][0], bool(refresh[0][1]), refresh[0][2]) if refresh else None
-        return DatabaseStatus(count, first, last, record, tuple((name, at) for name, at in archives))
+        archive_log = tuple((name, at) for name, at in archives)
+        return DatabaseStatus(count, first, last, record, archive_log, tuple(year for (year,) in years))
 
     async def has_data(self) -> bool:
         (row,) = await self._fetch_one(HAS_DATA)

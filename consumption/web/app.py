@@ -132,10 +132,7 @@ async def get_health(request: Request) -> Response:
                 "ok": status.refresh.ok,
                 "summary": status.refresh.report,
             },
-            "years": years_by_source(
-                (name for name, _ in status.archives),
-                PARIS.local(status.last).year if status.last is not None else None,
-            ),
+            "years": years_by_source((name for name, _ in status.archives), status.years),
             "startup": request.app.state.startup,
         }
     )

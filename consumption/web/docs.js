@@ -9,6 +9,11 @@ const el = (tag, attributes = {}, ...children) => {
   return node;
 };
 
+// The document's prose is Markdown: its inline code (`…`) becomes <code>, the rest plain
+// text. Nodes are built, never HTML parsed, so the document cannot inject markup.
+const prose = (text) => String(text || "").split(/`([^`]+)`/).map(
+  (part, index) => (index % 2 ? el("code", { text: part }) : part));
+
 function resolve(document_, schema) {
   while (schema && schema.$ref) {
     schema = schema.$ref.replace(/^#\//, "").split("/").reduce((node, key) => node[key], document_);
@@ -85,7 +90,7 @@ function operation(document_, path, method, spec) {
   for (const parameter of parameters) {
     const name = el("td", { class: "name", text: `${parameter.name} (${parameter.in})` });
     if (parameter.required) name.append(el("div", { class: "required", text: "required" }));
-    const what = el("td", { text: parameter.description || "" });
+    const what = el("td", {}, ...prose(parameter.description));
     what.append(el("div", { class: "muted", text: describeSchema(parameter.schema || {}) }));
     rows.append(el("tr", {}, name, el("td", { class: "value" }, input(parameter)), what));
   }
@@ -96,7 +101,7 @@ function operation(document_, path, method, spec) {
 
   const responses = el("table", {}, el("tr", {}, el("th", { text: "status" }), el("th", { text: "meaning" })));
   for (const [status, response] of Object.entries(spec.responses || {})) {
-    const cell = el("td", { text: response.description || "" });
+    const cell = el("td", {}, ...prose(response.description));
     for (const [mediaType, content] of Object.entries(response.content || {})) {
       const schema = el("details", {}, el("summary", { text: mediaType }),
         el("pre", { text: JSON.stringify(resolve(document_, content.schema), null, 2) }));
@@ -107,7 +112,7 @@ function operation(document_, path, method, spec) {
   return el("details", { class: "operation", id: spec.operationId || path },
     el("summary", {}, el("span", { class: "method", text: method.toUpperCase() }), el("code", { text: path }),
        el("span", { class: "muted", text: "  " + (spec.summary || "") })),
-    el("div", { class: "body" }, el("p", { text: spec.description || "" }), form, output,
+    el("div", { class: "body" }, el("p", {}, ...prose(spec.description)), form, output,
        el("h4", { text: "Responses" }), responses));
 }
 
@@ -121,7 +126,7 @@ async function main() {
     return;
   }
   document.getElementById("title").textContent = `${document_.info.title} · API ${document_.info.version}`;
-  document.getElementById("description").textContent = document_.info.description || "";
+  document.getElementById("description").replaceChildren(...prose(document_.info.description));
   container.replaceChildren();
   for (const [path, item] of Object.entries(document_.paths)) {
     for (const [method, spec] of Object.entries(item)) container.append(operation(document_, path, method, spec));

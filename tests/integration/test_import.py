@@ -187,10 +187,10 @@ def average_script_output(database_path: Path) -> str:
 
 
 def test_average_script_matches_a_mean_computed_in_python(tmp_path, store, database_path):
-    around = days(dt.date(2024, 12, 31), dt.date(2025, 1, 4))
+    around = days(dt.date(2018, 12, 31), dt.date(2019, 1, 4))  # the script asks for 2019, a stored year
     import_paths([write_eco2mix(tmp_path / "f.xls", eco2mix_lines(around))], store)
-    start = dt.datetime(2025, 1, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    end = dt.datetime(2025, 1, 3, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    start = dt.datetime(2019, 1, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    end = dt.datetime(2019, 1, 3, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     inside = [mw for t, mw in expected_points(around).items() if start.timestamp() <= t <= end.timestamp()]
     assert len(inside) == 3 * 48 - 12 - 13  # both bounds included: 119 half hours
     expected = round(statistics.fmean(inside), 1)

@@ -20,15 +20,29 @@ EMBEDDED = [f"eCO2mix_France_consumption_{y}_definitive.zip" for y in range(2012
 
 
 def test_years_come_from_the_embedded_history_until_rte_replaces_them():
-    assert years_by_source(EMBEDDED, 2021) == {"embedded": list(range(2012, 2022)), "rte": []}
+    history = range(2012, 2022)
+    assert years_by_source(EMBEDDED, history) == {"embedded": list(history), "rte": [], "files": []}
     fetched = [f"eCO2mix_RTE_Annuel-Definitif_{y}.zip" for y in (2021, 2022, 2023, 2024, 2025)]
     current = ["eCO2mix_RTE_En-cours-Consolide.zip", "eCO2mix_RTE_En-cours-TR.zip"]
-    assert years_by_source(EMBEDDED + fetched + current, 2026) == {
+    assert years_by_source(EMBEDDED + fetched + current, range(2012, 2027)) == {
         "embedded": list(range(2012, 2021)),  # 2021: RTE's definitive file replaced the consolidated one
         "rte": [2021, 2022, 2023, 2024, 2025, 2026],
+        "files": [],
     }
-    assert years_by_source(current, 2026) == {"embedded": [], "rte": [2026]}
-    assert years_by_source([], None) == {"embedded": [], "rte": []}
+    assert years_by_source(current, [2026]) == {"embedded": [], "rte": [2026], "files": []}
+    assert years_by_source([], []) == {"embedded": [], "rte": [], "files": []}
+
+
+def test_stored_years_no_archive_accounts_for_came_from_files():
+    """A file imported from disk is logged under its path, which names no year: its years
+    are the stored ones that neither the embedded history nor RTE accounts for."""
+    local = ["/home/me/data/eCO2mix_RTE_Annuel-Definitif_2023.zip", "/home/me/data/mine.xls"]
+    assert years_by_source(EMBEDDED + local, [*range(2012, 2022), 2023, 2024]) == {
+        "embedded": list(range(2012, 2022)),
+        "rte": [],
+        "files": [2023, 2024],
+    }
+    assert years_by_source(local, [2010, 2023]) == {"embedded": [], "rte": [], "files": [2010, 2023]}
 
 
 def test_a_json_log_line_is_one_object_with_the_access_fields():

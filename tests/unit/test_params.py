@@ -58,6 +58,26 @@ def test_a_year_outside_the_range_is_told_so():
             parse_bound("end", text, PARIS, is_end=True)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2019-02-30", "no such day (February 2019 has 28 days)"),
+        ("2024-02-30T06:00", "no such day (February 2024 has 29 days)"),
+        ("2019-04-31T06:00:00+02:00", "no such day (April 2019 has 30 days)"),
+    ],
+)
+def test_a_day_the_month_lacks_is_told_so(text, message):
+    with pytest.raises(BadParameter, match=re.escape(f"parameter 'start': {text!r}: {message}")):
+        parse_bound("start", text, PARIS, is_end=False)
+
+
+@pytest.mark.parametrize("text", ["2019-01-01T06:00:00.5", "2019-01-01T06:00:00,5+01:00", "2019-01-01T06:00:59.999Z"])
+def test_a_fraction_of_a_second_is_refused_not_rounded(text):
+    assert not DOCUMENTED.fullmatch(text)
+    with pytest.raises(BadParameter, match=f"'end': {re.escape(repr(text))}: fractions of a second are refused"):
+        parse_bound("end", text, PARIS, is_end=True)
+
+
 def test_the_leap_days_of_the_range_are_accepted():
     assert DOCUMENTED.fullmatch("2000-02-29") and DOCUMENTED.fullmatch("2024-02-29")
     assert not DOCUMENTED.fullmatch("2023-02-29")
