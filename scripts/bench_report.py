@@ -331,7 +331,7 @@ def figures_table(report: Report) -> list[str]:
 def targets_table(report: Report) -> list[str]:
     marks = {True: "met", False: "**not met**", None: "–"}
     rows = [[t.name, t.goal, t.measured, marks[t.met]] for t in targets(report)]
-    return _table(["target (issue 13)", "goal", "measured", ""], "---:", rows)
+    return _table(["target", "goal", "measured", ""], "---:", rows)
 
 
 def render(report: Report) -> str:

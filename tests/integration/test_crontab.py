@@ -1,4 +1,4 @@
-"""The README's crontab line, run as cron would run it: its own shell, a bare environment."""
+"""The crontab line of docs/deployment.md, run as cron would run it: its own shell, a bare environment."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CRON_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "SHELL": "/bin/sh"}  # what cron gi
 
 
 def crontab_line() -> str:
-    (block,) = re.findall(r"```crontab\n(.+?)\n```", (ROOT / "README.md").read_text(), re.DOTALL)
+    (block,) = re.findall(r"```crontab\n(.+?)\n```", (ROOT / "docs" / "deployment.md").read_text(), re.DOTALL)
     (line,) = block.splitlines()
     return line
 
