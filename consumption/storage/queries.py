@@ -137,7 +137,7 @@ WITH edges (low, high) AS (
     SELECT max((?1 + 1799) / 1800 * 1800, (SELECT min(timestamp) FROM consumption)),
            min(?2 / 1800 * 1800, (SELECT max(timestamp) FROM consumption))),
 marks (timestamp) AS (
-    SELECT low - 1800 FROM edges UNION ALL SELECT high + 1800 FROM edges
+    SELECT low - 1800 FROM edges WHERE low <= high UNION ALL SELECT high + 1800 FROM edges WHERE low <= high
     UNION ALL SELECT timestamp FROM consumption, edges WHERE timestamp BETWEEN low AND high)
 SELECT previous + 1800, timestamp - 1800
 FROM (SELECT timestamp, LAG(timestamp) OVER (ORDER BY timestamp) AS previous FROM marks)

@@ -101,6 +101,8 @@ RANGES = [
     pytest.param("2025-01-01T10:00:00+01:00", "2025-01-01T12:20:00+01:00", id="ends-in-a-hole"),
     pytest.param("2024-12-30T00:00:00+01:00", "2025-01-01T13:00:00+01:00", id="before-the-stored-span"),
     pytest.param("2025-10-27T12:00:00+01:00", "2025-12-31T00:00:00+01:00", id="after-the-stored-span"),
+    pytest.param("2024-01-01T00:00:00+01:00", "2024-12-01T00:00:00+01:00", id="wholly-before-the-stored-span"),
+    pytest.param("2025-11-01T00:00:00+01:00", "2025-12-31T00:00:00+01:00", id="wholly-after-the-stored-span"),
     pytest.param("2025-01-03T00:00:00+01:00", "2025-03-30T00:30:00+01:00", id="weeks-without-files"),
     pytest.param("2025-01-02T06:00:00+01:00", "2025-01-02T18:00:00+01:00", id="none"),
 ]
