@@ -16,8 +16,8 @@ from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
-from tests.conftest import running_server
 from tests.eco2mix_files import days, default_value, eco2mix_lines, write_eco2mix
+from tests.helpers import running_server
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
 SPRING = [dt.date(2025, 3, 30)]

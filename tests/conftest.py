@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from consumption.storage.repository import SqliteStore
+from tests.helpers import SAMPLES, stored_rows
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "rte-samples"
+# Still imported from here by tests/integration/test_import.py and test_hostile_files.py,
+# which another branch is changing: they move to `from tests.helpers import stored_rows`.
+__all__ = ["stored_rows"]
 
 
 @pytest.fixture
@@ -28,35 +26,8 @@ def store(database_path: Path) -> Iterator[SqliteStore]:
     store.close()
 
 
-def stored_rows(database_path: Path) -> list[tuple[int, int, int]]:
-    """Every row of the consumption table, read with a separate connection."""
-    with sqlite3.connect(database_path) as connection:
-        return connection.execute(
-            "SELECT timestamp, consumption_mw, nature FROM consumption ORDER BY timestamp"
-        ).fetchall()
-
-
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"RTE's sample files are not at {SAMPLES}")
     return SAMPLES
-
-
-@contextmanager
-def running_server(app) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free port of 127.0.0.1; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)

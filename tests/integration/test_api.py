@@ -22,8 +22,8 @@ from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema
-from tests.conftest import running_server
 from tests.eco2mix_files import default_value, eco2mix_lines, expected_points, write_eco2mix
+from tests.helpers import running_server
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from consumption.config import Settings
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.conftest import running_server, stored_rows
+from tests.helpers import running_server, stored_rows
 
 # A summer day, the spring-forward day (46 half hours) and the fall-back day (48 in
 # RTE's files, one set of lines for the hour that happens twice).

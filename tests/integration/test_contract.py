@@ -17,7 +17,7 @@ from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
 from consumption.web.params import QUERY_PARAMETERS
 from tests.api_fixtures import api_client
-from tests.conftest import running_server
+from tests.helpers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

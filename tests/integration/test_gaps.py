@@ -19,8 +19,8 @@ import pytest
 
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
+from tests.api_fixtures import api_client, schema
 from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
-from tests.integration.test_api import api_client, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")

@@ -20,8 +20,8 @@ from consumption.cli import main
 from consumption.config import Settings
 from consumption.domain import Outcome
 from consumption.eco2mix.download import remove_partial_downloads
-from tests.conftest import stored_rows
 from tests.eco2mix_files import eco2mix_lines, expected_points
+from tests.helpers import stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, refresh, rte_zip
 from tests.rte_server import HOSTILE_TEXT, fake_rte
 

@@ -19,8 +19,8 @@ from consumption.storage.repository import SqliteStore
 from consumption.web import app as app_module
 from consumption.web.app import create_app
 from tests.api_fixtures import JANUARY, api_client, consolidated_value, schema
-from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.helpers import running_server
 
 DAY = {"start": "2025-01-01", "end": "2025-01-01"}
 SUMMER = {"start": "2024-06-01", "end": "2024-08-31"}  # several batches: a streamed response

@@ -16,8 +16,8 @@ from consumption.config import Settings
 from consumption.domain import RefreshRecord
 from consumption.services.importing import import_paths
 from consumption.services.startup import StartupReport
-from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, write_eco2mix, write_zip
+from tests.helpers import running_server
 from tests.rte_server import fake_rte
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 2))

@@ -22,8 +22,8 @@ from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
 from tests.browser import needs_chromium, start_chromium
-from tests.conftest import SAMPLES, running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.helpers import SAMPLES, running_server
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")

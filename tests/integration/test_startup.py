@@ -8,8 +8,8 @@ from pathlib import Path
 
 from consumption.domain import Nature
 from consumption.services.startup import build_or_update
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_eco2mix, write_zip
+from tests.helpers import stored_rows
 
 HISTORY = Path(__file__).resolve().parents[2] / "data" / "history"
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 2))
