@@ -1,5 +1,5 @@
-"""The API's fixture database, built by the real importer from fixture files, and the helpers
-the HTTP test modules share (its `database` fixture is in tests/integration/conftest.py)."""
+"""The API's fixture database, built by the real importer from fixture files, and the clients
+and helpers the HTTP test modules share (its `database` fixture is in tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+from starlette.testclient import TestClient
 
 from consumption.config import Settings
 from consumption.services.importing import import_paths
@@ -46,8 +48,18 @@ def write_api_database(folder: Path) -> Path:
 
 
 @contextmanager
-def api_client(database_path: Path) -> Iterator[httpx.Client]:
-    """An HTTP client of the app served by uvicorn on 127.0.0.1."""
+def api_client(database_path: Path, **settings: Any) -> Iterator[httpx.Client]:
+    """An HTTP client of the app in this process (Starlette's TestClient, which runs the
+    lifespan): for what the app answers. `settings` are those of `Settings` to change."""
+    app = create_app(Settings(database_path=database_path, **settings))
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@contextmanager
+def served_client(database_path: Path) -> Iterator[httpx.Client]:
+    """An HTTP client of the app served by uvicorn on 127.0.0.1: where the socket is the point
+    (what uvicorn adds, a browser or another program as the client)."""
     with (
         running_server(create_app(Settings(database_path=database_path))) as url,
         httpx.Client(base_url=url, timeout=10) as client,

@@ -21,9 +21,8 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema
+from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema, served_client
 from tests.eco2mix_files import default_value, eco2mix_lines, expected_points, write_eco2mix
-from tests.helpers import running_server
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +196,7 @@ def test_health_reports_what_is_stored(client, database):
 
 
 def test_without_a_database_queries_and_health_are_503(tmp_path):
-    with api_client(tmp_path / "absent.sqlite3") as client:
+    with served_client(tmp_path / "absent.sqlite3") as client:
         assert "no database" in error(client, 503, start="2025-01-01", end="2025-01-01")
         assert "no database" in error(client, 503, "/ready")
         response = client.get("/health")
@@ -392,6 +391,6 @@ def test_the_cache_is_bounded_and_can_be_off(database):
         cache.put(1, ("json", block), b"x" * 30)
     assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == b"x" * 30
     assert cache.get(2, ("json", 9)) is None  # another generation: stale
-    with running_server(create_app(Settings(database_path=database, render_cache_mb=0))) as url:
-        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
+    with api_client(database, render_cache_mb=0) as client:
+        body = client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
     assert body["count"] == 3 * 48

@@ -16,7 +16,7 @@ from consumption.config import Settings
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
 from consumption.web.params import QUERY_PARAMETERS
-from tests.api_fixtures import api_client
+from tests.api_fixtures import served_client
 from tests.helpers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def readme_recipe() -> str:
 
 
 def test_the_readme_pandas_recipe_reads_mixed_offsets(database):
-    with api_client(database) as client:
+    with served_client(database) as client:  # pandas reads it over HTTP
         base = str(client.base_url).rstrip("/")
         namespace: dict = {}
         exec(readme_recipe().replace("http://127.0.0.1:8000", base), namespace)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api_fixtures import api_client
+from tests.api_fixtures import api_client, served_client
 from tests.browser import needs_chromium, start_chromium
 
 pytestmark = needs_chromium
@@ -24,7 +24,7 @@ def browser(tmp_path_factory) -> Iterator[object]:
 
 
 def test_the_explorer_sends_a_request_built_from_the_document(database, browser):
-    with api_client(database) as client:
+    with served_client(database) as client:
         browser.get(str(client.base_url).rstrip("/") + "/docs")
         WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "getConsumption"))
         operation = browser.find_element(By.ID, "getConsumption")

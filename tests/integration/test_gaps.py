@@ -19,7 +19,7 @@ import pytest
 
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
-from tests.api_fixtures import api_client, schema
+from tests.api_fixtures import api_client, schema, served_client
 from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,7 +206,7 @@ def test_on_the_embedded_history_the_gaps_are_each_autumn_s_repeated_hour(tmp_pa
     store = SqliteStore.open(tmp_path / "consumption.sqlite3")
     import_paths([ROOT / "data" / "history"], store)
     store.close()
-    with api_client(tmp_path / "consumption.sqlite3") as client:
+    with served_client(tmp_path / "consumption.sqlite3") as client:  # the route behind uvicorn
         body = gaps(client, start="2012-01-01", end="2021-12-31")
     last_sundays = [
         max(dt.date(year, 10, day) for day in range(25, 32) if dt.date(year, 10, day).weekday() == 6)
