@@ -26,6 +26,9 @@ SPRING = [dt.date(2025, 3, 30)]
 AUTUMN = [dt.date(2025, 10, 26)]
 SUMMER = days(dt.date(2024, 6, 1), dt.date(2024, 8, 31))  # more rows than one fetch
 
+# A client of the app: in this process (TestClient, on httpx2) or over a socket (httpx).
+Client = httpx.Client | TestClient
+
 
 def consolidated_value(day: dt.date, minutes: int) -> int:
     return default_value(day, minutes) + 7
@@ -48,7 +51,7 @@ def write_api_database(folder: Path) -> Path:
 
 
 @contextmanager
-def api_client(database_path: Path, **settings: Any) -> Iterator[httpx.Client]:
+def api_client(database_path: Path, **settings: Any) -> Iterator[TestClient]:
     """An HTTP client of the app in this process (Starlette's TestClient, which runs the
     lifespan): for what the app answers. `settings` are those of `Settings` to change."""
     app = create_app(Settings(database_path=database_path, **settings))

@@ -8,7 +8,6 @@ import io
 import sqlite3
 from collections.abc import Iterator
 
-import httpx
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,21 +20,31 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema, served_client
+from tests.api_fixtures import (
+    AUTUMN,
+    JANUARY,
+    SPRING,
+    SUMMER,
+    Client,
+    api_client,
+    consolidated_value,
+    schema,
+    served_client,
+)
 from tests.eco2mix_files import default_value, eco2mix_lines, expected_points, write_eco2mix
 
 
 @pytest.fixture(scope="module")
-def client(database) -> Iterator[httpx.Client]:
+def client(database) -> Iterator[Client]:
     with api_client(database) as client:
         yield client
 
 
-def get(client: httpx.Client, **params: str):
+def get(client: Client, **params: str):
     return client.get("/consumption", params=params)
 
 
-def ok(client: httpx.Client, **params: str) -> dict:
+def ok(client: Client, **params: str) -> dict:
     response = get(client, **params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -129,7 +138,7 @@ def test_a_long_range_streams_in_several_batches(client):
     assert instants(body) == sorted(expected)
 
 
-def error(client: httpx.Client, status: int, path: str = "/consumption", **params) -> str:
+def error(client: Client, status: int, path: str = "/consumption", **params) -> str:
     response = client.get(path, params=params)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"

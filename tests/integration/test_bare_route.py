@@ -8,6 +8,7 @@ import json
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def database(tmp_path: Path, database_path: Path) -> Path:
     return database_path
 
 
-def get(url: str) -> dict[str, object]:
+def get(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=10) as response:
         document: dict[str, object] = json.loads(response.read())
         return document

@@ -74,7 +74,9 @@ def readme_recipe() -> str:
     """The README's pandas recipe: the python block of the section that names pandas."""
     text = (ROOT / "README.md").read_text()
     section = text[text.index("### With pandas") :]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block, "the README's pandas section has no python block"
+    return block.group(1)
 
 
 def test_the_readme_pandas_recipe_reads_mixed_offsets(database):

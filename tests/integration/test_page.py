@@ -432,7 +432,7 @@ def test_a_preset_shows_the_year_to_the_last_day_shown_and_everything_shows_what
     drawn(browser, len(api(server, FIRST, LAST)["data"]), interval="day")
     browser.back()  # the browser's own Back too
     wait_for_url(browser, "2024-04-02T00:00", LAST)
-    drawn(browser, year["count"], interval="day")
+    drawn(browser, int(year["count"]), interval="day")
 
 
 def test_dragging_across_the_chart_zooms_in_and_back_returns(server, browser):

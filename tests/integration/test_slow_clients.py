@@ -70,7 +70,7 @@ def test_a_one_day_request_is_answered_while_20_whole_history_streams_are_read(h
             [sys.executable, "-c", READERS, str(server.port), "20"], stdout=subprocess.PIPE, text=True
         )
         try:
-            assert readers.stdout.readline() == "sent\n"
+            assert readers.stdout is not None and readers.stdout.readline() == "sent\n"
             time.sleep(0.2)
             one_day(server)
             still_reading = readers.poll() is None
@@ -129,11 +129,11 @@ def test_a_stalled_stream_holds_no_snapshot_and_is_cut_if_the_data_changes(histo
         bodies = []
         for client in clients:
             client.settimeout(30)
-            body = bytearray()
+            received = bytearray()
             while data := client.recv(1 << 16):
-                body += data
+                received += data
             client.close()
-            bodies.append(bytes(body))
+            bodies.append(bytes(received))
     assert busy == 0 and wal_bytes == 0  # the writer checkpointed the whole WAL: no reader held it back
     for body in bodies:
         assert body.startswith(b"HTTP/1.1 200")
