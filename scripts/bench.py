@@ -422,17 +422,16 @@ def one_day_while_streaming(base: str, port: int, expected: int) -> float | None
     path = urllib.parse.urlsplit(consumption_url(base, br.WHOLE_HISTORY))
     target = f"{path.path}?{path.query}"
     command = [sys.executable, "-c", READERS, str(port), str(STREAMS), target]
-    readers = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert readers.stdout is not None
-        if readers.stdout.readline() != "sent\n":
-            raise SystemExit("the whole-history readers did not start")
-        time.sleep(0.2)
-        seconds = one_day_seconds(base, expected)
-        return seconds if readers.poll() is None else None
-    finally:
-        readers.kill()
-        readers.wait()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as readers:  # closes the pipe
+        try:
+            assert readers.stdout is not None
+            if readers.stdout.readline() != "sent\n":
+                raise SystemExit("the whole-history readers did not start")
+            time.sleep(0.2)
+            seconds = one_day_seconds(base, expected)
+            return seconds if readers.poll() is None else None
+        finally:
+            readers.kill()
 
 
 def one_day_while_heads_trickle(base: str, port: int, expected: int) -> float | None:

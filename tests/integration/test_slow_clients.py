@@ -66,17 +66,15 @@ def test_a_one_day_request_is_answered_while_20_whole_history_streams_are_read(h
     """It once waited 6.2 s: each stream rendered its 22 MB without giving the loop a turn."""
     with serving(history) as server:
         one_day(server)  # the first request builds the offset tables
-        readers = subprocess.Popen(
-            [sys.executable, "-c", READERS, str(server.port), "20"], stdout=subprocess.PIPE, text=True
-        )
-        try:
-            assert readers.stdout is not None and readers.stdout.readline() == "sent\n"
-            time.sleep(0.2)
-            one_day(server)
-            still_reading = readers.poll() is None
-        finally:
-            readers.kill()
-            readers.wait()
+        command = [sys.executable, "-c", READERS, str(server.port), "20"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as readers:  # closes the pipe
+            try:
+                assert readers.stdout is not None and readers.stdout.readline() == "sent\n"
+                time.sleep(0.2)
+                one_day(server)
+                still_reading = readers.poll() is None
+            finally:
+                readers.kill()
     assert still_reading, "the 20 streams ended before the one-day request was answered"
 
 
