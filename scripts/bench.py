@@ -404,7 +404,7 @@ def measure_aggregates(
     return True
 
 
-def one_day_seconds(base: str, expected: int) -> float:
+def one_day_answer_seconds(base: str, expected: int) -> float:
     """Median seconds of a one-day answer, each checked."""
     times = []
     for _ in range(LATENCY_REPEATS):
@@ -428,7 +428,7 @@ def one_day_while_streaming(base: str, port: int, expected: int) -> float | None
             if readers.stdout.readline() != "sent\n":
                 raise SystemExit("the whole-history readers did not start")
             time.sleep(0.2)
-            seconds = one_day_seconds(base, expected)
+            seconds = one_day_answer_seconds(base, expected)
             return seconds if readers.poll() is None else None
         finally:
             readers.kill()
@@ -450,7 +450,7 @@ def one_day_while_heads_trickle(base: str, port: int, expected: int) -> float | 
         time.sleep(0.5)
         for sock in slow:
             sock.send(b"y")  # still coming
-        return one_day_seconds(base, expected)
+        return one_day_answer_seconds(base, expected)
     finally:
         for sock in slow:
             sock.close()

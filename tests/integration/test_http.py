@@ -97,15 +97,14 @@ def test_cache_control_lasts_until_the_next_refresh_could_change_the_data(tmp_pa
 @pytest.mark.parametrize("params", [DAY, SUMMER, {**SUMMER, "format": "csv"}, {**SUMMER, "interval": "hour"}])
 def test_gzip_when_accepted_streamed_responses_included(served, params, monkeypatch):
     # uvicorn runs in this process: a summer is streamed when ranges that long are.
-    client = served
     monkeypatch.setattr(app_module, "MAX_WHOLE_ROWS", 1000)
     streamed = params is not DAY  # no length known in advance
     params = dict(reversed(list(params.items())))
-    with client.stream("GET", "/consumption", params=params, headers={"Accept-Encoding": "gzip"}) as response:
+    with served.stream("GET", "/consumption", params=params, headers={"Accept-Encoding": "gzip"}) as response:
         assert response.headers["content-encoding"] == "gzip"
         assert "Accept-Encoding" in response.headers["vary"]
         raw = b"".join(response.iter_raw())
-    plain = client.get("/consumption", params=params, headers={"Accept-Encoding": "identity"})
+    plain = served.get("/consumption", params=params, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert gzip.decompress(raw) == plain.content
     assert len(raw) < len(plain.content) / 4
@@ -200,17 +199,16 @@ def test_the_whole_accepted_range_is_answered_with_rfc3339_bounds(client):
 
 
 def test_latest_is_the_last_half_hour_and_its_age(served, database):
-    client = served
-    response = client.get("/consumption/latest")
+    response = served.get("/consumption/latest")
     assert response.status_code == 200
     body = response.json()
     jsonschema.validate(body, schema("Latest"))
     assert body["timestamp"] == "2025-10-26T23:30:00+01:00"
     age = time.time() - dt.datetime.fromisoformat(body["timestamp"]).timestamp()
     assert abs(body["age_seconds"] - age) < 5
-    assert client.get("/consumption/latest", params={"tz": "UTC"}).json()["timestamp"] == "2025-10-26T22:30:00+00:00"
-    assert client.get("/consumption/latest", params={"tz": "Mars/Olympus"}).status_code == 400
-    assert client.get("/consumption/latest", params={"x": "1"}).status_code == 400
+    assert served.get("/consumption/latest", params={"tz": "UTC"}).json()["timestamp"] == "2025-10-26T22:30:00+00:00"
+    assert served.get("/consumption/latest", params={"tz": "Mars/Olympus"}).status_code == 400
+    assert served.get("/consumption/latest", params={"x": "1"}).status_code == 400
 
 
 def test_latest_of_an_empty_database_is_a_404_that_says_so(tmp_path):
