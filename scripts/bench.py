@@ -22,7 +22,10 @@ layout (scripts/bench_history.py) and imported with `consumption import`:
    when the server answers them, beside the same `GROUP BY` in SQL timed with
    sqlite3 on the same file;
 3. the server's RSS before and after one whole-history response, and its
-   start-up on the existing database to the first one-day answer.
+   start-up on the existing database to the first one-day answer;
+4. the one-day answer (median of 5) while 20 clients read the whole history as fast
+   as they can, and while 1,100 clients hold request heads that trickle in: what the
+   slow-client tests check in behaviour only (each request is answered), in seconds.
 
 It prints a Markdown table with the ratios and the issue's targets, and writes it
 to docs/benchmarks.md (--output) with the machine, versions, date and command.
@@ -38,6 +41,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -74,6 +78,23 @@ DATASETTE_SQL = (
     "select timestamp, consumption_mw, nature from consumption"
     " where timestamp between :start and :end order by timestamp"
 )
+STREAMS, SLOW_HEADS, LATENCY_REPEATS = 20, 1100, 5
+# Clients, in a process of their own, reading the whole history as fast as they can.
+READERS = """
+import selectors, socket, sys
+port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+request = f"GET {path} HTTP/1.1\\r\\nHost: bench\\r\\n\\r\\n".encode()
+selector = selectors.DefaultSelector()
+for _ in range(count):
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(request)
+    selector.register(sock, selectors.EVENT_READ)
+print("sent", flush=True)
+while selector.get_map():
+    for key, _ in selector.select():
+        if not key.fileobj.recv(1 << 16):
+            selector.unregister(key.fileobj)
+"""
 EXECUTEMANY = "INSERT INTO consumption (timestamp, consumption_mw, nature) VALUES (?, ?, ?)"
 
 
@@ -384,6 +405,59 @@ def measure_aggregates(
     return True
 
 
+def one_day_answer_seconds(base: str, expected: int) -> float:
+    """Median seconds of a one-day answer, each checked."""
+    times = []
+    for _ in range(LATENCY_REPEATS):
+        started = time.perf_counter()
+        status, body = fetch(consumption_url(base, br.ONE_DAY))
+        times.append(time.perf_counter() - started)
+        if status != 200 or items(body) != expected:
+            raise SystemExit(f"one day: HTTP {status}, expected {expected} rows")
+    return statistics.median(times)
+
+
+def one_day_while_streaming(base: str, port: int, expected: int) -> float | None:
+    """The one-day answer while STREAMS clients read the whole history; None when the
+    streams ended before it was measured."""
+    path = urllib.parse.urlsplit(consumption_url(base, br.WHOLE_HISTORY))
+    target = f"{path.path}?{path.query}"
+    command = [sys.executable, "-c", READERS, str(port), str(STREAMS), target]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as readers:  # closes the pipe
+        try:
+            assert readers.stdout is not None
+            if readers.stdout.readline() != "sent\n":
+                raise SystemExit("the whole-history readers did not start")
+            time.sleep(0.2)
+            seconds = one_day_answer_seconds(base, expected)
+            return seconds if readers.poll() is None else None
+        finally:
+            readers.kill()
+
+
+def one_day_while_heads_trickle(base: str, port: int, expected: int) -> float | None:
+    """The one-day answer while SLOW_HEADS clients send request heads a byte at a time;
+    None when this process may not open that many sockets."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < SLOW_HEADS + 100:
+        return None
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(SLOW_HEADS):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
+            slow.append(sock)
+        time.sleep(0.5)
+        for sock in slow:
+            sock.send(b"y")  # still coming
+        return one_day_answer_seconds(base, expected)
+    finally:
+        for sock in slow:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def startup(bin_dir: Path, env: dict[str, str], folder: Path, base: str, repeats: int) -> float:
     """Median seconds from spawning `consumption serve` to its first 200 on a one-day query."""
     times = []
@@ -417,6 +491,9 @@ def measure_project(
     log = "serve-" + re.sub(r"\W+", "-", server.label).strip("-")
     with serving(command, env, folder, log, consumption_url(base, br.ONE_DAY)) as process:
         measure_ranges(server, process, lambda q: consumption_url(base, q), expected, wrk, plan, memory=True)
+        say(f"  {server.label}: one day while {STREAMS} streams are read, while {SLOW_HEADS:,} heads trickle")
+        server.one_day_while_streaming = one_day_while_streaming(base, port, expected[br.ONE_DAY.name])
+        server.one_day_while_heads_trickle = one_day_while_heads_trickle(base, port, expected[br.ONE_DAY.name])
         return measure_aggregates(server, base, aggregates, wrk, plan)
 
 

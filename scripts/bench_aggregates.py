@@ -41,8 +41,8 @@ from consumption.storage.repository import SqliteStore  # noqa: E402
 from consumption.web.aggregates import render_aggregates  # noqa: E402
 from consumption.web.app import create_app  # noqa: E402
 from consumption.web.params import Query, parse_time_range  # noqa: E402
-from tests.conftest import running_server  # noqa: E402
 from tests.eco2mix_files import NEW_COLUMNS  # noqa: E402
+from tests.helpers import running_server  # noqa: E402
 
 WHOLE = ("2012-01-01", "2025-12-31")
 BASELINES = {

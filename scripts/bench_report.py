@@ -97,6 +97,9 @@ class Server:
     memory: Memory | None = None
     whole_history: tuple[float, float] | None = None  # one response: seconds, MB
     startup_seconds: float | None = None
+    # a one-day answer while 20 clients read the whole history, and while 1,100 request heads trickle in
+    one_day_while_streaming: float | None = None
+    one_day_while_heads_trickle: float | None = None
     imported: Import | None = None
     note: str = ""
 
@@ -215,6 +218,20 @@ def targets(report: Report) -> list[Target]:
             lambda s: f"{s:.2f} s",
             lambda s: s < 1,
         ),
+        _target(
+            "one day while 20 whole-history streams are read",
+            "< 1 s",
+            new.one_day_while_streaming if new else None,
+            lambda s: f"{s:.2f} s",
+            lambda s: s < 1,
+        ),
+        _target(
+            "one day while 1,100 request heads trickle in",
+            "< 1 s",
+            new.one_day_while_heads_trickle if new else None,
+            lambda s: f"{s:.2f} s",
+            lambda s: s < 1,
+        ),
     ]
 
 
@@ -325,6 +342,8 @@ def figures_table(report: Report) -> list[str]:
     add("server RSS before → after that response (growth)", lambda s: _memory(s.memory)[0])
     add("server RSS after the whole-history load (16 connections)", lambda s: _memory(s.memory)[1])
     add("start-up on the 14-year database to the first one-day answer", lambda s: seconds(s.startup_seconds))
+    add("one day while 20 clients read the whole history", lambda s: seconds(s.one_day_while_streaming))
+    add("one day while 1,100 request heads trickle in", lambda s: seconds(s.one_day_while_heads_trickle))
     return _table(["measure", *(server.label for server in servers)], "---:", rows)
 
 

@@ -1,5 +1,5 @@
-"""The API's fixture database, built by the real importer from fixture files, and the helpers
-the HTTP test modules share (its `database` fixture is in tests/integration/conftest.py)."""
+"""The API's fixture database, built by the real importer from fixture files, and the clients
+and helpers the HTTP test modules share (its `database` fixture is in tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+from starlette.testclient import TestClient
 
 from consumption.config import Settings
 from consumption.services.importing import import_paths
@@ -16,13 +18,16 @@ from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
-from tests.conftest import running_server
 from tests.eco2mix_files import days, default_value, eco2mix_lines, write_eco2mix
+from tests.helpers import running_server
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
 SPRING = [dt.date(2025, 3, 30)]
 AUTUMN = [dt.date(2025, 10, 26)]
 SUMMER = days(dt.date(2024, 6, 1), dt.date(2024, 8, 31))  # more rows than one fetch
+
+# A client of the app: in this process (TestClient, on httpx2) or over a socket (httpx).
+Client = httpx.Client | TestClient
 
 
 def consolidated_value(day: dt.date, minutes: int) -> int:
@@ -46,8 +51,18 @@ def write_api_database(folder: Path) -> Path:
 
 
 @contextmanager
-def api_client(database_path: Path) -> Iterator[httpx.Client]:
-    """An HTTP client of the app served by uvicorn on 127.0.0.1."""
+def api_client(database_path: Path, **settings: Any) -> Iterator[TestClient]:
+    """An HTTP client of the app in this process (Starlette's TestClient, which runs the
+    lifespan): for what the app answers. `settings` are those of `Settings` to change."""
+    app = create_app(Settings(database_path=database_path, **settings))
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@contextmanager
+def served_client(database_path: Path) -> Iterator[httpx.Client]:
+    """An HTTP client of the app served by uvicorn on 127.0.0.1: where the socket is the point
+    (what uvicorn adds, a browser or another program as the client)."""
     with (
         running_server(create_app(Settings(database_path=database_path))) as url,
         httpx.Client(base_url=url, timeout=10) as client,

@@ -33,6 +33,7 @@ def start_chromium(user_data_dir: Path, window_size: str = "1100,900") -> Any:
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
+    assert CHROMIUM, "no Chromium: the test should have been skipped (needs_chromium)"
     options.binary_location = CHROMIUM
     for flag in (*FLAGS, f"--window-size={window_size}", f"--user-data-dir={user_data_dir}"):
         options.add_argument(flag)

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Protocol
 
 from consumption.domain import ConsumptionRepository, Store
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
-from consumption.eco2mix.sources import Eco2mixSource, find_sources
+from consumption.eco2mix.sources import find_sources
 
 log = logging.getLogger(__name__)
+
+
+class Source(Protocol):
+    """What an import needs of a file: a name for its messages, and its bytes within limits
+    (`eco2mix.sources.Eco2mixSource`: a file on disk or a zip member)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def open(self, limits: ReadLimits = DEFAULT_LIMITS) -> AbstractContextManager[IO[bytes]]: ...
 
 
 @dataclass
@@ -43,7 +55,7 @@ OnFile = Callable[[FileImport], None]
 
 
 def import_sources(
-    sources: Iterable[Eco2mixSource],
+    sources: Iterable[Source],
     store: Store,
     on_file: OnFile | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
@@ -61,7 +73,7 @@ def import_sources(
 
 
 def add_sources(
-    sources: Iterable[Eco2mixSource],
+    sources: Iterable[Source],
     points: ConsumptionRepository,
     on_file: OnFile | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,

@@ -8,17 +8,17 @@ import datetime as dt
 import io
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import jsonschema
 import pytest
 
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
-from tests.api_fixtures import api_client, schema
+from tests.api_fixtures import Client, api_client, schema
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 from tests.zone_labels import local_label
 
@@ -28,12 +28,12 @@ TEXT_COLUMNS = ("timestamp", "min_at", "max_at")
 
 
 @pytest.fixture(scope="module")
-def client(database) -> httpx.Client:
+def client(database) -> Iterator[Client]:
     with api_client(database) as client:
         yield client
 
 
-def aggregate(client: httpx.Client, **params: str) -> dict:
+def aggregate(client: Client, **params: str) -> dict:
     response = client.get("/consumption", params=params)
     assert response.status_code == 200, response.text
     body = response.json()

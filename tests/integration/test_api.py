@@ -8,7 +8,6 @@ import io
 import sqlite3
 from collections.abc import Iterator
 
-import httpx
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,22 +20,31 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.api_fixtures import AUTUMN, JANUARY, SPRING, SUMMER, api_client, consolidated_value, schema
-from tests.conftest import running_server
+from tests.api_fixtures import (
+    AUTUMN,
+    JANUARY,
+    SPRING,
+    SUMMER,
+    Client,
+    api_client,
+    consolidated_value,
+    schema,
+    served_client,
+)
 from tests.eco2mix_files import default_value, eco2mix_lines, expected_points, write_eco2mix
 
 
 @pytest.fixture(scope="module")
-def client(database) -> Iterator[httpx.Client]:
+def client(database) -> Iterator[Client]:
     with api_client(database) as client:
         yield client
 
 
-def get(client: httpx.Client, **params: str):
+def get(client: Client, **params: str):
     return client.get("/consumption", params=params)
 
 
-def ok(client: httpx.Client, **params: str) -> dict:
+def ok(client: Client, **params: str) -> dict:
     response = get(client, **params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -130,7 +138,7 @@ def test_a_long_range_streams_in_several_batches(client):
     assert instants(body) == sorted(expected)
 
 
-def error(client: httpx.Client, status: int, path: str = "/consumption", **params) -> str:
+def error(client: Client, status: int, path: str = "/consumption", **params) -> str:
     response = client.get(path, params=params)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
@@ -197,7 +205,7 @@ def test_health_reports_what_is_stored(client, database):
 
 
 def test_without_a_database_queries_and_health_are_503(tmp_path):
-    with api_client(tmp_path / "absent.sqlite3") as client:
+    with served_client(tmp_path / "absent.sqlite3") as client:
         assert "no database" in error(client, 503, start="2025-01-01", end="2025-01-01")
         assert "no database" in error(client, 503, "/ready")
         response = client.get("/health")
@@ -392,6 +400,6 @@ def test_the_cache_is_bounded_and_can_be_off(database):
         cache.put(1, ("json", block), b"x" * 30)
     assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == b"x" * 30
     assert cache.get(2, ("json", 9)) is None  # another generation: stale
-    with running_server(create_app(Settings(database_path=database, render_cache_mb=0))) as url:
-        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
+    with api_client(database, render_cache_mb=0) as client:
+        body = client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
     assert body["count"] == 3 * 48

@@ -14,8 +14,8 @@ import pytest
 from consumption.domain import Outcome
 from consumption.services.refresh import archives_to_refresh
 from consumption.storage.repository import SqliteStore
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points
+from tests.helpers import stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, refresh, rte_zip, run
 from tests.rte_server import fake_rte
 

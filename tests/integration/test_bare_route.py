@@ -8,6 +8,7 @@ import json
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from consumption.config import Settings
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
-from tests.conftest import running_server, stored_rows
+from tests.helpers import running_server, stored_rows
 
 # A summer day, the spring-forward day (46 half hours) and the fall-back day (48 in
 # RTE's files, one set of lines for the hour that happens twice).
@@ -40,7 +41,7 @@ def database(tmp_path: Path, database_path: Path) -> Path:
     return database_path
 
 
-def get(url: str) -> dict[str, object]:
+def get(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=10) as response:
         document: dict[str, object] = json.loads(response.read())
         return document

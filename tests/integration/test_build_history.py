@@ -12,8 +12,8 @@ from pathlib import Path
 
 from consumption.domain import Nature
 from consumption.services.startup import build_or_update
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_zip
+from tests.helpers import stored_rows
 from tests.rte_server import fake_rte
 
 ROOT = Path(__file__).resolve().parents[2]

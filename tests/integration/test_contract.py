@@ -14,7 +14,7 @@ from consumption.config import Settings
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
 from consumption.web.params import QUERY_PARAMETERS
-from tests.conftest import running_server
+from tests.helpers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

@@ -7,8 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, write_zip
+from tests.helpers import stored_rows
 from tests.rte_server import fake_rte
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -27,8 +27,8 @@ from consumption.storage.database import DatabaseError
 from consumption.storage.queries import APPLICATION_ID
 from consumption.storage.reader import ConsumptionReader
 from consumption.storage.repository import SqliteStore
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.helpers import stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, rte_zip
 from tests.rte_server import fake_rte
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from consumption.web.openapi import openapi_document
-from tests.api_fixtures import api_client
+from tests.api_fixtures import api_client, served_client
 from tests.browser import needs_chromium, start_chromium
 from tests.history import EXERCISE_HALF_HOURS, EXERCISE_MEAN_MW, write_history_database
 
@@ -33,7 +34,7 @@ def history_2019(tmp_path_factory) -> Path:
     return write_history_database(tmp_path_factory.mktemp("history") / "consumption.sqlite3", 2019)
 
 
-def open_docs(browser, client) -> object:
+def open_docs(browser, client) -> Any:
     """/docs loaded; its first operation (getConsumption, open) once the document is read."""
     browser.get(str(client.base_url).rstrip("/") + "/docs")
     WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "getConsumption"))
@@ -44,14 +45,14 @@ def send(operation) -> tuple[str, str, str]:
     """Click Send; the status line, the request (as curl) and the response body shown."""
     operation.find_element(By.CSS_SELECTOR, "button").click()
     WebDriverWait(operation, 10).until(lambda o: o.find_elements(By.CSS_SELECTOR, "pre.response"))
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         operation.find_element(By.CSS_SELECTOR, selector).text
         for selector in (".status", "pre.request", "pre.response")
     )
 
 
 def test_the_explorer_sends_a_request_built_from_the_document(history_2019, browser):
-    with api_client(history_2019) as client:
+    with served_client(history_2019) as client:
         operation = open_docs(browser, client)
         assert operation.get_attribute("open") is not None
         names = [f.get_attribute("data-name") for f in operation.find_elements(By.CSS_SELECTOR, "[data-name]")]
@@ -80,7 +81,7 @@ def field_value(operation, name: str) -> str:
 def test_the_request_sent_unchanged_answers_on_the_embedded_history(history_2019, browser):
     """An offline first start stores 2012-2021: the fields /docs fills in by default (the
     document's examples) ask for a stored range, the README's exercise."""
-    with api_client(history_2019) as client:
+    with served_client(history_2019) as client:
         operation = open_docs(browser, client)
         status, request, shown = send(operation)
         expected = client.get(
@@ -98,7 +99,7 @@ def test_markdown_code_in_the_document_is_shown_as_code(database, browser):
     """The document's `…` are <code>, not backticks; built as nodes, so no markup in a
     document string is ever parsed, and the strict CSP still holds."""
     start = next(p for p in openapi_document()["paths"]["/consumption"]["get"]["parameters"] if p["name"] == "start")
-    with api_client(database) as client:
+    with served_client(database) as client:
         operation = open_docs(browser, client)
         cell = next(
             row.find_elements(By.TAG_NAME, "td")[2]

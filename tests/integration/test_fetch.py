@@ -17,8 +17,8 @@ from consumption.bootstrap import build_app
 from consumption.cli import main
 from consumption.config import Settings, parse_interval
 from consumption.domain import Outcome
-from tests.conftest import running_server, stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
+from tests.helpers import running_server, stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, fetch, refresh, rte_zip, shifted
 
 

@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import jsonschema
 import pytest
 
 from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
+from tests.api_fixtures import Client, api_client, schema, served_client
 from tests.eco2mix_files import days, default_value, eco2mix_lines, expected_points, write_eco2mix
-from tests.integration.test_api import api_client, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
@@ -49,7 +48,7 @@ STORED = set(expected_points(DAYS, value))
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory) -> Iterator[httpx.Client]:
+def client(tmp_path_factory) -> Iterator[Client]:
     folder = tmp_path_factory.mktemp("gaps")
     store = SqliteStore.open(folder / "consumption.sqlite3")
     import_paths([write_eco2mix(folder / "tr.xls", eco2mix_lines(DAYS, value))], store)
@@ -80,7 +79,7 @@ def expected_runs(start: str, end: str, zone: ZoneInfo = PARIS) -> list[dict]:
     ]
 
 
-def gaps(client: httpx.Client, **params: str) -> dict:
+def gaps(client: Client, **params: str) -> dict:
     response = client.get("/consumption/gaps", params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -208,7 +207,7 @@ def test_on_the_embedded_history_the_gaps_are_each_autumn_s_repeated_hour(tmp_pa
     store = SqliteStore.open(tmp_path / "consumption.sqlite3")
     import_paths([ROOT / "data" / "history"], store)
     store.close()
-    with api_client(tmp_path / "consumption.sqlite3") as client:
+    with served_client(tmp_path / "consumption.sqlite3") as client:  # the route behind uvicorn
         body = gaps(client, start="2012-01-01", end="2021-12-31")
     last_sundays = [
         max(dt.date(year, 10, day) for day in range(25, 32) if dt.date(year, 10, day).weekday() == 6)

@@ -7,7 +7,6 @@ import gzip
 import time
 from pathlib import Path
 
-import httpx
 import jsonschema
 import pytest
 
@@ -17,9 +16,7 @@ from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web import app as app_module
-from consumption.web.app import create_app
-from tests.api_fixtures import JANUARY, api_client, consolidated_value, schema
-from tests.conftest import running_server
+from tests.api_fixtures import JANUARY, api_client, consolidated_value, schema, served_client
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 
 DAY = {"start": "2025-01-01", "end": "2025-01-01"}
@@ -29,6 +26,13 @@ SUMMER = {"start": "2024-06-01", "end": "2024-08-31"}  # several batches: a stre
 @pytest.fixture(scope="module")
 def client(database):
     with api_client(database) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def served(database):
+    """The app behind uvicorn, where what the server adds (chunked streams) is the point."""
+    with served_client(database) as client:
         yield client
 
 
@@ -77,31 +81,30 @@ def test_cache_control_lasts_until_the_next_refresh_could_change_the_data(tmp_pa
     path = tmp_path / "consumption.sqlite3"
     store = SqliteStore.open(path)
     import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], store)
-    app = create_app(Settings(database_path=path, refresh_interval=3600))
-    with running_server(app) as url:
-        assert httpx.get(f"{url}/consumption", params=DAY).headers["cache-control"] == "public, no-cache"
+    with api_client(path, refresh_interval=3600) as client:
+        assert client.get("/consumption", params=DAY).headers["cache-control"] == "public, no-cache"
         store.archives.record_refresh(RefreshRecord(int(time.time()) - 600, True, "ok"))
-        max_age = httpx.get(f"{url}/consumption", params=DAY).headers["cache-control"]
+        max_age = client.get("/consumption", params=DAY).headers["cache-control"]
         assert max_age.startswith("public, max-age=")
         assert 2990 <= int(max_age.split("=")[1]) <= 3000
         store.archives.record_refresh(RefreshRecord(int(time.time()), False, "RTE unreachable"))
-        assert httpx.get(f"{url}/consumption", params=DAY).headers["cache-control"] == "public, no-cache"
+        assert client.get("/consumption", params=DAY).headers["cache-control"] == "public, no-cache"
     store.close()
     with api_client(path) as client:  # no periodic refresh: revalidate every time
         assert client.get("/consumption", params=DAY).headers["cache-control"] == "public, no-cache"
 
 
 @pytest.mark.parametrize("params", [DAY, SUMMER, {**SUMMER, "format": "csv"}, {**SUMMER, "interval": "hour"}])
-def test_gzip_when_accepted_streamed_responses_included(client, params, monkeypatch):
-    # The server runs in this process: a summer is streamed when ranges that long are.
+def test_gzip_when_accepted_streamed_responses_included(served, params, monkeypatch):
+    # uvicorn runs in this process: a summer is streamed when ranges that long are.
     monkeypatch.setattr(app_module, "MAX_WHOLE_ROWS", 1000)
     streamed = params is not DAY  # no length known in advance
     params = dict(reversed(list(params.items())))
-    with client.stream("GET", "/consumption", params=params, headers={"Accept-Encoding": "gzip"}) as response:
+    with served.stream("GET", "/consumption", params=params, headers={"Accept-Encoding": "gzip"}) as response:
         assert response.headers["content-encoding"] == "gzip"
         assert "Accept-Encoding" in response.headers["vary"]
         raw = b"".join(response.iter_raw())
-    plain = client.get("/consumption", params=params, headers={"Accept-Encoding": "identity"})
+    plain = served.get("/consumption", params=params, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert gzip.decompress(raw) == plain.content
     assert len(raw) < len(plain.content) / 4
@@ -126,10 +129,9 @@ def test_cors_lets_any_origin_read_by_default(client):
 
 
 def test_cors_origins_is_a_setting(database):
-    app = create_app(Settings(database_path=database, cors_origins=("https://a.example",)))
-    with running_server(app) as url:
-        allowed = httpx.get(f"{url}/consumption", params=DAY, headers={"Origin": "https://a.example"})
-        other = httpx.get(f"{url}/consumption", params=DAY, headers={"Origin": "https://b.example"})
+    with api_client(database, cors_origins=("https://a.example",)) as client:
+        allowed = client.get("/consumption", params=DAY, headers={"Origin": "https://a.example"})
+        other = client.get("/consumption", params=DAY, headers={"Origin": "https://b.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://a.example"
     assert "access-control-allow-origin" not in other.headers
 
@@ -196,17 +198,17 @@ def test_the_whole_accepted_range_is_answered_with_rfc3339_bounds(client):
     assert [b["timestamp"][:4] for b in body["data"]] == ["2024", "2025"]
 
 
-def test_latest_is_the_last_half_hour_and_its_age(client, database):
-    response = client.get("/consumption/latest")
+def test_latest_is_the_last_half_hour_and_its_age(served, database):
+    response = served.get("/consumption/latest")
     assert response.status_code == 200
     body = response.json()
     jsonschema.validate(body, schema("Latest"))
     assert body["timestamp"] == "2025-10-26T23:30:00+01:00"
     age = time.time() - dt.datetime.fromisoformat(body["timestamp"]).timestamp()
     assert abs(body["age_seconds"] - age) < 5
-    assert client.get("/consumption/latest", params={"tz": "UTC"}).json()["timestamp"] == "2025-10-26T22:30:00+00:00"
-    assert client.get("/consumption/latest", params={"tz": "Mars/Olympus"}).status_code == 400
-    assert client.get("/consumption/latest", params={"x": "1"}).status_code == 400
+    assert served.get("/consumption/latest", params={"tz": "UTC"}).json()["timestamp"] == "2025-10-26T22:30:00+00:00"
+    assert served.get("/consumption/latest", params={"tz": "Mars/Olympus"}).status_code == 400
+    assert served.get("/consumption/latest", params={"x": "1"}).status_code == 400
 
 
 def test_latest_of_an_empty_database_is_a_404_that_says_so(tmp_path):

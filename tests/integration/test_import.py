@@ -16,7 +16,6 @@ from consumption.domain import Nature
 from consumption.eco2mix.parser import Eco2mixError
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
-from tests.conftest import stored_rows
 from tests.eco2mix_files import (
     days,
     default_value,
@@ -27,6 +26,7 @@ from tests.eco2mix_files import (
     write_eco2mix,
     write_zip,
 )
+from tests.helpers import stored_rows
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
 
@@ -200,7 +200,7 @@ def test_average_script_matches_a_mean_computed_in_python(tmp_path, store, datab
         script = Path(__file__).parents[2] / "scripts" / "average_consumption.sql"
         result = subprocess.run(
             ["sqlite3", str(database_path)],
-            stdin=script.open(),
+            input=script.read_text(),
             capture_output=True,
             text=True,
             check=True,

@@ -7,7 +7,6 @@ from pathlib import Path
 from consumption.cli import main
 from consumption.domain import Nature
 from consumption.services.startup import build_or_update
-from tests.conftest import stored_rows
 from tests.eco2mix_files import (
     days,
     eco2mix_lines,
@@ -21,6 +20,7 @@ from tests.eco2mix_files import (
     resaved,
     write_eco2mix,
 )
+from tests.helpers import stored_rows
 
 JANUARY = days(dt.date(2024, 1, 1), dt.date(2024, 1, 3))
 FEBRUARY = days(dt.date(2024, 2, 1), dt.date(2024, 2, 3))

@@ -10,14 +10,15 @@ import time
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
 
 from consumption.bootstrap import build_app
 from consumption.config import Settings
 from consumption.domain import RefreshRecord
 from consumption.services.importing import import_paths
 from consumption.services.startup import StartupReport
-from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, write_eco2mix, write_zip
+from tests.helpers import running_server
 from tests.rte_server import fake_rte
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 2))
@@ -36,7 +37,7 @@ def test_requests_latency_and_what_the_database_holds(tmp_path, store, database_
     import_paths([write_eco2mix(tmp_path / "tr.xls", eco2mix_lines(JANUARY))], store)
     store.archives.record_refresh(RefreshRecord(1_764_000_000, False, "3 archives: 3 failed"))
     settings = Settings(database_path=database_path, data_dir=tmp_path, history_dir=None)
-    with running_server(build_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with TestClient(build_app(settings)) as client:  # in process: what the app counts
         for _ in range(3):
             assert client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-01"}).status_code == 200
         assert client.get("/consumption", params={"start": "tomorrow"}).status_code == 400
@@ -90,7 +91,7 @@ def test_promtool_accepts_the_metrics_lint_included(tmp_path, store, database_pa
     store.archives.record_refresh(RefreshRecord(1_764_000_000, True, "3 archives: 3 unchanged"))
     app = build_app(Settings(database_path=database_path, data_dir=tmp_path, history_dir=None))
     app.state.metrics.record_archive("eCO2mix_RTE_En-cours-TR.zip", "downloaded")
-    with running_server(app) as url, httpx.Client(base_url=url) as client:
+    with TestClient(app) as client:
         assert client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-01"}).status_code == 200
         assert client.get("/nothing").status_code == 404
         text = client.get("/metrics").text

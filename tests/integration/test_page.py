@@ -22,8 +22,8 @@ from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
 from tests.browser import needs_chromium, start_chromium
-from tests.conftest import running_server
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.helpers import running_server
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -433,7 +433,7 @@ def test_a_preset_shows_the_year_to_the_last_day_shown_and_everything_shows_what
     drawn(browser, len(api(server, FIRST, LAST)["data"]), interval="day")
     browser.back()  # the browser's own Back too
     wait_for_url(browser, "2024-04-02T00:00", LAST)
-    drawn(browser, year["count"], interval="day")
+    drawn(browser, int(year["count"]), interval="day")
 
 
 def test_dragging_across_the_chart_zooms_in_and_back_returns(server, browser):

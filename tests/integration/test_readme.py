@@ -21,7 +21,7 @@ import pytest
 
 from consumption.bootstrap import build_app, prepare_database
 from consumption.config import Settings
-from tests.conftest import running_server
+from tests.helpers import running_server
 from tests.server_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

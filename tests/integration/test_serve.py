@@ -51,7 +51,7 @@ def serve(tmp_path: Path, data_dir: Path, **settings: str) -> tuple[subprocess.P
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stdout.read()}")
+            raise AssertionError(f"the server exited: {process.communicate()[0]}")
         try:
             httpx.get(f"{url}/health", timeout=1)
             return process, url

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from consumption.domain import ConsumptionPoint, Nature
 from consumption.storage.memory import MemoryStore
 from consumption.storage.repository import SqliteStore
-from tests.conftest import stored_rows
+from tests.helpers import stored_rows
 from tests.store_contract import T0, StoreContract, everything
 
 

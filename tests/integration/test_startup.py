@@ -8,8 +8,8 @@ from pathlib import Path
 
 from consumption.domain import Nature
 from consumption.services.startup import build_or_update
-from tests.conftest import stored_rows
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_eco2mix, write_zip
+from tests.helpers import stored_rows
 
 HISTORY = Path(__file__).resolve().parents[2] / "data" / "history"
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 2))
@@ -71,7 +71,7 @@ def test_the_shipped_history_holds_2012_to_2021(tmp_path, store, database_path):
     assert len(report.imported) == 10 and report.skipped == []
     assert report.half_hours == 175_324
     rows = stored_rows(database_path)
-    natures = {}
+    natures: dict[int, set[int]] = {}
     for timestamp, _, nature in rows:
         natures.setdefault(dt.datetime.fromtimestamp(timestamp + 3600, dt.UTC).year, set()).add(nature)
     assert natures == {year: {Nature.DEFINITIVE} for year in range(2012, 2021)} | {2021: {Nature.CONSOLIDATED}}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import socket
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from typing import NoReturn
 
 import pytest
 
 
-def _refuse(what: str):  # type: ignore[no-untyped-def]
+def _refuse(what: str) -> Callable[..., NoReturn]:
     def refused(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError(f"a unit test used {what}: move it to tests/integration")
 

@@ -57,6 +57,8 @@ def report(*, today: bool) -> br.Report:
         memory=br.Memory(before_mb=50, after_mb=81, after_load_mb=90, peak_mb=95, processes=1),
         whole_history=(0.4, 22.6),
         startup_seconds=0.8,
+        one_day_while_streaming=0.3,
+        one_day_while_heads_trickle=1.2,
         imported=br.Import(wall_seconds=1.6, one_day_seconds=0.2),
     )
     servers = {br.NEW: new}
@@ -87,6 +89,8 @@ def test_each_target_is_the_issues_ratio_marked_met_or_not() -> None:
         "import of 14 full-width files vs bare executemany": ("3.50×", True),  # (1.6 - 0.2) / 0.4
         "ten years: one ODRÉ CSV export vs ten RTE annual files (import)": ("1.50×", True),  # (1.7 - 0.2) / (1.2 - 0.2)
         "start-up on the 14-year database to the first answer": ("0.80 s", True),
+        "one day while 20 whole-history streams are read": ("0.30 s", True),
+        "one day while 1,100 request heads trickle in": ("1.20 s", False),
     }
 
 
@@ -110,4 +114,6 @@ def test_the_page_puts_todays_figures_beside_the_new_ones() -> None:
     assert "| whole history (1 connection) | 245,444 | 1.6 req/s, p50 620 ms | – | – | – | – | – | – |" in page
     assert "| daily buckets, whole history | 5,114 | 10.0 ms | 40 req/s, p50 25.0 ms | 2.50× | – | – |" in page
     assert "| server RSS before → after that response (growth) | 50 → 81 MB (+31.0 MB) | – |" in page
+    assert "| one day while 20 clients read the whole history | 0.30 s | – |" in page
+    assert "| one day while 1,100 request heads trickle in | 1.20 s | – |" in page
     assert "- date: 2026-11-28 03:20 UTC" in page

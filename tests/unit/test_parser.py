@@ -28,8 +28,8 @@ def parse(text: str, name: str = "test.xls") -> dict[int, int]:
     return {p.timestamp: p.consumption_mw for p in parse_eco2mix(as_bytes(text), name)}
 
 
-def utc(*args: int) -> int:
-    return int(dt.datetime(*args, tzinfo=dt.UTC).timestamp())
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return int(dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC).timestamp())
 
 
 def test_an_ordinary_day_gives_48_half_hours_at_their_utc_instants():
