@@ -27,7 +27,7 @@ layout (scripts/bench_history.py) and imported with `consumption import`:
    as they can, and while 1,100 clients hold request heads that trickle in: what the
    slow-client tests check in behaviour only (each request is answered), in seconds.
 
-It prints a Markdown table with the ratios and the issue's targets, and writes it
+It prints a Markdown table with the ratios and the targets, and writes it
 to docs/benchmarks.md (--output) with the machine, versions, date and command.
 """
 

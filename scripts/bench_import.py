@@ -8,7 +8,7 @@ seconds, rows and peak memory. Two baselines from the same run: one bare
 `executemany` of the same rows, already parsed, into another new database (the
 floor an import cannot beat), and the time to merely decode and split every line
 of the same files with `csv`. Then the last ten years twice: as ten annual files
-in RTE's layout, and as one ODRÉ CSV export of about 80 MB (the issue's target:
+in RTE's layout, and as one ODRÉ CSV export of about 80 MB (the target:
 within 1.5× of the RTE files).
 """
 

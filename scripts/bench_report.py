@@ -1,4 +1,4 @@
-"""What `make bench` measured, the issue's targets, and the Markdown that reports both.
+"""What `make bench` measured, the targets, and the Markdown that reports both.
 
 Pure: no timing, no processes, no files. scripts/bench.py fills a `Report`; `render`
 turns it into the page written to docs/benchmarks.md.
@@ -165,7 +165,7 @@ def _times(value: float) -> str:
 
 
 def targets(report: Report) -> list[Target]:
-    """The issue's targets, each as measured in this run."""
+    """The targets, each as measured in this run."""
     new = report.servers.get(NEW)
     memory = new.memory if new else None
     imported = new.imported if new else None

@@ -1,4 +1,4 @@
-"""One bad archive never spoils the others (issue 12 §3): whatever importing one archive
+"""One bad archive never spoils the others: whatever importing one archive
 raises, that archive alone fails with a one-line reason naming it, the others are
 imported, and the outcome is recorded."""
 

@@ -1,4 +1,4 @@
-"""Other people's files (issue 12 §6): a database that is not ours is refused and left
+"""Other people's files: a database that is not ours is refused and left
 byte-for-byte unchanged; a read-only folder or a full disk gives a clear error, never a
 traceback nor an empty database file, and the previous database stays intact."""
 

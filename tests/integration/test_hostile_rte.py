@@ -1,4 +1,4 @@
-"""Downloading from a hostile or stalling RTE (issue 12 §2), against a real HTTP server on
+"""Downloading from a hostile or stalling RTE, against a real HTTP server on
 127.0.0.1 that misbehaves on demand: each test keeps to a few seconds through small
 deadlines and limits in its Settings."""
 

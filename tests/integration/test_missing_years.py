@@ -1,4 +1,4 @@
-"""Every missing year filled (issue 15 §2): a refresh fetches each definitive year the
+"""Every missing year filled: a refresh fetches each definitive year the
 database does not hold wholly definitive, then the consolidated and real-time files."""
 
 from __future__ import annotations

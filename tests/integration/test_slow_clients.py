@@ -1,5 +1,5 @@
-"""Clients that read slowly, stop reading or go away while the whole history streams
-(issue 12 §1): the server measured from outside, as a process of its own."""
+"""Clients that read slowly, stop reading or go away while the whole history streams.
+The server measured from outside, as a process of its own."""
 
 from __future__ import annotations
 

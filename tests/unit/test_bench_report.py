@@ -1,4 +1,4 @@
-"""`make bench`'s report: the ratios, the issue's targets met or not, and wrk's figures read right."""
+"""`make bench`'s report: the ratios, the targets met or not, and wrk's figures read right."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def report(*, today: bool) -> br.Report:
     )
 
 
-def test_each_target_is_the_issues_ratio_marked_met_or_not() -> None:
+def test_each_target_is_its_ratio_marked_met_or_not() -> None:
     marks = {t.name: (t.measured, t.met) for t in br.targets(report(today=True))}
     assert marks == {
         "one day: requests/s vs datasette": ("5.00×", True),  # exactly the goal is met
