@@ -212,10 +212,11 @@ class ConsumptionReader:
         with self._transaction() as connection:
             return _freshness(connection)
 
-    def latest(self) -> tuple[Row | None, Freshness]:
-        """The most recent stored half hour, if any, read in one snapshot with the freshness."""
+    def latest(self) -> Row | None:
+        """The most recent stored half hour, if any."""
         with self._transaction() as connection:
-            return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
+            row: Row | None = connection.execute(LATEST_POINT).fetchone()
+            return row
 
     def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
         """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""
