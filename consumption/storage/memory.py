@@ -20,9 +20,9 @@ from consumption.domain import (
     RefreshRecord,
     Store,
     StoredSpan,
-    replaces,
 )
 from consumption.domain.clock import PARIS
+from consumption.domain.model import replaces
 
 
 class MemoryConsumptionRepository(ConsumptionRepository):

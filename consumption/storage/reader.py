@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
@@ -36,7 +34,6 @@ from consumption.storage.queries import (
     ARCHIVE_IMPORTS,
     COUNT_RANGE,
     GENERATION,
-    HAS_DATA,
     LAST_REFRESH,
     LATEST_POINT,
     MISSING_RUNS,
@@ -122,17 +119,16 @@ class RangeQuery:
                     high_mw, high_after = divmod(high, PACKED_SHIFT)
                     yield start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after
 
-    def rows(self, low: int, high: int) -> Iterator[list[Row]]:
-        """The rows of [low, high], a part of the range, in batches, in time order;
-        each batch read in a short transaction of its own."""
+    def rows(self) -> Iterator[list[Row]]:
+        """The rows of the range in batches, in time order; each batch read in a short
+        transaction of its own."""
         if self._prefetched is not None:
-            rows = self._prefetched
-            part = rows[bisect_left(rows, (low,)) : bisect_left(rows, (high + 1,))]
-            if part:
-                yield part
+            if self._prefetched:
+                yield self._prefetched
             return
-        while low <= high:
-            batch = self._reader.batch(low, high, self.generation)
+        low = self.start
+        while low <= self.end:
+            batch = self._reader.batch(low, self.end, self.generation)
             if batch:
                 yield batch
             if len(batch) < ROWS_PER_FETCH:
@@ -236,37 +232,20 @@ class ConsumptionReader:
             parameters = [bound for bucket in buckets for bound in bucket]
             return connection.execute(aggregate_spans(len(buckets)), parameters).fetchall()
 
-    async def _fetch_one(self, *queries: str) -> list[Any]:
-        """The first row of each query (None for none)."""
-        return [rows[0] if rows else None for rows in await self._fetch_all(*queries)]
-
-    async def _fetch_all(self, *queries: str) -> list[list[Any]]:
-        """Every row of each query, in one connection, off the event loop."""
+    async def status(self) -> DatabaseStatus:
+        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop
+        (in aiosqlite's thread)."""
         self._check_exists()
+        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
         try:
-            async with aiosqlite.connect(
-                read_only_uri(self.database_path), uri=True, isolation_level=None
-            ) as connection:
-                results: list[list[Any]] = []
-                for query in queries:
-                    async with connection.execute(query) as cursor:
-                        results.append(list(await cursor.fetchall()))
-                return results
+            async with aiosqlite.connect(read_only_uri(self.database_path), uri=True) as connection:
+                (totals,), refresh, archives, years = [list(await connection.execute_fetchall(q)) for q in queries]
         except sqlite3.Error as error:
             raise self._unavailable(error) from error
-
-    async def status(self) -> DatabaseStatus:
-        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop."""
-        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
-        (totals,), refresh, archives, years = await self._fetch_all(*queries)
         count, first, last = totals
         record = RefreshRecord(refresh[0][0], bool(refresh[0][1]), refresh[0][2]) if refresh else None
         archive_log = tuple((name, at) for name, at in archives)
         return DatabaseStatus(count, first, last, record, archive_log, tuple(year for (year,) in years))
-
-    async def has_data(self) -> bool:
-        (row,) = await self._fetch_one(HAS_DATA)
-        return bool(row and row[0])
 
     def missing_runs(self, start: int, end: int) -> tuple[list[tuple[int, int]], Freshness]:
         """The runs of missing half hours in [start, end] within the stored span, each as its

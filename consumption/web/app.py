@@ -31,7 +31,7 @@ from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import caching_headers, matches
 from consumption.web.latest import get_latest
 from consumption.web.metrics import Metrics, MetricsMiddleware
-from consumption.web.middleware import http_middleware
+from consumption.web.middleware import EdgeMiddleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import read_parameters
@@ -125,7 +125,7 @@ async def get_health(request: Request) -> Response:
 async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
     reader: ConsumptionReader = request.app.state.reader
-    if not await reader.has_data():
+    if reader.freshness().last is None:
         return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
     return JSONResponse({"ready": True})
 
@@ -178,7 +178,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(MetricsMiddleware, metrics=metrics),
-            *http_middleware(settings),
+            Middleware(EdgeMiddleware, settings=settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
