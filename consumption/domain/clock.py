@@ -27,7 +27,7 @@ INTERVALS = ("half-hour", "hour", "day", "week", "month", "year", "all")
 # Every IANA zone zoneinfo can load (the pinned `tzdata` package, and the system's): what
 # `tz=` accepts. Not `localtime`, a system's link to its own zone, which names no IANA zone.
 ZONE_NAMES = tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
-_ZONE_SET = frozenset(ZONE_NAMES)
+KNOWN_ZONES = frozenset(ZONE_NAMES)  # for lookups
 
 
 class Segment(NamedTuple):
@@ -232,12 +232,8 @@ class Clock:
 
 @functools.lru_cache(maxsize=64)
 def clock(name: str) -> Clock:
-    """The clock of an IANA zone name that `is_zone` accepts."""
+    """The clock of an IANA zone name of KNOWN_ZONES."""
     return Clock(name)
-
-
-def is_zone(name: str) -> bool:
-    return name in _ZONE_SET
 
 
 def half_hours_in(start: int, stop: int) -> int:

@@ -134,10 +134,10 @@ async def get_openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
-BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+BackgroundTask = Callable[[], Coroutine[Any, Any, object]]
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
+def _log_failure(task: asyncio.Task[object]) -> None:
     """A background task (the refresh) is meant to run as long as the app: say if it died."""
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("background task %s stopped: %r", task.get_coro(), error, exc_info=error)
