@@ -131,9 +131,6 @@ class Clock:
         self._last = segments[bisect.bisect_right(segments, instant, key=lambda s: s.start) - 1]
         return self._last
 
-    def offset(self, instant: int) -> int:
-        return self.segment(instant).offset
-
     def isoformat(self, instant: int) -> str:
         """`2025-01-01T06:00:00+01:00`: the local time of `instant` with its offset.
 
@@ -186,7 +183,7 @@ class Clock:
         segment = self.segment(instant)
         if interval == "hour":
             start = (instant + segment.offset) // 3600 * 3600 - segment.offset
-            if start >= segment.start or self.offset(segment.start - 1) == segment.offset:
+            if start >= segment.start or self.segment(segment.start - 1).offset == segment.offset:
                 return start
             return segment.start
         day = (instant + segment.offset) // DAY
@@ -207,7 +204,7 @@ class Clock:
         if interval == "hour":
             # A local hour at one offset: a change of offset also ends it.
             end = ((instant + segment.offset) // 3600 + 1) * 3600 - segment.offset
-            if end <= segment.stop or self.offset(segment.stop) == segment.offset:
+            if end <= segment.stop or self.segment(segment.stop).offset == segment.offset:
                 return end  # (a segment also stops at the end of a UTC year)
             return segment.stop
         day = (instant + segment.offset) // DAY

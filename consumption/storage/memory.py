@@ -7,7 +7,6 @@ fine for tests and small data, not meant for a whole history.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -38,10 +37,7 @@ class MemoryConsumptionRepository(ConsumptionRepository):
         return changed
 
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
-        instants = sorted(self.points)
-        low, high = bisect.bisect_left(instants, start), bisect.bisect_right(instants, end)
-        for timestamp in instants[low:high]:
-            yield self.points[timestamp]
+        return iter(sorted(point for point in self.points.values() if start <= point.timestamp <= end))
 
     def stored_span(self) -> StoredSpan:
         if not self.points:
