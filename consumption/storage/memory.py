@@ -82,13 +82,10 @@ class MemoryStore(Store):
         self.archives = MemoryArchiveLog()
         self.generation = 0  # bumped by each transaction that changes points, like SQLite's
 
-    def _state(self) -> _State:
-        return dict(self.points.points), dict(self.archives.records), self.archives.refresh
-
     @contextmanager
     def _undone_on_error(self) -> Iterator[_State]:
         """Yield the state before the block; put it back when the block raises."""
-        before = self._state()
+        before = dict(self.points.points), dict(self.archives.records), self.archives.refresh
         try:
             yield before
         except BaseException:

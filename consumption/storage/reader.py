@@ -85,34 +85,26 @@ class DatabaseStatus(StoredSpan):
     years: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
 class RangeQuery:
     """The half hours of [start, end]: their count, the data's generation and freshness,
     read in one snapshot; then the rows (or the buckets' aggregates) in batches, each in a
     snapshot of its own at that same generation."""
 
-    def __init__(
-        self,
-        reader: ConsumptionReader,
-        start: int,
-        end: int,
-        count: int,
-        freshness: Freshness,
-        first: int | None = None,
-        last: int | None = None,
-        prefetched: list[Row] | None = None,
-    ) -> None:
-        self._reader = reader
-        self.start, self.end, self.count = start, end, count
-        self.freshness = freshness  # of the whole table
-        self.generation = freshness.generation
-        self.first, self.last = first, last  # the first and last stored instants in the range
-        self._prefetched = prefetched  # every row of the range, when it is short
+    reader: ConsumptionReader
+    start: int
+    end: int
+    count: int
+    freshness: Freshness  # of the whole table
+    first: int | None  # the first and last stored instants in the range
+    last: int | None
+    prefetched: list[Row] | None  # every row of the range, when it is short
 
     def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
         """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
         pending = iter(buckets)
         while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
-            for index, count, total, low, high in self._reader.aggregate_batch(batch, self.generation):
+            for index, count, total, low, high in self.reader.aggregate_batch(batch, self.freshness.generation):
                 if count:
                     start, stop = batch[index]
                     low_mw, low_at = divmod(low, PACKED_SHIFT)
@@ -122,13 +114,13 @@ class RangeQuery:
     def rows(self) -> Iterator[list[Row]]:
         """The rows of the range in batches, in time order; each batch read in a short
         transaction of its own."""
-        if self._prefetched is not None:
-            if self._prefetched:
-                yield self._prefetched
+        if self.prefetched is not None:
+            if self.prefetched:
+                yield self.prefetched
             return
         low = self.start
         while low <= self.end:
-            batch = self._reader.batch(low, self.end, self.generation)
+            batch = self.reader.batch(low, self.end, self.freshness.generation)
             if batch:
                 yield batch
             if len(batch) < ROWS_PER_FETCH:

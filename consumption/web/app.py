@@ -69,7 +69,7 @@ async def get_consumption(request: Request) -> Response:
     if query.count > MAX_WHOLE_ROWS:
         return StreamingResponse(paced(chunks, request.url.path), media_type=media_type, headers=headers)
     body = "".join(chunks).encode()
-    bodies.put(query.generation, resolved, body)
+    bodies.put(query.freshness.generation, resolved, body)
     return Response(body, media_type=media_type, headers=headers)
 
 
