@@ -21,7 +21,7 @@ from consumption.eco2mix.parser import ReadLimits
 from consumption.logs import configure_logging
 from consumption.services import refresh
 from consumption.services.refresh import FetchReport, OnDownload
-from consumption.services.schedule import refresh_after_start, refresh_in_one_process
+from consumption.services.schedule import refresh_in_one_process, try_refresh
 from consumption.services.startup import StartupReport, build_or_update
 from consumption.storage.database import DatabaseError
 from consumption.storage.repository import SqliteStore
@@ -44,8 +44,7 @@ async def fetch_from_rte(
 ) -> FetchReport:
     """Fetch `years` (first, last) from RTE, or, without them, refresh what is missing or changes."""
     remove_partial_downloads(settings.data_dir, settings.download_deadline)
-    store = SqliteStore.open(settings.database_path)
-    try:
+    with contextlib.closing(SqliteStore.open(settings.database_path)) as store:
         if years:
             archives = refresh.archives_to_fetch(*years)
         else:
@@ -53,8 +52,6 @@ async def fetch_from_rte(
         limits = ReadLimits.from_megabytes(settings.file_max_mb)
         async with rte_client(settings) as rte:
             return await refresh.fetch_archives(store, rte, archives, settings.data_dir, on_download, limits)
-    finally:
-        store.close()
 
 
 def prepare_database(settings: Settings) -> StartupReport | None:
@@ -66,14 +63,13 @@ def prepare_database(settings: Settings) -> StartupReport | None:
     except DatabaseError as error:
         log.error("cannot open or create the database: %s", error)
         return None
-    try:
-        limits = ReadLimits.from_megabytes(settings.file_max_mb)
-        return build_or_update(store, settings.history_dir, settings.data_dir, limits)
-    except Exception as error:  # a full disk, a database another process locks: serve what is there
-        log.error("building the database failed, nothing was written: %s", error)
-        return None
-    finally:
-        store.close()
+    with contextlib.closing(store):
+        try:
+            limits = ReadLimits.from_megabytes(settings.file_max_mb)
+            return build_or_update(store, settings.history_dir, settings.data_dir, limits)
+        except Exception as error:  # a full disk, a database another process locks: serve what is there
+            log.error("building the database failed, nothing was written: %s", error)
+            return None
 
 
 def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
@@ -103,7 +99,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
         lock = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
         background.append(lambda: refresh_in_one_process(lock, settings.refresh_interval, refresh_once))
     elif settings.refresh_at_start and startup is not None:
-        background.append(lambda: refresh_after_start(refresh_once))
+        background.append(lambda: try_refresh(refresh_once))
     app = create_app(settings, background)
     app.state.startup = describe_startup(startup)
     return app

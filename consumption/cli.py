@@ -143,10 +143,13 @@ def print_download(index: int, total: int, result: Download) -> None:
     print(f"[{index}/{total}] {result.archive.name}: {failed}{result.message}", flush=True)
 
 
-def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) -> int:
-    years = None
-    if from_year is not None:
-        if to_year is None or from_year > to_year:
+def run_fetch(settings: Settings, years: tuple[int, int] | None) -> int:
+    """`fetch` the definitive archives of `years` (first, last) and the current ones; `refresh` without."""
+    if years is None:  # `refresh`, from cron before the service ever started: history first
+        bootstrap.prepare_database(settings)
+    else:
+        from_year, to_year = years
+        if from_year > to_year:
             print(f"error: --from-year {from_year} is after --to-year {to_year}", file=sys.stderr)
             return 2
         if from_year < FIRST_DEFINITIVE_YEAR:
@@ -156,9 +159,6 @@ def run_fetch(settings: Settings, from_year: int | None, to_year: int | None) ->
                 file=sys.stderr,
             )
             return 2
-        years = (from_year, to_year)
-    if years is None:  # `refresh`, from cron before the service ever started: history first
-        bootstrap.prepare_database(settings)
     try:
         report = asyncio.run(bootstrap.fetch_from_rte(settings, years, on_download=print_download))
     except DatabaseError as error:
@@ -199,9 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import":
         return run_import(settings, args.paths, args.database)
     if args.command == "fetch":
-        return run_fetch(settings, args.from_year, args.to_year)
+        return run_fetch(settings, (args.from_year, args.to_year))
     if args.command == "refresh":
-        return run_fetch(settings, None, None)
+        return run_fetch(settings, None)
     if args.command == "serve":
         return run_serve(settings, args.host, args.port)
     raise AssertionError(args.command)

@@ -11,15 +11,13 @@ from consumption.domain.model import (
     Outcome,
     RefreshRecord,
     StoredSpan,
-    replaces,
 )
-from consumption.domain.repository import ArchiveLog, ArchiveSource, ConsumptionRepository, Store, TransactionLost
+from consumption.domain.repository import ArchiveLog, ConsumptionRepository, Store, TransactionLost
 
 __all__ = [
     "Archive",
     "ArchiveLog",
     "ArchiveRecord",
-    "ArchiveSource",
     "ConsumptionPoint",
     "ConsumptionRepository",
     "Download",
@@ -29,5 +27,4 @@ __all__ = [
     "Store",
     "StoredSpan",
     "TransactionLost",
-    "replaces",
 ]

@@ -27,7 +27,7 @@ INTERVALS = ("half-hour", "hour", "day", "week", "month", "year", "all")
 # Every IANA zone zoneinfo can load (the pinned `tzdata` package, and the system's): what
 # `tz=` accepts. Not `localtime`, a system's link to its own zone, which names no IANA zone.
 ZONE_NAMES = tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
-_ZONE_SET = frozenset(ZONE_NAMES)
+KNOWN_ZONES = frozenset(ZONE_NAMES)  # for lookups
 
 
 class Segment(NamedTuple):
@@ -131,9 +131,6 @@ class Clock:
         self._last = segments[bisect.bisect_right(segments, instant, key=lambda s: s.start) - 1]
         return self._last
 
-    def offset(self, instant: int) -> int:
-        return self.segment(instant).offset
-
     def isoformat(self, instant: int) -> str:
         """`2025-01-01T06:00:00+01:00`: the local time of `instant` with its offset.
 
@@ -186,7 +183,7 @@ class Clock:
         segment = self.segment(instant)
         if interval == "hour":
             start = (instant + segment.offset) // 3600 * 3600 - segment.offset
-            if start >= segment.start or self.offset(segment.start - 1) == segment.offset:
+            if start >= segment.start or self.segment(segment.start - 1).offset == segment.offset:
                 return start
             return segment.start
         day = (instant + segment.offset) // DAY
@@ -207,7 +204,7 @@ class Clock:
         if interval == "hour":
             # A local hour at one offset: a change of offset also ends it.
             end = ((instant + segment.offset) // 3600 + 1) * 3600 - segment.offset
-            if end <= segment.stop or self.offset(segment.stop) == segment.offset:
+            if end <= segment.stop or self.segment(segment.stop).offset == segment.offset:
                 return end  # (a segment also stops at the end of a UTC year)
             return segment.stop
         day = (instant + segment.offset) // DAY
@@ -232,12 +229,8 @@ class Clock:
 
 @functools.lru_cache(maxsize=64)
 def clock(name: str) -> Clock:
-    """The clock of an IANA zone name that `is_zone` accepts."""
+    """The clock of an IANA zone name of KNOWN_ZONES."""
     return Clock(name)
-
-
-def is_zone(name: str) -> bool:
-    return name in _ZONE_SET
 
 
 def half_hours_in(start: int, stop: int) -> int:

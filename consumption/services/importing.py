@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,13 +97,12 @@ def add_sources(
 
 
 def import_paths(
-    paths: Iterable[Path],
+    paths: Sequence[Path],
     store: Store,
     on_file: OnFile | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
     """Import the éCO2mix files found at `paths` (files, folders, zip archives)."""
-    paths = list(paths)
     sources = find_sources(paths)
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")

@@ -58,14 +58,9 @@ async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: R
         await refresh_periodically(interval, refresh_once)
 
 
-async def refresh_after_start(refresh_once: RefreshOnce) -> None:
-    """One refresh from RTE once the server answers (REFRESH_INTERVAL=once)."""
-    await try_refresh(refresh_once)
-
-
 async def try_refresh(refresh_once: RefreshOnce) -> bool:
-    """One refresh from RTE; whether it succeeded. Never raises: the server keeps serving
-    what is stored, and `/health` says how the refresh went."""
+    """One refresh from RTE (on its own: REFRESH_INTERVAL=once); whether it succeeded. Never
+    raises: the server keeps serving what is stored, and `/health` says how the refresh went."""
     try:
         report = await refresh_once()
     except Exception:

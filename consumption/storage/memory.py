@@ -7,7 +7,6 @@ fine for tests and small data, not meant for a whole history.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -20,9 +19,9 @@ from consumption.domain import (
     RefreshRecord,
     Store,
     StoredSpan,
-    replaces,
 )
 from consumption.domain.clock import PARIS
+from consumption.domain.model import replaces
 
 
 class MemoryConsumptionRepository(ConsumptionRepository):
@@ -38,10 +37,7 @@ class MemoryConsumptionRepository(ConsumptionRepository):
         return changed
 
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
-        instants = sorted(self.points)
-        low, high = bisect.bisect_left(instants, start), bisect.bisect_right(instants, end)
-        for timestamp in instants[low:high]:
-            yield self.points[timestamp]
+        return iter(sorted(point for point in self.points.values() if start <= point.timestamp <= end))
 
     def stored_span(self) -> StoredSpan:
         if not self.points:
@@ -86,13 +82,10 @@ class MemoryStore(Store):
         self.archives = MemoryArchiveLog()
         self.generation = 0  # bumped by each transaction that changes points, like SQLite's
 
-    def _state(self) -> _State:
-        return dict(self.points.points), dict(self.archives.records), self.archives.refresh
-
     @contextmanager
     def _undone_on_error(self) -> Iterator[_State]:
         """Yield the state before the block; put it back when the block raises."""
-        before = self._state()
+        before = dict(self.points.points), dict(self.archives.records), self.archives.refresh
         try:
             yield before
         except BaseException:

@@ -69,7 +69,6 @@ SELECT_RANGE = (
 )
 COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
-HAS_DATA = "SELECT EXISTS (SELECT 1 FROM consumption)"
 # The Paris years holding a stored half hour, a seek each (1 January begins at +01:00).
 STORED_YEARS = """
 WITH RECURSIVE year (value, last) AS (

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
@@ -36,7 +34,6 @@ from consumption.storage.queries import (
     ARCHIVE_IMPORTS,
     COUNT_RANGE,
     GENERATION,
-    HAS_DATA,
     LAST_REFRESH,
     LATEST_POINT,
     MISSING_RUNS,
@@ -88,51 +85,42 @@ class DatabaseStatus(StoredSpan):
     years: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
 class RangeQuery:
     """The half hours of [start, end]: their count, the data's generation and freshness,
     read in one snapshot; then the rows (or the buckets' aggregates) in batches, each in a
     snapshot of its own at that same generation."""
 
-    def __init__(
-        self,
-        reader: ConsumptionReader,
-        start: int,
-        end: int,
-        count: int,
-        freshness: Freshness,
-        first: int | None = None,
-        last: int | None = None,
-        prefetched: list[Row] | None = None,
-    ) -> None:
-        self._reader = reader
-        self.start, self.end, self.count = start, end, count
-        self.freshness = freshness  # of the whole table
-        self.generation = freshness.generation
-        self.first, self.last = first, last  # the first and last stored instants in the range
-        self._prefetched = prefetched  # every row of the range, when it is short
+    reader: ConsumptionReader
+    start: int
+    end: int
+    count: int
+    freshness: Freshness  # of the whole table
+    first: int | None  # the first and last stored instants in the range
+    last: int | None
+    prefetched: list[Row] | None  # every row of the range, when it is short
 
     def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
         """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
         pending = iter(buckets)
         while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
-            for index, count, total, low, high in self._reader.aggregate_batch(batch, self.generation):
+            for index, count, total, low, high in self.reader.aggregate_batch(batch, self.freshness.generation):
                 if count:
                     start, stop = batch[index]
                     low_mw, low_at = divmod(low, PACKED_SHIFT)
                     high_mw, high_after = divmod(high, PACKED_SHIFT)
                     yield start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after
 
-    def rows(self, low: int, high: int) -> Iterator[list[Row]]:
-        """The rows of [low, high], a part of the range, in batches, in time order;
-        each batch read in a short transaction of its own."""
-        if self._prefetched is not None:
-            rows = self._prefetched
-            part = rows[bisect_left(rows, (low,)) : bisect_left(rows, (high + 1,))]
-            if part:
-                yield part
+    def rows(self) -> Iterator[list[Row]]:
+        """The rows of the range in batches, in time order; each batch read in a short
+        transaction of its own."""
+        if self.prefetched is not None:
+            if self.prefetched:
+                yield self.prefetched
             return
-        while low <= high:
-            batch = self._reader.batch(low, high, self.generation)
+        low = self.start
+        while low <= self.end:
+            batch = self.reader.batch(low, self.end, self.freshness.generation)
             if batch:
                 yield batch
             if len(batch) < ROWS_PER_FETCH:
@@ -212,10 +200,11 @@ class ConsumptionReader:
         with self._transaction() as connection:
             return _freshness(connection)
 
-    def latest(self) -> tuple[Row | None, Freshness]:
-        """The most recent stored half hour, if any, read in one snapshot with the freshness."""
+    def latest(self) -> Row | None:
+        """The most recent stored half hour, if any."""
         with self._transaction() as connection:
-            return connection.execute(LATEST_POINT).fetchone(), _freshness(connection)
+            row: Row | None = connection.execute(LATEST_POINT).fetchone()
+            return row
 
     def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
         """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""
@@ -235,37 +224,20 @@ class ConsumptionReader:
             parameters = [bound for bucket in buckets for bound in bucket]
             return connection.execute(aggregate_spans(len(buckets)), parameters).fetchall()
 
-    async def _fetch_one(self, *queries: str) -> list[Any]:
-        """The first row of each query (None for none)."""
-        return [rows[0] if rows else None for rows in await self._fetch_all(*queries)]
-
-    async def _fetch_all(self, *queries: str) -> list[list[Any]]:
-        """Every row of each query, in one connection, off the event loop."""
+    async def status(self) -> DatabaseStatus:
+        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop
+        (in aiosqlite's thread)."""
         self._check_exists()
+        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
         try:
-            async with aiosqlite.connect(
-                read_only_uri(self.database_path), uri=True, isolation_level=None
-            ) as connection:
-                results: list[list[Any]] = []
-                for query in queries:
-                    async with connection.execute(query) as cursor:
-                        results.append(list(await cursor.fetchall()))
-                return results
+            async with aiosqlite.connect(read_only_uri(self.database_path), uri=True) as connection:
+                (totals,), refresh, archives, years = [list(await connection.execute_fetchall(q)) for q in queries]
         except sqlite3.Error as error:
             raise self._unavailable(error) from error
-
-    async def status(self) -> DatabaseStatus:
-        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop."""
-        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
-        (totals,), refresh, archives, years = await self._fetch_all(*queries)
         count, first, last = totals
         record = RefreshRecord(refresh[0][0], bool(refresh[0][1]), refresh[0][2]) if refresh else None
         archive_log = tuple((name, at) for name, at in archives)
         return DatabaseStatus(count, first, last, record, archive_log, tuple(year for (year,) in years))
-
-    async def has_data(self) -> bool:
-        (row,) = await self._fetch_one(HAS_DATA)
-        return bool(row and row[0])
 
     def missing_runs(self, start: int, end: int) -> tuple[list[tuple[int, int]], Freshness]:
         """The runs of missing half hours in [start, end] within the stored span, each as its

@@ -62,16 +62,18 @@ def _values(aggregate: Aggregate) -> tuple[int, int, int, int, int, int]:
 
 
 def json_items(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
+    """The items of `data`, then its end and the `count` of buckets, known once they have streamed."""
     isoformat = query.clock.isoformat
-    separator = ""
+    items = 0
     for aggregate in aggregates:
         mean, low, high, energy, count, expected = _values(aggregate)
         yield (
-            f'{separator}{{"timestamp":"{isoformat(aggregate[0])}","mean_w":{mean},"min_w":{low},'
+            f'{"," if items else ""}{{"timestamp":"{isoformat(aggregate[0])}","mean_w":{mean},"min_w":{low},'
             f'"min_at":"{isoformat(aggregate[5])}","max_w":{high},"max_at":"{isoformat(aggregate[7])}",'
             f'"energy_wh":{energy},"count":{count},"expected":{expected}}}'
         )
-        separator = ","
+        items += 1
+    yield f'],"count":{items}}}'
 
 
 def csv_lines(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
@@ -82,27 +84,9 @@ def csv_lines(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
         yield f"{isoformat(aggregate[0])},{mean},{low},{high},{energy},{count},{expected},{when}\r\n"
 
 
-class _Counted:
-    """Aggregates passed through, counted: the JSON `count` follows `data`, since buckets are
-    counted as they stream."""
-
-    def __init__(self, aggregates: Iterator[Aggregate]) -> None:
-        self._aggregates = aggregates
-        self.count = 0
-
-    def __iter__(self) -> Iterator[Aggregate]:
-        for aggregate in self._aggregates:
-            self.count += 1
-            yield aggregate
-
-
 def render_aggregates(query: Query, range_query: RangeQuery) -> Iterator[str]:
     """The body of an aggregated response, in chunks."""
-    aggregates = _Counted(range_query.aggregates(buckets(query, range_query)))
+    aggregates = range_query.aggregates(buckets(query, range_query))
     if query.output == "csv":
-        yield from chunked(CSV_HEADER, csv_lines(query, iter(aggregates)), "")
-        return
-    head = f'{envelope_head(query, range_query)}"data":['
-    chunks = chunked(head, json_items(query, iter(aggregates)), "]")
-    yield from chunks
-    yield f',"count":{aggregates.count}}}'
+        return chunked(CSV_HEADER, csv_lines(query, aggregates), "")
+    return chunked(f'{envelope_head(query, range_query)}"data":[', json_items(query, aggregates), "")

@@ -23,18 +23,18 @@ from starlette.routing import Route
 from consumption.config import Settings
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import years_by_source
-from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, Freshness, SnapshotChanged
+from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, SnapshotChanged
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.gaps import get_gaps
 from consumption.web.headers import SecurityHeaders
-from consumption.web.http_cache import caching_headers, entity_tag, matches
-from consumption.web.latest import latest_body
+from consumption.web.http_cache import caching_headers, matches
+from consumption.web.latest import get_latest
 from consumption.web.metrics import Metrics, MetricsMiddleware
-from consumption.web.middleware import http_middleware
+from consumption.web.middleware import EdgeMiddleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
-from consumption.web.params import Query, read_parameters, read_zone, single_values
+from consumption.web.params import read_parameters
 from consumption.web.rendering import OUTPUT_FORMATS, render_body
 from consumption.web.response_cache import ResponseCache
 
@@ -48,36 +48,29 @@ MAX_WHOLE_ROWS = 366 * 48
 async def get_consumption(request: Request) -> Response:
     reader: ConsumptionReader = request.app.state.reader
     bodies: ResponseCache = request.app.state.bodies
-    refresh_interval: int = request.app.state.settings.refresh_interval
     asked = read_parameters(request)
     resolved = asked.resolved()
     freshness = reader.freshness()
-    tag = entity_tag(freshness.generation, resolved)
-    if matches(request, tag):  # before any reading or rendering
-        headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
+    headers = caching_headers(request, freshness, resolved)
+    if matches(request, headers.get("ETag")):  # before any reading or rendering
         return Response(status_code=304, headers=headers)
-    media_type = OUTPUT_FORMATS[asked.output].media_type
-    body = bodies.get(freshness.generation, resolved)
-    if body is not None:
-        return Response(body, media_type=media_type, headers=data_headers(asked, tag, freshness, refresh_interval))
-    query = reader.range(asked.time_range.start, asked.time_range.end, counted=asked.interval == "half-hour")
-    # The tag of what this snapshot holds: an import may have committed since `freshness`.
-    headers = data_headers(asked, entity_tag(query.generation, resolved), query.freshness, refresh_interval)
-    chunks = render_body(asked, query) if asked.interval == "half-hour" else render_aggregates(asked, query)
-    if query.count > MAX_WHOLE_ROWS:
-        return StreamingResponse(paced(chunks, request.url.path), media_type=media_type, headers=headers)
-    body = "".join(chunks).encode()
-    bodies.put(query.generation, resolved, body)
-    return Response(body, media_type=media_type, headers=headers)
-
-
-def data_headers(asked: Query, tag: str | None, freshness: Freshness, refresh_interval: int) -> dict[str, str]:
-    headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
     if asked.output == "csv":
         time_range = asked.time_range
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return headers
+    media_type = OUTPUT_FORMATS[asked.output].media_type
+    body = bodies.get(freshness.generation, resolved)
+    if body is not None:
+        return Response(body, media_type=media_type, headers=headers)
+    query = reader.range(asked.time_range.start, asked.time_range.end, counted=asked.interval == "half-hour")
+    # The tag of what this snapshot holds: an import may have committed since `freshness`.
+    headers.update(caching_headers(request, query.freshness, resolved))
+    chunks = render_body(asked, query) if asked.interval == "half-hour" else render_aggregates(asked, query)
+    if query.count > MAX_WHOLE_ROWS:
+        return StreamingResponse(paced(chunks, request.url.path), media_type=media_type, headers=headers)
+    body = "".join(chunks).encode()
+    bodies.put(query.freshness.generation, resolved, body)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 async def paced(chunks: Iterator[str], path: str) -> AsyncIterator[bytes]:
@@ -107,15 +100,6 @@ async def paced(chunks: Iterator[str], path: str) -> AsyncIterator[bytes]:
             chunks.close()
 
 
-async def get_latest(request: Request) -> Response:
-    zone = read_zone(single_values(request.query_params, ("tz",))["tz"])
-    body = latest_body(request.app.state.reader, zone)
-    if body is None:
-        return error_response(404, "no half hour is stored yet; see /health for the last fetch")
-    # The age changes every second: no validator, revalidate each time.
-    return JSONResponse(body, headers={"Cache-Control": "no-cache"})
-
-
 async def get_health(request: Request) -> Response:
     reader: ConsumptionReader = request.app.state.reader
     status = await reader.status()
@@ -141,7 +125,7 @@ async def get_health(request: Request) -> Response:
 async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
     reader: ConsumptionReader = request.app.state.reader
-    if not await reader.has_data():
+    if reader.freshness().last is None:
         return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
     return JSONResponse({"ready": True})
 
@@ -150,10 +134,10 @@ async def get_openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
-BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+BackgroundTask = Callable[[], Coroutine[Any, Any, object]]
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
+def _log_failure(task: asyncio.Task[object]) -> None:
     """A background task (the refresh) is meant to run as long as the app: say if it died."""
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("background task %s stopped: %r", task.get_coro(), error, exc_info=error)
@@ -194,7 +178,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(MetricsMiddleware, metrics=metrics),
-            *http_middleware(settings),
+            Middleware(EdgeMiddleware, settings=settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

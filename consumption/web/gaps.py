@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from consumption.domain.model import HALF_HOUR_SECONDS
 from consumption.storage.reader import ConsumptionReader
-from consumption.web.http_cache import caching_headers, entity_tag, matches
+from consumption.web.http_cache import caching_headers, matches
 from consumption.web.params import BadParameter, read_parameters
 
 CSV_HEADER = "first,last,half_hours\r\n"
@@ -21,20 +21,16 @@ CSV_HEADER = "first,last,half_hours\r\n"
 
 async def get_gaps(request: Request) -> Response:
     reader: ConsumptionReader = request.app.state.reader
-    refresh_interval: int = request.app.state.settings.refresh_interval
     query = read_parameters(request)  # a BadParameter is a 400, DatabaseUnavailable a 503 (web/errors.py)
     if "interval" in request.query_params:
         raise BadParameter("interval", "is not a parameter of /consumption/gaps; expected start, end, tz, format")
-    freshness = reader.freshness()
     bounds = (query.time_range.start, query.time_range.end)
     resolved = ("gaps", *bounds, query.clock.name, query.output)
-    if matches(request, tag := entity_tag(freshness.generation, resolved)):  # before any reading
-        return Response(
-            status_code=304, headers={"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
-        )
+    headers = caching_headers(request, reader.freshness(), resolved)
+    if matches(request, headers.get("ETag")):  # before any reading
+        return Response(status_code=304, headers=headers)
     missing, freshness = reader.missing_runs(*bounds)
-    tag = entity_tag(freshness.generation, resolved)  # of what this snapshot holds
-    headers = {"Vary": "Accept", **caching_headers(tag, freshness, refresh_interval)}
+    headers = caching_headers(request, freshness, resolved)  # of what this snapshot holds
     isoformat = query.clock.isoformat
     runs = [(isoformat(first), isoformat(last), (last - first) // HALF_HOUR_SECONDS + 1) for first, last in missing]
     if query.output == "csv":

@@ -19,14 +19,6 @@ from starlette.requests import Request
 from consumption.storage.reader import Freshness
 
 
-def entity_tag(generation: int | None, resolved: Sequence[object]) -> str | None:
-    """`W/"<generation>-<digest>"`, or None for a database without a generation."""
-    if generation is None:
-        return None
-    digest = hashlib.sha256("\n".join(map(str, resolved)).encode()).hexdigest()[:20]
-    return f'W/"{generation}-{digest}"'
-
-
 def matches(request: Request, tag: str | None) -> bool:
     """Whether `If-None-Match` names `tag` (weak comparison, RFC 9110 13.1.2), or is `*`."""
     header = request.headers.get("if-none-match")
@@ -38,20 +30,24 @@ def matches(request: Request, tag: str | None) -> bool:
     return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))
 
 
-def cache_control(freshness: Freshness, refresh_interval: int, now: float | None = None) -> str:
+def cache_control(freshness: Freshness, refresh_interval: int) -> str:
     """Reusable until the service's next periodic refresh may change the data; without a
     periodic refresh (or after a failed one, retried sooner), reusable once revalidated."""
     refresh = freshness.refresh
     if not refresh_interval or refresh is None or not refresh.ok:
         return "public, no-cache"
-    remaining = int(refresh.finished_at + refresh_interval - (time.time() if now is None else now))
+    remaining = int(refresh.finished_at + refresh_interval - time.time())
     if remaining <= 0:
         return "public, no-cache"
     return f"public, max-age={min(remaining, refresh_interval)}"
 
 
-def caching_headers(tag: str | None, freshness: Freshness, refresh_interval: int) -> dict[str, str]:
-    headers = {"Cache-Control": cache_control(freshness, refresh_interval)}
-    if tag is not None:
-        headers["ETag"] = tag
+def caching_headers(request: Request, freshness: Freshness, resolved: Sequence[object]) -> dict[str, str]:
+    """`Vary`, `Cache-Control` and the `ETag` of what `resolved` names at the data's generation,
+    `W/"<generation>-<digest>"` (none in a database without a generation)."""
+    refresh_interval: int = request.app.state.settings.refresh_interval
+    headers = {"Vary": "Accept", "Cache-Control": cache_control(freshness, refresh_interval)}
+    if freshness.generation is not None:
+        digest = hashlib.sha256("\n".join(map(str, resolved)).encode()).hexdigest()[:20]
+        headers["ETag"] = f'W/"{freshness.generation}-{digest}"'
     return headers

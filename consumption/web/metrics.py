@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consumption.domain.model import Outcome
 from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series beside each counter: noise for a scraper
@@ -39,7 +40,6 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` seri
 OTHER_ROUTE = "other"
 # From a one-day answer (a few ms) to the whole history streamed (seconds).
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-OUTCOMES = ("downloaded", "unchanged", "not published", "failed", "not tried")  # Outcome values
 
 
 class Metrics:
@@ -108,11 +108,11 @@ class Metrics:
             histogram = self._timed[route] = self.latency.labels(route)
         histogram.observe(seconds)
 
-    def record_archive(self, archive: str, outcome: str, at: float | None = None) -> None:
-        """The outcome of this process's last attempt at `archive` (a refresh's result)."""
-        for name in OUTCOMES:
-            self.archive_outcome.labels(archive, name).set(1 if name == outcome else 0)
-        self.archive_attempt.labels(archive).set(time.time() if at is None else at)
+    def record_archive(self, archive: str, outcome: str) -> None:
+        """The outcome (an `Outcome` value) of this process's last attempt at `archive`."""
+        for known in Outcome:
+            self.archive_outcome.labels(archive, known.value).set(1 if known.value == outcome else 0)
+        self.archive_attempt.labels(archive).set(time.time())
 
     async def read_database(self) -> None:
         try:

@@ -10,7 +10,6 @@ never allows those.
 
 from __future__ import annotations
 
-from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -45,7 +44,3 @@ class EdgeMiddleware:
                     await self.full(scope, receive, send)
                     return
         await self.plain(scope, receive, send)
-
-
-def http_middleware(settings: Settings) -> list[Middleware]:
-    return [Middleware(EdgeMiddleware, settings=settings)]

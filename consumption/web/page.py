@@ -1,9 +1,14 @@
 """The pages: the curve at `/` and the API explorer at `/docs`, each one HTML file, its
 script and its style sheet, all served from the package, under a Content-Security-Policy
-that allows nothing inline and nothing from elsewhere."""
+that allows nothing inline and nothing from elsewhere.
+
+Each file has a strong `ETag` of its bytes, so that a browser revalidates it on every use
+(a new version never runs an old script) and gets a 304."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -11,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from consumption.web.static import static_page
+from consumption.web.http_cache import matches
 
 HERE = Path(__file__).parent
 
@@ -26,29 +31,37 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
     )
 )
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
 
 
-def _html(name: str) -> Callable[[Request], Awaitable[Response]]:
-    async def get_html(request: Request) -> Response:
-        return static_page(request, HERE / name, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+@functools.cache
+def _read(name: str) -> tuple[bytes, str]:
+    body = (HERE / name).read_bytes()
+    return body, f'"{hashlib.sha256(body).hexdigest()[:20]}"'
 
-    return get_html
 
+def _file(name: str) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of the package's file `name`; an HTML page carries the policy."""
+    suffix = Path(name).suffix
+    headers = {"Cache-Control": "no-cache"}
+    if suffix == ".html":
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
 
-def _file(name: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
     async def get_file(request: Request) -> Response:
-        return static_page(request, HERE / name, media_type)
+        body, tag = _read(name)
+        if matches(request, tag):
+            return Response(status_code=304, headers={**headers, "ETag": tag})
+        return Response(body, media_type=MEDIA_TYPES[suffix], headers={**headers, "ETag": tag})
 
     return get_file
 
 
-SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
-
 PAGE_ROUTES = [
-    Route("/", _html("index.html"), methods=["GET"]),
-    Route("/page.js", _file("page.js", SCRIPT), methods=["GET"]),
-    Route("/page.css", _file("page.css", STYLE), methods=["GET"]),
-    Route("/docs", _html("docs.html"), methods=["GET"]),
-    Route("/docs.js", _file("docs.js", SCRIPT), methods=["GET"]),
-    Route("/docs.css", _file("docs.css", STYLE), methods=["GET"]),
+    Route("/", _file("index.html"), methods=["GET"]),
+    Route("/docs", _file("docs.html"), methods=["GET"]),
+    *(Route(f"/{name}", _file(name), methods=["GET"]) for name in ("page.js", "page.css", "docs.js", "docs.css")),
 ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from consumption.domain.clock import DEFAULT_ZONE, HALF_HOUR, INTERVALS, Clock, clock, is_zone
+from consumption.domain.clock import DEFAULT_ZONE, HALF_HOUR, INTERVALS, KNOWN_ZONES, Clock, clock
 
 MAX_PARAMETER_LENGTH = 64
 QUERY_PARAMETERS = ("start", "end", "interval", "tz", "format")
@@ -152,7 +152,7 @@ def single_values(params: QueryParams, allowed: tuple[str, ...]) -> dict[str, st
 def read_zone(text: str | None) -> Clock:
     if text is None:
         return clock(DEFAULT_ZONE)
-    if not is_zone(text):
+    if text not in KNOWN_ZONES:
         raise BadParameter(
             "tz",
             f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; expected a name such as {DEFAULT_ZONE}",

@@ -4,6 +4,7 @@ f-strings straight from the database's tuples, never through dicts and `json.dum
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -42,20 +43,15 @@ def rows_csv(rows: list[Row], clock: Clock) -> str:
     )
 
 
-def stored_json(query: Query, range_query: RangeQuery) -> str:
-    """The stored span, so that an empty answer says what exists: `{"first": …, "last": …}`."""
-    first, last = range_query.freshness.first, range_query.freshness.last
-    first_text = "null" if first is None else f'"{query.clock.isoformat(first)}"'
-    last_text = "null" if last is None else f'"{query.clock.isoformat(last)}"'
-    return f'{{"first":{first_text},"last":{last_text}}}'
-
-
 def envelope_head(query: Query, range_query: RangeQuery) -> str:
-    """The JSON envelope up to `data`: the resolved bounds, unit, interval, stored span."""
-    time_range = query.time_range
+    """The JSON envelope up to `data`: the resolved bounds, unit, interval, and the stored span,
+    so that an empty answer says what exists: `{"first": …, "last": …}`."""
+    time_range, freshness = query.time_range, range_query.freshness
+    stored = {"first": freshness.first, "last": freshness.last}
+    span = {name: None if at is None else query.clock.isoformat(at) for name, at in stored.items()}
     return (
         f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}","unit":"W",'
-        f'"interval":"{query.interval}","stored":{stored_json(query, range_query)},'
+        f'"interval":"{query.interval}","stored":{json.dumps(span, separators=(",", ":"))},'
     )
 
 
@@ -67,7 +63,6 @@ def json_head(query: Query, range_query: RangeQuery) -> str:
 class OutputFormat:
     """How an output format writes a range: what comes first, rows, between rows, last."""
 
-    name: str
     media_type: str
     head: Callable[[Query, RangeQuery], str]
     rows: Callable[[list[Row], Clock], str]
@@ -76,15 +71,15 @@ class OutputFormat:
 
 
 OUTPUT_FORMATS = {
-    "json": OutputFormat("json", "application/json", json_head, rows_json, ",", "]}"),
-    "csv": OutputFormat("csv", "text/csv; charset=utf-8", lambda q, r: CSV_HEADER, rows_csv, "", ""),
+    "json": OutputFormat("application/json", json_head, rows_json, ",", "]}"),
+    "csv": OutputFormat("text/csv; charset=utf-8", lambda query, range_query: CSV_HEADER, rows_csv, "", ""),
 }
 
 
 def render_rows(query: RangeQuery, output: OutputFormat, clock: Clock) -> Iterator[str]:
     """The rows of the range as text, a piece per batch read, separators included, in time order."""
     separator = ""
-    for batch in query.rows(query.start, query.end):
+    for batch in query.rows():
         yield separator + output.rows(batch, clock)
         separator = output.separator
 
@@ -105,5 +100,4 @@ def chunked(head: str, pieces: Iterable[str], tail: str) -> Iterator[str]:
 def render_body(query: Query, range_query: RangeQuery) -> Iterator[str]:
     """The whole body of a half-hour range in chunks of about CHUNK_CHARACTERS."""
     output = OUTPUT_FORMATS[query.output]
-    head = output.head(query, range_query)
-    return chunked(head, render_rows(range_query, output, query.clock), output.tail)
+    return chunked(output.head(query, range_query), render_rows(range_query, output, query.clock), output.tail)
