@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
-from consumption.domain import ConsumptionRepository, Store
+from consumption.domain import ArchiveRecord, ConsumptionRepository, Store
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
 from consumption.eco2mix.sources import find_sources
 
@@ -63,13 +65,17 @@ def import_sources(
     """Import every source in one transaction: all of them, or, on any error, none."""
     with store.transaction():
         report = add_sources(sources, store.points, on_file, limits)
+    _log_report(report)
+    return report
+
+
+def _log_report(report: ImportReport) -> None:
     log.info(
         "imported %d files: %d half-hours read, %d stored or updated",
         len(report.files),
         report.half_hours,
         report.changed,
     )
-    return report
 
 
 def add_sources(
@@ -102,9 +108,39 @@ def import_paths(
     on_file: OnFile | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
-    """Import the éCO2mix files found at `paths` (files, folders, zip archives)."""
+    """Import the éCO2mix files found at `paths` (files, folders, zip archives) in one
+    transaction, each recorded in the archive log under its path as start-up records
+    DATA_DIR's files: the next start does not import them again."""
     sources = find_sources(paths)
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
     log.info("importing %d éCO2mix files", len(sources))
-    return import_sources(sources, store, on_file, limits)
+    with store.transaction():
+        report = add_sources(sources, store.points, on_file, limits)
+        half_hours: dict[Path, int] = {}
+        for source, imported in zip(sources, report.files, strict=True):
+            half_hours[source.path] = half_hours.get(source.path, 0) + imported.contents.half_hours
+        for path, count in half_hours.items():
+            store.archives.record(file_record(str(path.resolve()), path, count))
+    _log_report(report)
+    return report
+
+
+def file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
+    """The archive log's record of a file imported from disk."""
+    return ArchiveRecord(
+        name=name,
+        url=path.resolve().as_uri(),
+        etag=None,
+        last_modified=None,
+        size=path.stat().st_size,
+        sha256=file_sha256(path),
+        half_hours=half_hours,
+        imported_at=int(time.time()),
+    )
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks: a file may be hundreds of megabytes."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()

@@ -15,17 +15,16 @@ afterwards, in the background, while the server answers (`services.schedule`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumption.domain import ArchiveRecord, Store
+from consumption.domain import Store
 from consumption.eco2mix.names import history_files
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import ARCHIVE_SUFFIX, TEXT_SUFFIXES, find_sources
-from consumption.services.importing import add_sources
+from consumption.services.importing import add_sources, file_record, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def build_or_update(
     # A copy of the history under DATA_DIR (./data mounted in Docker) is not imported twice.
     embedded_names = {path.name for path in history}
     local = [path for path in _local_files(data_dir, history_dir) if path.name not in embedded_names]
-    report = StartupReport(built=not count)
+    report = StartupReport(built=not count, half_hours=count)
     if count:
         local = [path for path in local if not _imported_already(store, path)]
         log.info(
@@ -72,16 +71,17 @@ def build_or_update(
         log.info(
             "no data yet: building the database from %d embedded history files in %s and %d éCO2mix files in %s",
             len(history),
-            history_dir,
+            history_dir or "(no HISTORY_DIR)",
             len(local),
             data_dir,
         )
-    if history or local:
-        with store.transaction():
-            for path in history:
-                _import_file(store, path, path.name, report, limits)
-            for path in local:
-                _import_file(store, path, str(path.resolve()), report, limits)
+    if not (history or local):
+        return report
+    with store.transaction():
+        for path in history:
+            _import_file(store, path, path.name, report, limits)
+        for path in local:
+            _import_file(store, path, str(path.resolve()), report, limits)
     report.half_hours = store.points.stored_span().count
     log.info(
         "%s the database: %d half hours from %d files in %.1f s%s",
@@ -100,28 +100,13 @@ def _import_file(store: Store, path: Path, name: str, report: StartupReport, lim
     try:
         with store.savepoint():
             imported = add_sources(find_sources([path]), store.points, limits=limits)
-            store.archives.record(_file_record(name, path, imported.half_hours))
+            store.archives.record(file_record(name, path, imported.half_hours))
     except Exception as error:
         reason = str(error) if isinstance(error, Eco2mixError) else f"{path}: {type(error).__name__}: {error}"
         log.error("skipped: %s", reason)
         report.skipped.append(SkippedFile(str(path), reason))
         return
     report.imported.append(str(path))
-
-
-def _file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
-    """The archive log's record of a file imported from disk."""
-    data = path.read_bytes()
-    return ArchiveRecord(
-        name=name,
-        url=path.resolve().as_uri(),
-        etag=None,
-        last_modified=None,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        half_hours=half_hours,
-        imported_at=int(time.time()),
-    )
 
 
 def _imported_already(store: Store, path: Path) -> bool:
@@ -131,7 +116,7 @@ def _imported_already(store: Store, path: Path) -> bool:
     for record in (store.archives.get(str(path.resolve())), store.archives.get(path.name)):
         if record is None or record.size != stat.st_size:
             continue
-        if stat.st_mtime < record.imported_at or hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256:
+        if stat.st_mtime < record.imported_at or file_sha256(path) == record.sha256:
             return True
     return False
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from consumption.domain import Nature
+from consumption.services.importing import file_sha256, import_paths
 from consumption.services.startup import build_or_update
 from tests.eco2mix_files import days, eco2mix_lines, eco2mix_text, expected_points, write_eco2mix, write_zip
 from tests.helpers import stored_rows
@@ -106,3 +107,18 @@ def test_files_added_later_to_data_dir_are_imported_at_the_next_start(tmp_path, 
 
 def expected_min(days_: list[dt.date]) -> int:
     return min(expected_points(days_))
+
+
+def test_a_file_imported_by_consumption_import_is_not_imported_again_at_start(tmp_path, store, caplog):
+    history_file(tmp_path / "history", 2024)
+    data = tmp_path / "data"
+    assert build_or_update(store, tmp_path / "history", data).built
+    imported = write_eco2mix(data / "mine.xls", eco2mix_lines(JANUARY))
+    import_paths([data], store)  # `make import`
+    record = store.archives.get(str(imported.resolve()))
+    assert record is not None and record.half_hours == 96 and record.sha256 == file_sha256(imported)
+
+    caplog.set_level("INFO")
+    report = build_or_update(store, tmp_path / "history", data)
+    assert (report.imported, report.skipped) == ([], [])
+    assert f"no new files in {data}" in caplog.text
