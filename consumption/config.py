@@ -102,7 +102,9 @@ def setting(default: Any, read: Callable[[str], Any], help: str) -> Any:
 class Settings:
     """Every setting, once: its default, how its text is read, and what it is for."""
 
-    data_dir: Path = setting(Path("data"), Path, "Folder of éCO2mix files (.zip, .xls, .csv, .json) that start-up imports.")
+    data_dir: Path = setting(
+        Path("data"), Path, "Folder of éCO2mix files (.zip, .xls, .csv, .json) that start-up imports."
+    )
     database_path: Path = setting(
         Path("data/consumption.sqlite3"), Path, "The SQLite database (default: consumption.sqlite3 in DATA_DIR)."
     )
