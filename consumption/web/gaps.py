@@ -29,7 +29,7 @@ async def get_gaps(request: Request) -> Response:
     headers = caching_headers(request, reader.freshness(), resolved)
     if matches(request, headers.get("ETag")):  # before any reading
         return Response(status_code=304, headers=headers)
-    missing, freshness = reader.missing_runs(*bounds)
+    missing, freshness = await reader.missing_runs(*bounds)
     headers = caching_headers(request, freshness, resolved)  # of what this snapshot holds
     isoformat = query.clock.isoformat
     runs = [(isoformat(first), isoformat(last), (last - first) // HALF_HOUR_SECONDS + 1) for first, last in missing]
