@@ -95,9 +95,11 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
         return report
 
     background: list[BackgroundTask] = []
+    lock = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
     if settings.refresh_interval:
-        lock = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
         background.append(lambda: refresh_in_one_process(lock, settings.refresh_interval, refresh_once))
+    elif settings.refresh_at_start and settings.workers > 1:  # once, by the worker that takes the lock
+        background.append(lambda: refresh_in_one_process(lock, 0, refresh_once))
     elif settings.refresh_at_start and startup is not None:
         background.append(lambda: try_refresh(refresh_once))
     app = create_app(settings, background)

@@ -45,8 +45,9 @@ async def refresh_periodically(interval: int, refresh_once: RefreshOnce) -> None
 
 
 async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: RefreshOnce) -> None:
-    """The periodic refresh, in the one server process that holds `lock_path` (beside the
-    database): with WORKERS > 1 the others wait, and one of them takes over if it exits."""
+    """The refresh, in the one server process that holds `lock_path` (beside the database),
+    with WORKERS > 1: every `interval` seconds, the others waiting to take over should it
+    exit; or, with `interval` 0, once, by the first to take the lock, and never by the others."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)  # the refresh may create the database
     with lock_path.open("a") as lock:
         while True:
@@ -54,8 +55,15 @@ async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: R
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not interval:
+                    return
                 await asyncio.sleep(min(interval, LOCK_RETRY_SECONDS))
-        await refresh_periodically(interval, refresh_once)
+        if interval:
+            await refresh_periodically(interval, refresh_once)
+            return
+        log.info("refreshing from RTE once, in this process of several")
+        await try_refresh(refresh_once)
+        await asyncio.Event().wait()  # keep the lock until the server stops: no other process refreshes
 
 
 async def try_refresh(refresh_once: RefreshOnce) -> bool:
