@@ -62,6 +62,6 @@ def years_by_source(archive_names: Iterable[str], stored_years: Collection[int])
     from_rte = set(definitive_years)
     if names & {CONSOLIDATED.name, REAL_TIME.name} and stored_years:
         whole, last_year = embedded | definitive_years, max(stored_years)
-        from_rte.update(range(max(whole) + 1 if whole else last_year, last_year + 1))
+        from_rte.update(set(range(max(whole) + 1 if whole else last_year, last_year + 1)) & set(stored_years))
     from_files = set(stored_years) - embedded - from_rte
     return {"embedded": sorted(embedded - definitive_years), "rte": sorted(from_rte), "files": sorted(from_files)}

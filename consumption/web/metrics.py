@@ -128,7 +128,8 @@ class Metrics:
             self.refresh_time.set(status.refresh.finished_at)
             self.refresh_ok.set(1 if status.refresh.ok else 0)
         for name, imported_at in status.archives:
-            self.archive_imported.labels(name).set(imported_at)
+            # A file imported from disk is logged under its path: the label names only the file.
+            self.archive_imported.labels(name.rsplit("/", 1)[-1]).set(imported_at)
 
     async def endpoint(self, request: Request) -> Response:
         await self.read_database()

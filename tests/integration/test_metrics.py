@@ -61,6 +61,9 @@ def test_requests_latency_and_what_the_database_holds(tmp_path, store, database_
     assert found["consumption_last_refresh_timestamp_seconds", ()] == 1_764_000_000
     assert found["consumption_last_refresh_success", ()] == 0
     assert found["consumption_database_up", ()] == 1
+    imported = "consumption_archive_imported_timestamp_seconds"
+    assert found[imported, (("archive", "tr.xls"),)] > 0  # the file's name, never its path on the server
+    assert str(tmp_path) not in response.text
 
 
 def test_the_refresh_after_a_first_start_reports_each_archive(tmp_path, database_path):

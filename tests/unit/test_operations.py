@@ -30,6 +30,9 @@ def test_years_come_from_the_embedded_history_until_rte_replaces_them():
         "files": [],
     }
     assert years_by_source(current, [2026]) == {"embedded": [], "rte": [2026], "files": []}
+    # A year with nothing stored (RTE's archives skipped 2022-2024 here) is no one's.
+    stored = [*range(2012, 2022), 2025, 2026]
+    assert years_by_source(EMBEDDED + current, stored)["rte"] == [2025, 2026]
     assert years_by_source([], []) == {"embedded": [], "rte": [], "files": []}
 
 
