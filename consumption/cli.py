@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from consumption import bootstrap
-from consumption.config import Settings
+from consumption.config import MAX_PORT, Settings
 from consumption.domain import Download, Outcome
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import FIRST_DEFINITIVE_YEAR
@@ -50,20 +51,20 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
         print(f"[{len(read)}] {describe_file(imported)}", flush=True)
 
     is_new = not database_path.exists()
+    # What this run creates, removed should it fail: the folders, deepest first, the file, its journals.
+    created = [folder for folder in database_path.parents if not folder.exists()]
+    created[:0] = [database_path, *(Path(f"{database_path}{end}") for end in ("-journal", "-wal", "-shm"))]
     try:
         store = SqliteStore.open(database_path)
     except DatabaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     limits = ReadLimits.from_megabytes(settings.file_max_mb)
+    report = None
     try:
         report = import_paths(paths or [settings.data_dir], store, progress, limits)
     except (Eco2mixError, DatabaseError) as error:
         print(f"error: {error}", file=sys.stderr)
-        store.close()
-        if is_new:  # the file and its journals, which this run created
-            for created in (database_path, *(Path(f"{database_path}{end}") for end in ("-journal", "-wal", "-shm"))):
-                created.unlink(missing_ok=True)
         where = f"no database was created at {database_path}" if is_new else f"{database_path} is unchanged"
         if read:
             would = sum(imported.changed for imported in read)
@@ -71,7 +72,14 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
         print(f"nothing was imported: {where}", file=sys.stderr)
         return 1
     finally:
-        store.close()  # closing twice is harmless
+        store.close()
+        if is_new and report is None:
+            for path in created:
+                with contextlib.suppress(OSError):
+                    if path.is_dir():
+                        path.rmdir()
+                    else:
+                        path.unlink(missing_ok=True)
     print(
         f"total: {len(report.files)} files, {report.half_hours} half-hours read, "
         f"{report.changed} stored or updated in {database_path} "
@@ -176,6 +184,9 @@ def run_fetch(settings: Settings, years: tuple[int, int] | None) -> int:
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     """Take the port first: a busy one stops here, in one line, before any import or refresh."""
     host, port = host or settings.host, settings.port if port is None else port
+    if not 0 <= port <= MAX_PORT:
+        print(f"error: --port {port} is not a port; expected 0 to {MAX_PORT}", file=sys.stderr)
+        return 2
     try:
         listener = bootstrap.listen(host, port)
     except OSError as error:

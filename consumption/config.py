@@ -22,6 +22,7 @@ from starlette.config import Config, environ
 # The embedded history in a source checkout; the image sets HISTORY_DIR to its own copy.
 CHECKOUT_HISTORY_DIR = Path(__file__).resolve().parents[1] / "data" / "history"
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+MAX_PORT = 65535
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -71,13 +72,14 @@ def optional_path(text: str) -> Path | None:
     return Path(text) if text.strip() else None
 
 
-def count_of(what: str, minimum: int) -> Callable[[str], int]:
-    """A reader of a whole number of `what`, `minimum` or more."""
+def count_of(what: str, minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """A reader of a whole number of `what`, `minimum` or more (and `maximum` at most)."""
+    expected = f"{minimum} or more" if maximum is None else f"{minimum} to {maximum}"
 
     def read(text: str) -> int:
-        if text.strip().isdigit() and int(text) >= minimum:
+        if text.strip().isdigit() and minimum <= int(text) <= (maximum or int(text)):
             return int(text)
-        raise ValueError(f"is not a whole number of {what}; expected {minimum} or more")
+        raise ValueError(f"is not a whole number of {what}; expected {expected}")
 
     return read
 
@@ -114,7 +116,7 @@ class Settings:
     log_level: str = setting("INFO", one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "DEBUG, INFO, WARNING…")
     log_format: str = setting("text", one_of("text", "json"), "text, or json: one JSON object per line.")
     host: str = setting("127.0.0.1", str, "The address `consumption serve` listens on (or --host).")
-    port: int = setting(8000, count_of("a port", 0), "The port `consumption serve` listens on (or --port).")
+    port: int = setting(8000, count_of("a port", 0, MAX_PORT), "The port `consumption serve` listens on (or --port).")
     rte_base_url: str = setting("https://eco2mix.rte-france.com", str, "Where RTE's archives are downloaded from.")
     http_timeout: float = setting(30.0, seconds, "Seconds to wait for RTE at each step of a download.")
     download_deadline: float = setting(600.0, seconds, "Seconds for the whole download of one archive.")

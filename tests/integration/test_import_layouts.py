@@ -130,3 +130,10 @@ def test_a_failed_import_into_a_new_database_leaves_no_file(tmp_path, capsys):
     assert f"no database was created at {database_path}" in err
     assert "is unchanged" not in err
     assert list(database_path.parent.iterdir()) == []
+
+
+def test_a_failed_import_into_new_folders_leaves_no_folder(tmp_path, capsys):
+    database_path = tmp_path / "new" / "deeper" / "consumption.sqlite3"
+    assert main(["import", str(tmp_path / "nowhere"), "--database", str(database_path)]) == 1
+    assert "no database was created" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

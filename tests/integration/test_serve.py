@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from consumption.cli import main
 from tests.eco2mix_files import days, eco2mix_lines, expected_points, write_eco2mix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,3 +256,9 @@ def test_a_busy_port_stops_serve_at_once_naming_the_port_and_its_setting(tmp_pat
         assert f"127.0.0.1:{port}" in line and "PORT" in line and "--port" in line
         assert not (tmp_path / "db").exists()  # no database built
         assert not connection_arrives(rte, within=0)  # no refresh
+
+
+def test_a_port_out_of_range_is_one_line_not_a_traceback(capsys):
+    assert main(["serve", "--port", "70000"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == "error: --port 70000 is not a port; expected 0 to 65535"

@@ -34,6 +34,7 @@ def test_the_defaults() -> None:
         ("LOG_FORMAT", "xml"),
         ("WORKERS", "0"),
         ("REFRESH_INTERVAL", "soon"),
+        ("PORT", "70000"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting(name: str, value: str) -> None:
