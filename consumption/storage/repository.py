@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -78,19 +79,7 @@ class SqliteArchiveLog(ArchiveLog):
         return ArchiveRecord(*row) if row else None
 
     def record(self, record: ArchiveRecord) -> None:
-        self.connection.execute(
-            queries.UPSERT_ARCHIVE,
-            (
-                record.name,
-                record.url,
-                record.etag,
-                record.last_modified,
-                record.size,
-                record.sha256,
-                record.half_hours,
-                record.imported_at,
-            ),
-        )
+        self.connection.execute(queries.UPSERT_ARCHIVE, dataclasses.astuple(record))  # the table's column order
 
     def last_refresh(self) -> RefreshRecord | None:
         row = self.connection.execute(queries.LAST_REFRESH).fetchone()
