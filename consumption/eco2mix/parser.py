@@ -369,13 +369,12 @@ class _LineReader:
         """The points of every data line; counts what it read as it goes."""
         i_perimeter, i_nature, i_date, i_time, i_consumption = (self.columns.get(role, -1) for role in _REQUIRED)
         i_instant = self.columns.get("instant", -1)
-        # Only the first `width` fields are needed: splitting no further than them
-        # saves creating the 35 strings of the production columns.
-        width = max(self.columns.values()) + 1
+        width = max(self.columns.values()) + 1  # split no further: see the module's docstring
         perimeter, natures, days, seen = self.perimeter, self.natures, self.days, self.seen
         times, delimiter = _TIMES, self.delimiter
         point = functools.partial(tuple.__new__, ConsumptionPoint)  # the named tuple, without its __new__'s frame
         half_hours, first, last = 0, self.first, self.last
+        date = None  # the last line's date: a day's lines come together, so most lines skip its lookup
         try:
             for first_line, lines in blocks:
                 for line, text in enumerate(lines, first_line):
@@ -387,7 +386,9 @@ class _LineReader:
                         self.check_perimeter(row[i_perimeter], line)
                     nature = natures.get(row[i_nature]) or self.read_nature(row[i_nature], line)
                     if i_instant < 0:
-                        day, day_key, midnight = days.get(row[i_date]) or self.read_day(row[i_date], line)
+                        if row[i_date] != date:
+                            date = row[i_date]
+                            day, day_key, midnight = days.get(date) or self.read_day(date, line)
                         minutes = times.get(row[i_time])
                         if minutes is None:
                             minutes = self.read_time(row[i_time], line)
