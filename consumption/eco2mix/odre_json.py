@@ -44,7 +44,7 @@ def json_lines(stream: object) -> Iterator[bytes]:
 
 def _lines(events: Iterator[tuple[str, object]]) -> Iterator[bytes]:
     if next(events, ("", None))[0] != "start_array":
-        raise JsonShapeError('not an array of records; expected ODRÉ\'s JSON export, [{"perimetre": …}, …]')
+        raise JsonShapeError("not an array of records")
     yield HEADER
     row: list[bytes] | None = None
     field: int | None = None

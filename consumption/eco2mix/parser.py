@@ -307,7 +307,8 @@ def _json_blocks(stream: _BoundedJson, source: str, limits: ReadLimits) -> Itera
                 yield number + 1 - len(block), block
                 block = []
     except JsonShapeError as error:
-        raise Eco2mixError(source, f"{error}; expected ODRÉ's JSON export", number + 1, "record") from error
+        expected = 'expected ODRÉ\'s JSON export, [{"perimetre": …, "consommation": …}, …]'
+        raise Eco2mixError(source, f"{error}; {expected}", number + 1, "record") from error
 
 
 def _read_header(line: bytes, source: str) -> tuple[dict[str, int], str, bytes]:
@@ -382,8 +383,8 @@ class _LineReader:
                     if len(row) < width:
                         self.check_not_data(row, line, width)
                         continue
-                    if row[i_perimeter] != perimeter:
-                        self.check_perimeter(row[i_perimeter], line)
+                    if row[i_perimeter] != perimeter and self.is_padded_disclaimer(row, i_perimeter, line):
+                        continue
                     nature = natures.get(row[i_nature]) or self.read_nature(row[i_nature], line)
                     if i_instant < 0:
                         if row[i_date] != date:
@@ -403,9 +404,9 @@ class _LineReader:
 
                     value = row[i_consumption]
                     if not (value.isdigit() and len(value) <= 6):
-                        if value:  # empty, the usual missing value (:15 and :45 in annual files), is fine
-                            self.check_missing(value, line)
-                        continue
+                        value = self.unusual_value(value, line) if value else value
+                        if not value:
+                            continue  # missing: empty (:15 and :45 in annual files), `ND` or `-`
                     consumption_mw = int(value)
                     if not MIN_CONSUMPTION_MW <= consumption_mw <= MAX_CONSUMPTION_MW:
                         raise self.out_of_range(value, line)
@@ -454,6 +455,14 @@ class _LineReader:
             return
         raise self.error(f"{len(row)} fields where at least {width} were expected", line)
 
+    def is_padded_disclaimer(self, row: list[bytes], i_perimeter: int, line: int) -> bool:
+        """Whether a line of the data's width is the disclaimer, which a spreadsheet pads with
+        empty cells when it re-saves the file; else its perimeter must be France's."""
+        if row[0].lstrip(b'"').startswith(self.disclaimer):
+            return True
+        self.check_perimeter(row[i_perimeter], line)
+        return False
+
     def check_perimeter(self, raw: bytes, line: int) -> None:
         if raw.strip() != self.perimeter:
             raise self.error(
@@ -498,10 +507,15 @@ class _LineReader:
             raise self.error(f"invalid time {self.text(raw)!r}; expected HH:MM", line)
         return minutes
 
-    def check_missing(self, raw: bytes, line: int) -> None:
-        """A value that is not a short run of ASCII digits must be a missing one: empty, `ND` or `-`."""
+    def unusual_value(self, raw: bytes, line: int) -> bytes:
+        """A value that is not a short run of ASCII digits: b"" when it is a missing one (`ND`,
+        `-`), the digits of a whole number written as a decimal (`48075.0`, as a spreadsheet or
+        pandas re-saves a column with empty cells), else an error."""
         if raw.strip().decode(self.encoding, errors="replace") in MISSING_VALUES:
-            return
+            return b""
+        whole, point, fraction = raw.strip().partition(b".")
+        if point and whole.isdigit() and not fraction.strip(b"0") and len(whole) <= 6:
+            return whole
         if raw.isdigit():  # more than six digits
             raise self.out_of_range(raw, line)
         raise self.error(f"consumption {self.text(raw)!r} is not an integer number of MW", line)

@@ -5,6 +5,7 @@ commas, ODRÉ's CSV export (labels or field names) and ODRÉ's JSON export, each
 with its traps, and hostile variants of the new readers refused cheaply.
 """
 
+import csv
 import datetime as dt
 import io
 import json
@@ -58,6 +59,25 @@ def test_a_resaved_copy_keeps_its_nature_and_perimeter():
     list(parse_eco2mix(io.BytesIO(data), "copy.csv", summary))
     assert summary.natures == {Nature.DEFINITIVE}
     assert summary.perimeter == "France"
+
+
+def test_a_copy_resaved_by_pandas_pads_the_disclaimer_and_writes_decimals():
+    """pandas (or a spreadsheet) pads every row, the disclaimer too, to the header's width,
+    and writes a column with empty cells as floats: 48075.0."""
+    rows = list(csv.reader(io.StringIO(resaved(eco2mix_text(eco2mix_lines(JANUARY))).decode())))
+    header = rows[0]
+    at = header.index("Consommation")
+    padded = [row + [""] * (len(header) - len(row)) for row in rows]
+    for row in padded[1:]:
+        row[at] = f"{row[at]}.0" if row[at].isdigit() else row[at]
+    assert padded[-1][0].startswith("RTE ne pourra") and len(padded[-1]) == len(header)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(padded)
+    assert read(out.getvalue().encode()) == expected_points(JANUARY)
+    padded[1][at] = "48075.5"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(padded)
+    assert "consumption '48075.5' is not an integer number of MW" in str(refused(out.getvalue().encode()))
 
 
 # ODRÉ's CSV export.
