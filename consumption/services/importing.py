@@ -56,28 +56,6 @@ class NoFilesError(Eco2mixError):
 OnFile = Callable[[FileImport], None]
 
 
-def import_sources(
-    sources: Iterable[Source],
-    store: Store,
-    on_file: OnFile | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
-) -> ImportReport:
-    """Import every source in one transaction: all of them, or, on any error, none."""
-    with store.transaction():
-        report = add_sources(sources, store.points, on_file, limits)
-    _log_report(report)
-    return report
-
-
-def _log_report(report: ImportReport) -> None:
-    log.info(
-        "imported %d files: %d half-hours read, %d stored or updated",
-        len(report.files),
-        report.half_hours,
-        report.changed,
-    )
-
-
 def add_sources(
     sources: Iterable[Source],
     points: ConsumptionRepository,
@@ -122,7 +100,12 @@ def import_paths(
             half_hours[source.path] = half_hours.get(source.path, 0) + imported.contents.half_hours
         for path, count in half_hours.items():
             store.archives.record(file_record(str(path.resolve()), path, count))
-    _log_report(report)
+    log.info(
+        "imported %d files: %d half-hours read, %d stored or updated",
+        len(report.files),
+        report.half_hours,
+        report.changed,
+    )
     return report
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from consumption.domain import Nature
 from consumption.eco2mix.parser import Eco2mixError
-from consumption.services.importing import import_sources
+from consumption.services.importing import ImportReport, Source, add_sources
 from consumption.storage.memory import MemoryStore
 from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
 
@@ -29,6 +29,12 @@ class TextSource:
     @contextmanager
     def open(self, limits: object = None) -> Iterator[io.BytesIO]:
         yield io.BytesIO(self.text.encode("cp1252"))
+
+
+def import_sources(sources: list[Source], store: MemoryStore) -> ImportReport:
+    """What `consumption import` does with its files: all of them in one transaction, or none."""
+    with store.transaction():
+        return add_sources(sources, store.points)
 
 
 def source(name: str, data_lines: list[str]) -> TextSource:
