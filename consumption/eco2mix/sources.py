@@ -3,8 +3,7 @@
 What a file holds is told by its content (`parser.parse_eco2mix` reads its header),
 not by its name: a file named on its own (`data.txt`, `download (1)`) is read
 whatever its name. In folders and archives, only the names of `TEXT_SUFFIXES` are
-looked at, so that a `readme.txt` beside the data is not taken for it; an archive
-that holds none of them is read through its `.txt` files.
+looked at, so that a `readme.txt` beside the data is not taken for it.
 """
 
 from __future__ import annotations
@@ -81,11 +80,9 @@ def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]
     """The éCO2mix files in the zip archive at `path`, named `label` in messages."""
     try:
         with zipfile.ZipFile(path) as archive:
-            files = [info.filename for info in archive.infolist() if not info.is_dir()]
+            members = [info.filename for info in archive.infolist() if not info.is_dir() and _is_text(info.filename)]
     except Exception as error:  # zipfile raises many types on a damaged or hostile archive
         raise Eco2mixError(label or str(path), f"not a readable zip archive: {describe(error)}") from error
-    # `.txt` members are read when nothing else is: an export zipped as text, not a readme beside data.
-    members = [name for name in files if _is_text(name)] or [n for n in files if n.lower().endswith(".txt")]
     if not members:
         raise Eco2mixError(label or str(path), f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)})")
     return [Eco2mixSource(path, member, label) for member in sorted(members)]

@@ -60,12 +60,8 @@ def test_import_csv_and_zip_archives_holding_several_files(tmp_path, store, data
 
 
 def test_a_zip_holding_no_eco2mix_file_is_refused(tmp_path, store):
-    path = write_zip(tmp_path / "empty.zip", {"picture.png": "nothing"})
+    path = write_zip(tmp_path / "empty.zip", {"readme.txt": "nothing"})
     with pytest.raises(Eco2mixError, match="holds no éCO2mix file"):
-        import_paths([path], store)
-    # Its only text read as the data, whose header is not one: refused, naming the member.
-    path = write_zip(tmp_path / "readme.zip", {"readme.txt": "nothing"})
-    with pytest.raises(Eco2mixError, match=r"readme.zip!readme.txt, line 1: not an éCO2mix file"):
         import_paths([path], store)
 
 

@@ -137,17 +137,3 @@ def test_a_failed_import_into_new_folders_leaves_no_folder(tmp_path, capsys):
     assert main(["import", str(tmp_path / "nowhere"), "--database", str(database_path)]) == 1
     assert "no database was created" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
-
-
-def test_a_zip_of_txt_files_is_read_and_a_readme_beside_data_is_not(tmp_path, database_path):
-    rows = odre_rows(JANUARY)
-    with zipfile.ZipFile(tmp_path / "export.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("export.txt", odre_csv(rows))
-    with zipfile.ZipFile(tmp_path / "rte.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("readme.txt", "Not data.")
-        archive.writestr("tr.xls", eco2mix_text(eco2mix_lines(FEBRUARY)).encode("cp1252"))
-    assert main(["import", str(tmp_path), "--database", str(database_path)]) == 0
-    assert imported(database_path) == {
-        **with_nature(odre_expected(rows), Nature.CONSOLIDATED),
-        **with_nature(expected_points(FEBRUARY), Nature.REAL_TIME),
-    }
