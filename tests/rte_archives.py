@@ -14,7 +14,7 @@ from consumption.config import Settings
 from consumption.domain import Archive, Store
 from consumption.services.refresh import FetchReport, archives_to_fetch, archives_to_refresh, fetch_archives
 from consumption.storage.repository import SqliteStore
-from tests.eco2mix_files import days, default_value, eco2mix_text
+from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text
 
 TR = "eCO2mix_RTE_En-cours-TR.zip"
 CONSOLIDATED = "eCO2mix_RTE_En-cours-Consolide.zip"
@@ -30,6 +30,14 @@ def rte_zip(data_lines: list[str], member: str = "eCO2mix_RTE_En-cours-TR.xls") 
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(member, eco2mix_text(data_lines).encode("cp1252"))
     return buffer.getvalue()
+
+
+def whole_year(year: int, value: Callable[[dt.date, int], int] = default_value) -> list[str]:
+    """A definitive year's half-hour lines, as RTE's annual file holds them: the refresh asks
+    RTE for a definitive year until the store holds it whole."""
+    return eco2mix_lines(
+        days(dt.date(year, 1, 1), dt.date(year, 12, 31)), value, nature="definitive", half_hours_only=True
+    )
 
 
 def shifted(by: int) -> Callable[[dt.date, int], int]:

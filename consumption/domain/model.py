@@ -6,10 +6,13 @@ what each archive was when it was imported, and how the last refresh went.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from consumption.domain.clock import PARIS
 
 HALF_HOUR_SECONDS = 1800
 WATTS_PER_MEGAWATT = 1_000_000
@@ -52,6 +55,14 @@ def replaces(new: ConsumptionPoint, stored: ConsumptionPoint | None) -> bool:
     if new.nature != stored.nature:
         return new.nature > stored.nature
     return new.consumption_mw != stored.consumption_mw
+
+
+def holds_whole_year(year: int, half_hours: int) -> bool:
+    """Whether `half_hours` fill Paris's `year`, but for a day at most (RTE's files leave out
+    the fall-back day's repeated hour): a file of a few days does not stand for its year."""
+    start, end = (PARIS.to_utc(dt.datetime(y, 1, 1)) for y in (year, year + 1))
+    assert start is not None and end is not None  # 00:00 on 1 January always exists in Paris
+    return half_hours >= (end - start) // HALF_HOUR_SECONDS - 48
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ class ConsumptionRepository(abc.ABC):
 
     @abc.abstractmethod
     def definitive_years(self) -> set[int]:
-        """The years that hold points, every one of them definitive: nothing better can come
-        from RTE for them. A year is Paris's: it starts at 00:00 in Paris on 1 January."""
+        """The years held whole (`model.holds_whole_year`), every point definitive: nothing better
+        can come from RTE for them. A year is Paris's: it starts at 00:00 in Paris on 1 January."""
 
 
 class ArchiveLog(abc.ABC):

@@ -21,7 +21,7 @@ from consumption.domain import (
     StoredSpan,
 )
 from consumption.domain.clock import PARIS
-from consumption.domain.model import replaces
+from consumption.domain.model import holds_whole_year, replaces
 
 
 class MemoryConsumptionRepository(ConsumptionRepository):
@@ -45,11 +45,12 @@ class MemoryConsumptionRepository(ConsumptionRepository):
         return StoredSpan(len(self.points), min(self.points), max(self.points))
 
     def definitive_years(self) -> set[int]:
-        years: dict[int, bool] = {}
+        years: dict[int, tuple[bool, int]] = {}
         for point in self.points.values():
             year = PARIS.local(point.timestamp).year
-            years[year] = years.get(year, True) and point.nature is Nature.DEFINITIVE
-        return {year for year, definitive in years.items() if definitive}
+            definitive, count = years.get(year, (True, 0))
+            years[year] = (definitive and point.nature is Nature.DEFINITIVE, count + 1)
+        return {year for year, (definitive, count) in years.items() if definitive and holds_whole_year(year, count)}
 
 
 class MemoryArchiveLog(ArchiveLog):

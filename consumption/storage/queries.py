@@ -79,8 +79,8 @@ WITH RECURSIVE year (value, last) AS (
 SELECT value FROM year WHERE EXISTS (SELECT 1 FROM consumption
     WHERE timestamp >= strftime('%s', value || '-01-01') - 3600
     AND timestamp < strftime('%s', (value + 1) || '-01-01') - 3600)"""
-# The least final nature stored in [?, ?): a year is wholly definitive when it is 3.
-LOWEST_NATURE = "SELECT min(nature) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
+# The least final nature stored in [?, ?), and how many half hours: a year held whole is definitive when it is 3.
+LOWEST_NATURE = "SELECT min(nature), count(*) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 
 BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
 GENERATION = "SELECT value FROM generation WHERE id = 1"

@@ -21,6 +21,7 @@ from consumption.domain import (
     TransactionLost,
 )
 from consumption.domain.clock import PARIS
+from consumption.domain.model import holds_whole_year
 from consumption.storage import queries
 from consumption.storage.database import DatabaseError, connect
 
@@ -54,12 +55,12 @@ class SqliteConsumptionRepository(ConsumptionRepository):
         if first is None:
             return set()
         years = range(PARIS.local(first).year, PARIS.local(last).year + 1)
-        return {year for year in years if self._lowest_nature(year) == Nature.DEFINITIVE}
+        return {year for year in years if self._wholly_definitive(year)}
 
-    def _lowest_nature(self, year: int) -> int | None:
+    def _wholly_definitive(self, year: int) -> bool:
         start, end = _paris_new_year(year), _paris_new_year(year + 1)
-        (lowest,) = self.connection.execute(queries.LOWEST_NATURE, (start, end)).fetchone()
-        return int(lowest) if lowest is not None else None
+        lowest, count = self.connection.execute(queries.LOWEST_NATURE, (start, end)).fetchone()
+        return lowest == Nature.DEFINITIVE and holds_whole_year(year, count)
 
 
 def _paris_new_year(year: int) -> int:

@@ -19,7 +19,7 @@ from consumption.config import Settings, parse_interval
 from consumption.domain import Outcome
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
 from tests.helpers import running_server, stored_rows
-from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, fetch, refresh, rte_zip, shifted
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, fetch, refresh, rte_zip, shifted, whole_year
 
 
 def snapshot(settings: Settings) -> tuple[list, list, dict[str, bytes]]:
@@ -125,6 +125,12 @@ def test_refresh_asks_for_last_years_definitive_file_until_it_is_imported(rte, s
     rte.files[definitive_name(2024)] = rte_zip(
         eco2mix_lines([dt.date(2024, 12, 31)], nature="definitive"), "eCO2mix_RTE_Annuel-Definitif_2024.xls"
     )
+    report = refresh(settings, today=today)
+    assert {d.archive.name: d.outcome for d in report.downloads}[definitive_name(2024)] is Outcome.DOWNLOADED
+    # One definitive day does not stand for the year: asked again (unchanged) until RTE's file holds it whole.
+    report = refresh(settings, today=today)
+    assert {d.archive.name: d.outcome for d in report.downloads}[definitive_name(2024)] is Outcome.UNCHANGED
+    rte.files[definitive_name(2024)] = rte_zip(whole_year(2024), "eCO2mix_RTE_Annuel-Definitif_2024.xls")
     report = refresh(settings, today=today)
     assert {d.archive.name: d.outcome for d in report.downloads}[definitive_name(2024)] is Outcome.DOWNLOADED
     report = refresh(settings, today=today)

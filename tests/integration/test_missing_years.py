@@ -14,7 +14,7 @@ from consumption.storage.memory import MemoryStore
 from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import eco2mix_lines, expected_points, paris_instant, write_eco2mix
 from tests.helpers import stored_rows
-from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, refresh, rte_zip, shifted
+from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, refresh, rte_zip, shifted, whole_year
 from tests.rte_server import PREFIX, fake_rte
 
 
@@ -43,28 +43,35 @@ def point(year: int, month: int, day: int, hour: int, minute: int, nature: Natur
     return ConsumptionPoint(instant, 50_000, nature)
 
 
-def test_definitive_years_are_paris_years(any_store):
+def paris_year(year: int, nature: Nature = Nature.DEFINITIVE, missing: int = 0) -> list[ConsumptionPoint]:
+    """Every half hour of Paris's `year` but the first `missing` ones."""
+    start, end = paris_instant(dt.datetime(year, 1, 1)), paris_instant(dt.datetime(year + 1, 1, 1))
+    assert start is not None and end is not None
+    return [ConsumptionPoint(instant, 50_000, nature) for instant in range(start + missing * 1800, end, 1800)]
+
+
+def test_definitive_years_are_paris_years_held_whole(any_store):
     assert any_store.points.definitive_years() == set()
     with any_store.transaction():
         any_store.points.add(
             [
-                point(2019, 6, 1, 12, 0, Nature.DEFINITIVE),
-                point(2019, 12, 31, 23, 30, Nature.DEFINITIVE),  # 22:30 UTC: still 2019
+                *paris_year(2019),  # up to 31 December 23:30 in Paris, 22:30 UTC
                 point(2020, 1, 1, 0, 0, Nature.CONSOLIDATED),  # 23:00 UTC on 31 December: 2020 in Paris
-                point(2020, 6, 1, 12, 0, Nature.DEFINITIVE),
-                point(2022, 3, 1, 0, 0, Nature.DEFINITIVE),
-                point(2023, 3, 1, 0, 0, Nature.REAL_TIME),
+                *paris_year(2020, missing=1),
+                *paris_year(2021, missing=48),  # a day short, as RTE's file at most: whole
+                *paris_year(2022, missing=49),  # more than a day short: not whole
+                point(2023, 3, 1, 0, 0, Nature.DEFINITIVE),  # a definitive day does not stand for its year
+                point(2024, 3, 1, 0, 0, Nature.REAL_TIME),
             ]
         )
-    assert any_store.points.definitive_years() == {2019, 2022}
+    assert any_store.points.definitive_years() == {2019, 2021}
 
 
 def embedded_history(folder) -> None:
-    """What the embedded history holds, as local files with no archive records: a day of each
-    year, definitive for 2012–2020, consolidated for 2021."""
+    """What the embedded history holds, as local files with no archive records: whole years,
+    definitive, for 2012–2020; a day, consolidated, for 2021."""
     for year in range(2012, 2021):
-        lines = eco2mix_lines([dt.date(year, 7, 1)], nature="definitive", half_hours_only=True)
-        write_eco2mix(folder / f"eCO2mix_RTE_Annuel-Definitif_{year}.xls", lines)
+        write_eco2mix(folder / f"eCO2mix_RTE_Annuel-Definitif_{year}.xls", whole_year(year))
     write_eco2mix(folder / "consolidated-2021.xls", eco2mix_lines([dt.date(2021, 7, 1)], nature="consolidated"))
 
 
@@ -82,15 +89,9 @@ def test_refresh_fills_every_missing_year_and_replaces_an_embedded_consolidated_
     finally:
         store.close()
     july_2021 = [dt.date(2021, 7, 1)]
-    rte.files[definitive_name(2021)] = rte_zip(
-        eco2mix_lines(july_2021, shifted(7), nature="definitive", half_hours_only=True),
-        "eCO2mix_RTE_Annuel-Definitif_2021.xls",
-    )
+    rte.files[definitive_name(2021)] = rte_zip(whole_year(2021, shifted(7)), "eCO2mix_RTE_Annuel-Definitif_2021.xls")
     for year in (2022, 2023):
-        rte.files[definitive_name(year)] = rte_zip(
-            eco2mix_lines([dt.date(year, 7, 1)], nature="definitive", half_hours_only=True),
-            f"eCO2mix_RTE_Annuel-Definitif_{year}.xls",
-        )
+        rte.files[definitive_name(year)] = rte_zip(whole_year(year), f"eCO2mix_RTE_Annuel-Definitif_{year}.xls")
     rte.files[CONSOLIDATED] = rte_zip(eco2mix_lines(JANUARY[:1], nature="consolidated"))
     rte.files[TR] = rte_zip(eco2mix_lines(JANUARY))
 
