@@ -100,12 +100,7 @@ def import_paths(
             half_hours[source.path] = half_hours.get(source.path, 0) + imported.contents.half_hours
         for path, count in half_hours.items():
             store.archives.record(file_record(str(path.resolve()), path, count))
-    log.info(
-        "imported %d files: %d half-hours read, %d stored or updated",
-        len(report.files),
-        report.half_hours,
-        report.changed,
-    )
+    log.info("imported %d files: %d half-hours read, %d changed", len(report.files), report.half_hours, report.changed)
     return report
 
 
