@@ -93,18 +93,25 @@ def import_paths(
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
     log.info("importing %d éCO2mix files", len(sources))
+    report = ImportReport()
     with store.transaction():
-        report = add_sources(sources, store.points, on_file, limits)
-        half_hours: dict[Path, int] = {}
-        for source, imported in zip(sources, report.files, strict=True):
-            half_hours[source.path] = half_hours.get(source.path, 0) + imported.contents.half_hours
-        for path, count in half_hours.items():
-            store.archives.record(file_record(str(path.resolve()), path, count))
+        for path in dict.fromkeys(source.path for source in sources):  # a zip's members, once
+            report.files += add_file(store, path, str(path.resolve()), on_file, limits).files
     log.info("imported %d files: %d half-hours read, %d changed", len(report.files), report.half_hours, report.changed)
     return report
 
 
-def file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
+def add_file(
+    store: Store, path: Path, name: str, on_file: OnFile | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> ImportReport:
+    """Add the points of the file at `path` (every member of a zip) and record it in the
+    archive log under `name`, inside a transaction the caller holds."""
+    report = add_sources(find_sources([path]), store.points, on_file, limits)
+    store.archives.record(_file_record(name, path, report.half_hours))
+    return report
+
+
+def _file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
     """The archive log's record of a file imported from disk."""
     return ArchiveRecord(
         name=name,

@@ -23,8 +23,8 @@ from pathlib import Path
 from consumption.domain import Store
 from consumption.eco2mix.names import history_files
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
-from consumption.eco2mix.sources import ARCHIVE_SUFFIX, TEXT_SUFFIXES, find_sources
-from consumption.services.importing import add_sources, file_record, file_sha256
+from consumption.eco2mix.sources import ARCHIVE_SUFFIX, TEXT_SUFFIXES
+from consumption.services.importing import add_file, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,7 @@ def _import_file(store: Store, path: Path, name: str, report: StartupReport, lim
     the archive log; on any failure, undo it alone: it is that file's failure."""
     try:
         with store.savepoint():
-            imported = add_sources(find_sources([path]), store.points, limits=limits)
-            store.archives.record(file_record(name, path, imported.half_hours))
+            add_file(store, path, name, limits=limits)
     except Exception as error:
         reason = str(error) if isinstance(error, Eco2mixError) else f"{path}: {type(error).__name__}: {error}"
         log.error("skipped: %s", reason)
