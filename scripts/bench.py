@@ -79,22 +79,7 @@ DATASETTE_SQL = (
     " where timestamp between :start and :end order by timestamp"
 )
 STREAMS, SLOW_HEADS, LATENCY_REPEATS = 20, 1100, 5
-# Clients, in a process of their own, reading the whole history as fast as they can.
-READERS = """
-import selectors, socket, sys
-port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-request = f"GET {path} HTTP/1.1\\r\\nHost: bench\\r\\n\\r\\n".encode()
-selector = selectors.DefaultSelector()
-for _ in range(count):
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(request)
-    selector.register(sock, selectors.EVENT_READ)
-print("sent", flush=True)
-while selector.get_map():
-    for key, _ in selector.select():
-        if not key.fileobj.recv(1 << 16):
-            selector.unregister(key.fileobj)
-"""
+READERS = Path(__file__).with_name("whole_history_readers.py")
 EXECUTEMANY = "INSERT INTO consumption (timestamp, consumption_mw, nature) VALUES (?, ?, ?)"
 
 
@@ -422,7 +407,7 @@ def one_day_while_streaming(base: str, port: int, expected: int) -> float | None
     streams ended before it was measured."""
     path = urllib.parse.urlsplit(consumption_url(base, br.WHOLE_HISTORY))
     target = f"{path.path}?{path.query}"
-    command = [sys.executable, "-c", READERS, str(port), str(STREAMS), target]
+    command = [sys.executable, str(READERS), str(port), str(STREAMS), target]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as readers:  # closes the pipe
         try:
             assert readers.stdout is not None

@@ -15,26 +15,11 @@ import pytest
 
 from consumption.domain.model import ConsumptionPoint, Nature
 from consumption.storage.repository import SqliteStore
-from tests.server_process import HISTORY, Server, request_line, serving, write_history
+from tests.server_process import HISTORY, ROOT, Server, request_line, serving, write_history
 
 STALLED_BUFFER = 4096  # the client's receive buffer: a client that stops reading stalls soon
 
-# 20 clients, in a process of their own, reading the whole history as fast as they can.
-READERS = """
-import selectors, socket, sys
-port, count = int(sys.argv[1]), int(sys.argv[2])
-request = b"GET /consumption?start=2012-01-01&end=2025-12-31 HTTP/1.1\\r\\nHost: test\\r\\n\\r\\n"
-selector = selectors.DefaultSelector()
-for _ in range(count):
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(request)
-    selector.register(sock, selectors.EVENT_READ)
-print("sent", flush=True)
-while selector.get_map():
-    for key, _ in selector.select():
-        if not key.fileobj.recv(1 << 16):
-            selector.unregister(key.fileobj)
-"""
+READERS = ROOT / "scripts" / "whole_history_readers.py"  # clients reading as fast as they can
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +51,7 @@ def test_a_one_day_request_is_answered_while_20_whole_history_streams_are_read(h
     """It once waited 6.2 s: each stream rendered its 22 MB without giving the loop a turn."""
     with serving(history) as server:
         one_day(server)  # the first request builds the offset tables
-        command = [sys.executable, "-c", READERS, str(server.port), "20"]
+        command = [sys.executable, str(READERS), str(server.port), "20", "/consumption?start=2012-01-01&end=2025-12-31"]
         with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as readers:  # closes the pipe
             try:
                 assert readers.stdout is not None and readers.stdout.readline() == "sent\n"
