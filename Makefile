@@ -4,21 +4,23 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test lint format unit integration import bench screenshot lock clean
+.PHONY: setup runtime run test lint format unit integration import bench screenshot lock clean
 
-setup: $(INSTALLED)
+# `runtime`: what serving needs, nothing else (`make run`); `setup`: that and the
+# development group (tests, linters, benchmarks), for every other target.
+runtime: $(VENV)/.installed-runtime
+setup: $(VENV)/.installed-dev
 
-$(INSTALLED): pyproject.toml uv.lock
+$(VENV)/.installed-%: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --inexact --quiet
+	$(BIN)/uv sync --frozen --inexact --quiet $(if $(filter runtime,$*),--no-dev)
 	touch $@
 
-run: setup
+run: runtime
 	$(BIN)/consumption serve
 
 # ruff and mypy first: CI enforces them through this target.
