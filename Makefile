@@ -35,11 +35,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Coverage of the package: the unit tests start it afresh, the integration tests add to it and print it.
 unit: setup
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit --cov --cov-report=
 
 integration: setup
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest tests/integration --cov --cov-append --cov-report=term:skip-covered
 
 import: setup
 	$(BIN)/consumption import
