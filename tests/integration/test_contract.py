@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from consumption.config import Settings
 from consumption.web.app import create_app
 from consumption.web.openapi import openapi_document
@@ -65,8 +63,3 @@ def test_the_document_names_every_parameter_the_server_reads():
     routes = {route.path for route in create_app().routes}  # type: ignore[attr-defined]
     page_files = {"/page.js", "/page.css", "/docs.js", "/docs.css"}  # the pages' scripts and styles
     assert set(document["paths"]) == routes - page_files
-
-
-@pytest.mark.parametrize("name", ["/consumption", "/consumption/latest", "/docs", "/openapi.json"])
-def test_the_document_covers_the_new_routes(name):
-    assert name in openapi_document()["paths"]

@@ -254,7 +254,3 @@ def test_the_readme_links_each_document_of_docs() -> None:
 def test_the_documents_refer_to_nothing_outside_the_repository(document: Path) -> None:
     text = document.read_text()
     assert "../shared" not in text and not re.search(r"\bissues? \d+", text, re.I)
-
-
-def test_the_readme_is_a_newcomers_length() -> None:
-    assert len(README.read_text().splitlines()) <= 300
