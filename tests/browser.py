@@ -36,7 +36,7 @@ PICTURE_FLAGS = (
     "--force-color-profile=srgb",
 )
 # A phone as the page tests it: 390 x 844 CSS pixels at 3 device pixels each, touch.
-PHONE = {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3, "touch": True}}
+PHONE: dict[str, dict[str, Any]] = {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3, "touch": True}}
 
 
 def start_chromium(user_data_dir: Path, window_size: str = "1100,900", *, phone: bool = False) -> Any:
@@ -59,10 +59,10 @@ def start_chromium(user_data_dir: Path, window_size: str = "1100,900", *, phone:
     return driver
 
 
-# Every element shown whose box reaches past the window's right edge (half a pixel of rounding allowed).
+# Every element shown whose box reaches past arguments[0] (half a pixel of rounding allowed).
 PAST_THE_RIGHT_EDGE = """
 return [...document.querySelectorAll("body *")].filter((node) => node.getClientRects().length)
-  .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter((node) => node.getBoundingClientRect().right > arguments[0] + 0.5)
   .map((node) => node.tagName + (node.id ? "#" + node.id : "") + " " + node.getBoundingClientRect().right);
 """
 # The height and width of each element matching arguments[0] that is shown: hit targets.
@@ -75,11 +75,13 @@ return [...document.querySelectorAll(arguments[0])].filter((node) => node.getCli
 TOUCH_TARGET = 44
 
 
-def fits_the_window(driver) -> None:
-    """Nothing on the page is wider than the window: no sideways scrolling, nothing cut."""
-    width = driver.execute_script("return window.innerWidth")
+def fits_the_phone(driver) -> None:
+    """Nothing on the page is wider than the phone's screen: no sideways scrolling, nothing cut.
+    (Not the window's width: a phone widens it to a page wider than the screen, zoomed out.)"""
+    width = PHONE["deviceMetrics"]["width"]
+    assert driver.execute_script("return screen.width") == width
     assert driver.execute_script("return document.documentElement.scrollWidth") <= width
-    assert driver.execute_script(PAST_THE_RIGHT_EDGE) == []
+    assert driver.execute_script(PAST_THE_RIGHT_EDGE, width) == []
 
 
 def small_targets(driver, selector: str) -> list[tuple[str, float, float]]:

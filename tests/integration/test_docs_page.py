@@ -12,7 +12,7 @@ import pytest
 
 from consumption.web.openapi import openapi_document
 from tests.api_fixtures import api_client, served_client
-from tests.browser import fits_the_window, needs_chromium, small_targets, start_chromium
+from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.history import EXERCISE_HALF_HOURS, EXERCISE_MEAN_MW, write_history_database
 
 pytestmark = needs_chromium
@@ -137,5 +137,5 @@ def test_at_phone_width_every_operation_fits_and_its_controls_are_finger_sized(d
             " all.forEach((node) => { node.open = true; }); return all.length"
         )
         assert opened > len(openapi_document()["paths"])
-        fits_the_window(phone)
+        fits_the_phone(phone)
         assert small_targets(phone, "input, select, button, summary") == []

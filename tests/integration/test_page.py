@@ -23,7 +23,7 @@ from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
-from tests.browser import fits_the_window, needs_chromium, small_targets, start_chromium
+from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 from tests.helpers import running_server
 
@@ -652,7 +652,7 @@ def axis_labels(browser) -> list[dict[str, Any]]:
 def check_phone_layout(phone) -> None:
     """The page fits the phone's width, its axis labels are legible and apart, its controls
     are finger-sized."""
-    fits_the_window(phone)
+    fits_the_phone(phone)
     labels = axis_labels(phone)
     assert (
         sum(label["axis"] == "x-axis" for label in labels) >= 3
