@@ -591,6 +591,8 @@ def test_a_range_inside_the_stored_span_with_no_data_names_the_stored_half_hours
         f"The nearest stored half hours are {paris_text(before)} before it and {paris_text(after)} after it."
     )
     assert (paris_text(before), paris_text(after)) == ("3 Jan 2025, 23:30", "30 Mar 2025, 00:00")
+    assert small_targets(phone, "#error button") == []
+    fits_the_phone(phone)
     phone.get(f"{server}/?start=2025-05-01T00:00&end=2025-05-31T23:30")  # after the stored span
     assert no_data_said(phone).endswith(
         "Nothing is stored after it; the nearest stored half hour before it is 1 Apr 2025, 23:30."
