@@ -2,11 +2,12 @@
 // The page's script: served from the package as /page.js, so that the page's
 // Content-Security-Policy allows no inline script or style.
 
-const WIDTH = 960, HEIGHT = 420, LEFT = 60, RIGHT = 16, TOP = 20, BOTTOM = 40;
+const LEFT = 60, RIGHT = 16, TOP = 20, BOTTOM = 40;
 const HALF_HOUR_MS = 30 * 60 * 1000, HOUR_MS = 3.6e6, DAY_MS = 24 * HOUR_MS;
 // What a range is drawn from: half hours up to 35 days, daily buckets up to 3 years, monthly beyond.
 const HALF_HOURS_MAX_DAYS = 35, DAYS_MAX_DAYS = 3 * 366;
 const LOADING_DELAY_MS = 300;  // answers quicker than this show no loading indicator
+const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;  // "YYYY-MM-DDTHH:MM", as the fields make it
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const paris = (options) => new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", ...options });
@@ -26,6 +27,8 @@ let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, s
 let scaleX = null, scaleY = null;
 let inFlight = null;  // the AbortController of the request the page waits for
 let drag = null;  // a zoom being dragged: {x0} in chart units
+// The chart's viewBox is its size in CSS pixels (fitChart), so that its text is drawn at its own size.
+let WIDTH = 960, HEIGHT = 420;
 
 // --- Paris wall-clock time -------------------------------------------------
 
@@ -47,7 +50,7 @@ function parisMidnight(year, month, day) {
   return utc - parisOffset(utc - 2 * HOUR_MS);
 }
 
-function parisLocal(t) {  // "YYYY-MM-DDTHH:MM", as a datetime-local field and the API read it
+function parisLocal(t) {  // "YYYY-MM-DDTHH:MM", as the API reads it
   const p = parisParts(t);
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
@@ -98,7 +101,7 @@ function preset(name) {
   if (name === "everything") return go(parisLocal(Date.parse(stored.first)), parisLocal(Date.parse(stored.last)));
   // A preset ends with the last day shown (the last stored day when the view ends later).
   const lastDay = stored.last.slice(0, 10);
-  const shownDay = ($("end").value || lastDay).slice(0, 10);
+  const shownDay = $("end-date").value || lastDay;
   const [y, m, d] = (shownDay < lastDay ? shownDay : lastDay).split("-").map(Number);
   const daysIn = (year, month) => new Date(Date.UTC(year, month, 0)).getUTCDate();
   const first = {
@@ -176,12 +179,30 @@ function setLoading(loading) {
   $("chart").classList.toggle("loading", loading);
 }
 
+function fieldsRange() {
+  return [$("start-date").value + "T" + $("start-time").value, $("end-date").value + "T" + $("end-time").value];
+}
+
+// Said beside the fields, without asking the service.
+function rangeProblem(startValue, endValue) {
+  const problem = LOCAL.test(startValue) && LOCAL.test(endValue) && startValue > endValue ? "From is after To" : "";
+  $("range-error").textContent = problem;
+  $("range-error").hidden = !problem;
+  return problem;
+}
+
 async function show(startValue, endValue) {
-  $("start").value = startValue;
-  $("end").value = endValue;
+  for (const [field, value] of [["start", startValue], ["end", endValue]]) {
+    $(field + "-date").value = value.slice(0, 10);
+    $(field + "-time").value = value.slice(11, 16);
+  }
   $("csv").href = "/consumption?" + query(startValue, endValue) + "&format=csv";
   $("back").disabled = !(history.state && history.state.depth > 0);
   $("error").hidden = true;
+  if (rangeProblem(startValue, endValue)) {
+    view = null;
+    return clearChart();
+  }
   if (inFlight) inFlight.abort();
   const controller = (inFlight = new AbortController());
   const timer = setTimeout(() => setLoading(true), LOADING_DELAY_MS);
@@ -191,7 +212,7 @@ async function show(startValue, endValue) {
       fetchGaps(startValue, endValue, controller.signal),
     ]);
     if (answer.error) fail(answer.error);
-    else render({ ...answer, gaps });
+    else if (!render({ ...answer, gaps })) await sayNoData(answer.start, answer.end - HALF_HOUR_MS, controller.signal);
   } catch (error) {
     if (error.name !== "AbortError") fail("The service did not answer: " + error.message);
   } finally {
@@ -251,8 +272,18 @@ function statistics(v) {
   return { min, max, mean: sum / count, count, peakStamp };
 }
 
+function fitChart() {
+  const chart = $("chart");
+  WIDTH = chart.clientWidth || 960;
+  HEIGHT = Math.round(Math.min(420, Math.max(260, WIDTH * 0.45)));
+  chart.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
+  chart.querySelector("#cursor line").setAttribute("y2", HEIGHT - BOTTOM);
+  $("selection").setAttribute("height", HEIGHT - TOP - BOTTOM);
+}
+
 function render(v) {
   clearChart();
+  fitChart();
   const stats = statistics(v);
   const chart = $("chart");
   chart.dataset.count = String(stats.count);
@@ -260,10 +291,7 @@ function render(v) {
   chart.dataset.source = v.source;
   if (!stats.count) {
     view = null;
-    const range = instantFormat.format(v.start) + " to " + instantFormat.format(v.end - HALF_HOUR_MS);
-    if (!stored.last) return showError("No data in " + range + ": nothing is stored yet; import or fetch RTE's files first.", false);
-    return showError("No data from " + range + ". Data are stored from " + instantFormat.format(Date.parse(stored.first))
-      + " to " + instantFormat.format(Date.parse(stored.last)) + ".", true);
+    return false;
   }
   view = v;
   $("stats").hidden = false;
@@ -285,6 +313,27 @@ function render(v) {
   drawGaps(v.gaps, v.start, v.end);
   if (v.points) drawHalfHours(v.points);
   else drawBuckets(v.buckets);
+  return true;
+}
+
+// An empty range: the stored half hours nearest before and after it, from the run of missing
+// half hours that holds it when it lies inside the stored span.
+async function sayNoData(first, last, signal) {
+  const range = "No data from " + instantFormat.format(first) + " to " + instantFormat.format(last) + ".";
+  if (!stored.last) return showError(range + " Nothing is stored yet: import or fetch RTE's files first.", false);
+  let before = Date.parse(stored.last), after = Date.parse(stored.first);
+  if (first < after) before = null;
+  else if (last > before) after = null;
+  else {
+    const run = (await fetchGaps(stored.first, stored.last, signal)).find((g) => g.t <= last && first < g.end);
+    if (!run) return showError(range, true);
+    [before, after] = [run.t - HALF_HOUR_MS, run.end];
+  }
+  const at = (t) => instantFormat.format(t);
+  const nearest = before === null ? "Nothing is stored before it; the nearest stored half hour after it is " + at(after)
+    : after === null ? "Nothing is stored after it; the nearest stored half hour before it is " + at(before)
+      : "The nearest stored half hours are " + at(before) + " before it and " + at(after) + " after it";
+  showError(range + " " + nearest + ".", true);
 }
 
 function drawHalfHours(points) {
@@ -368,11 +417,11 @@ function ticks(low, high, count) {
   return out;
 }
 
-// Ticks on Paris wall-clock boundaries: hours, days, months or years, about ten of them.
-function timeTicks(start, end) {
+// Ticks on Paris wall-clock boundaries: hours, days, months or years, at most `count` of them.
+function timeTicks(start, end, count) {
   const span = end - start, out = [];
   if (span <= 3 * DAY_MS) {
-    const step = [1, 2, 3, 6, 12].find((h) => span / (h * HOUR_MS) <= 10) || 24;
+    const step = [1, 2, 3, 6, 12].find((h) => span / (h * HOUR_MS) <= count) || 24;
     let last = -Infinity;
     for (let t = Math.ceil(start / HALF_HOUR_MS) * HALF_HOUR_MS; t < end; t += HALF_HOUR_MS) {
       const local = timeFormat.format(t);
@@ -385,7 +434,7 @@ function timeTicks(start, end) {
   }
   const p = parisParts(start);
   if (span <= 120 * DAY_MS) {
-    const step = [1, 2, 7, 14].find((k) => span / (k * DAY_MS) <= 10) || 28;
+    const step = [1, 2, 7, 14].find((k) => span / (k * DAY_MS) <= count) || 28;
     for (let d = +p.day; ; d++) {
       const t = parisMidnight(+p.year, +p.month, d);
       if (t >= end) break;
@@ -395,7 +444,7 @@ function timeTicks(start, end) {
     return out;
   }
   if (span <= 4 * 366 * DAY_MS) {
-    const step = [1, 2, 3, 6].find((k) => span / (k * 30.5 * DAY_MS) <= 10) || 12;
+    const step = [1, 2, 3, 6].find((k) => span / (k * 30.5 * DAY_MS) <= count) || 12;
     for (let m = +p.month; ; m++) {
       const t = parisMidnight(+p.year, m, 1);
       if (t >= end) break;
@@ -403,7 +452,7 @@ function timeTicks(start, end) {
     }
     return out;
   }
-  const step = [1, 2, 5, 10].find((k) => span / (k * 365.25 * DAY_MS) <= 10) || 20;
+  const step = [1, 2, 4, 5, 10].find((k) => span / (k * 365.25 * DAY_MS) <= count) || 20;
   for (let y = +p.year; ; y++) {
     const t = parisMidnight(y, 1, 1);
     if (t >= end) break;
@@ -428,17 +477,19 @@ function line(parent, x1, y1, x2, y2, cls) {
   parent.appendChild(node);
 }
 
+// As many ticks as their labels leave room for: ten across a desktop's chart, four on a phone's.
 function drawAxes(start, end, low, high) {
-  for (const v of ticks(low / 1e9, high / 1e9, 8)) {
+  for (const v of ticks(low / 1e9, high / 1e9, Math.min(8, Math.floor((HEIGHT - TOP - BOTTOM) / 25)))) {
     const y = scaleY(v * 1e9);
     line($("y-axis"), LEFT, y, WIDTH - RIGHT, y, "grid");
     text($("y-axis"), LEFT - 6, y + 4, v.toFixed(v % 1 ? 1 : 0) + " GW", "end");
   }
-  for (const tick of timeTicks(start, end)) {
-    const x = scaleX(tick.t);
+  const count = Math.max(3, Math.min(10, Math.floor((WIDTH - LEFT - RIGHT) / 70)));
+  for (const tick of timeTicks(start, end, count)) {
+    const x = scaleX(tick.t), anchor = x > WIDTH - 40 ? "end" : "middle";  // a label past the edge would be cut
     line($("x-axis"), x, TOP, x, HEIGHT - BOTTOM, "grid");
-    text($("x-axis"), x, HEIGHT - BOTTOM + 16, tick.label, "middle");
-    if (tick.below) text($("x-axis"), x, HEIGHT - BOTTOM + 30, tick.below, "middle");
+    text($("x-axis"), x, HEIGHT - BOTTOM + 16, tick.label, anchor);
+    if (tick.below) text($("x-axis"), x, HEIGHT - BOTTOM + 30, tick.below, anchor);
   }
 }
 
@@ -547,8 +598,10 @@ function wire() {
   });
   $("range").addEventListener("submit", (event) => {
     event.preventDefault();
-    go($("start").value, $("end").value);
+    const [startValue, endValue] = fieldsRange();
+    if (!rangeProblem(startValue, endValue)) go(startValue, endValue);
   });
+  window.addEventListener("resize", () => view && render(view));
   $("back").addEventListener("click", () => history.back());
   $("show-stored").addEventListener("click", () => preset("everything"));
   for (const button of document.querySelectorAll("[data-preset]")) {

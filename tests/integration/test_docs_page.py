@@ -12,7 +12,7 @@ import pytest
 
 from consumption.web.openapi import openapi_document
 from tests.api_fixtures import api_client, served_client
-from tests.browser import needs_chromium, start_chromium
+from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.history import EXERCISE_HALF_HOURS, EXERCISE_MEAN_MW, write_history_database
 
 pytestmark = needs_chromium
@@ -24,6 +24,14 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator[object]:
     driver = start_chromium(tmp_path_factory.mktemp("chromium"), window_size="1200,900")
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def phone(tmp_path_factory) -> Iterator[object]:
+    """Chromium as a 390 x 844 phone (mobile emulation, touch)."""
+    driver = start_chromium(tmp_path_factory.mktemp("phone"), phone=True)
     yield driver
     driver.quit()
 
@@ -117,3 +125,17 @@ def test_markdown_code_in_the_document_is_shown_as_code(database, browser):
     )
     assert built == ["a &lt;b&gt;bold&lt;/b&gt; <code>&lt;i&gt;x&lt;/i&gt;</code> and <code>y</code> then ` alone", 2]
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+def test_at_phone_width_every_operation_fits_and_its_controls_are_finger_sized(database, phone):
+    """Every operation opened, with its response schemas: nothing wider than the phone, and
+    each field, button and toggle a finger-sized target."""
+    with served_client(database) as client:
+        open_docs(phone, client)
+        opened = phone.execute_script(
+            "const all = document.querySelectorAll('details');"
+            " all.forEach((node) => { node.open = true; }); return all.length"
+        )
+        assert opened > len(openapi_document()["paths"])
+        fits_the_phone(phone)
+        assert small_targets(phone, "input, select, button, summary") == []

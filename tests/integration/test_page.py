@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import math
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -21,7 +23,7 @@ from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
-from tests.browser import needs_chromium, start_chromium
+from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 from tests.helpers import running_server
 
@@ -38,8 +40,8 @@ HISTORY = Path(__file__).resolve().parents[2] / "data" / "history"  # France's r
 LAST_DAY = dt.date(2025, 4, 1)
 FIRST = "2024-01-01T00:00"
 LAST = f"{LAST_DAY}T23:30"
-# The plot area inside the chart's viewBox (page.js: WIDTH, LEFT, RIGHT).
-VIEWBOX_WIDTH, PLOT_LEFT, PLOT_WIDTH = 960, 60, 884
+# The plot area's margins inside the chart's viewBox (page.js: LEFT, RIGHT), whose width is the chart's.
+PLOT_LEFT, PLOT_RIGHT = 60, 16
 
 
 def daily_profile(day: dt.date, minutes: int) -> int:
@@ -117,6 +119,14 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+@pytest.fixture(scope="module")
+def phone(tmp_path_factory):
+    """Chromium as a 390 x 844 phone (mobile emulation, touch)."""
+    driver = start_chromium(tmp_path_factory.mktemp("phone"), phone=True)
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture(autouse=True)
 def no_policy_violation(browser):
     """After each test, the browser has reported no Content-Security-Policy violation."""
@@ -136,12 +146,14 @@ def instant(local: str) -> dt.datetime:
     return dt.datetime.fromisoformat(local).replace(tzinfo=PARIS)
 
 
+def viewbox_width(browser) -> float:
+    return float(browser.find_element(By.ID, "chart").get_dom_attribute("viewBox").split()[2])
+
+
 def chart_offset(browser, start: str, end: str, at: dt.datetime) -> int:
     """Where the chart of the view [start, end] draws the instant `at`: pixels from its centre."""
-    first, after = instant(start), instant(end) + dt.timedelta(minutes=30)
-    fraction = (at - first) / (after - first)
     width = browser.find_element(By.ID, "chart").size["width"]
-    return round((PLOT_LEFT + fraction * PLOT_WIDTH) / VIEWBOX_WIDTH * width - width / 2)
+    return round(viewbox_x(browser, start, end, at) / viewbox_width(browser) * width - width / 2)
 
 
 def point_at(browser, offset: int) -> dict[str, str]:
@@ -191,11 +203,34 @@ def gw(watts: float) -> str:
     return f"{watts / 1e9:.3f} GW"
 
 
+def fields(browser) -> dict[str, str]:
+    """What the From and To fields show."""
+    names = ("start-date", "start-time", "end-date", "end-time")
+    return {name: browser.find_element(By.ID, name).get_attribute("value") for name in names}
+
+
+def fill(browser, start: str, end: str) -> None:
+    """Type "YYYY-MM-DDTHH:MM" bounds into the From and To fields."""
+    for name, value in (
+        ("start-date", start[:10]),
+        ("start-time", start[11:]),
+        ("end-date", end[:10]),
+        ("end-time", end[11:]),
+    ):
+        field = browser.find_element(By.ID, name)
+        field.clear()
+        field.send_keys(value)
+
+
 def test_the_page_opens_on_the_last_day_and_draws_it(server, browser):
     browser.get(server + "/")
     chart = drawn(browser, 48)
-    assert browser.find_element(By.ID, "start").get_attribute("value") == f"{LAST_DAY}T00:00"
-    assert browser.find_element(By.ID, "end").get_attribute("value") == f"{LAST_DAY}T23:30"
+    assert fields(browser) == {
+        "start-date": str(LAST_DAY),
+        "start-time": "00:00",
+        "end-date": str(LAST_DAY),
+        "end-time": "23:30",
+    }
     assert chart == {"count": "48", "points": "48"}
     path = browser.find_element(By.ID, "curve").get_attribute("d")
     assert path.count("L") == 47 and path.startswith("M")
@@ -233,10 +268,10 @@ def gap_marks(browser) -> list[dict[str, str]]:
     ]
 
 
-def viewbox_x(start: str, end: str, at: dt.datetime) -> float:
+def viewbox_x(browser, start: str, end: str, at: dt.datetime) -> float:
     """Where the chart's viewBox puts the instant `at` in the view [start, end]."""
     first, after = instant(start), instant(end) + dt.timedelta(minutes=30)
-    return PLOT_LEFT + (at - first) / (after - first) * PLOT_WIDTH
+    return PLOT_LEFT + (at - first) / (after - first) * (viewbox_width(browser) - PLOT_LEFT - PLOT_RIGHT)
 
 
 def test_a_gap_is_drawn_as_a_gap_and_marked_as_one(server, browser):
@@ -248,8 +283,8 @@ def test_a_gap_is_drawn_as_a_gap_and_marked_as_one(server, browser):
     assert (mark["data-first"], mark["data-last"]) == ("2025-01-02T12:00:00+01:00", "2025-01-02T12:30:00+01:00")
     # The mark covers the missing hour, 12:00 to 13:00, where the curve has no line.
     left, right = (
-        viewbox_x(start, end, instant(f"{start[:10]}T12:00")),
-        viewbox_x(start, end, instant(f"{start[:10]}T13:00")),
+        viewbox_x(browser, start, end, instant(f"{start[:10]}T12:00")),
+        viewbox_x(browser, start, end, instant(f"{start[:10]}T13:00")),
     )
     assert abs(float(mark["x"]) - left) < 0.2 and abs(float(mark["x"]) + float(mark["width"]) - right) < 0.2
     inside = point_at(browser, chart_offset(browser, start, end, instant(f"{start[:10]}T12:30")))
@@ -304,19 +339,69 @@ def test_the_spring_forward_day_has_46_half_hours_on_a_continuous_curve(server, 
     assert browser.find_element(By.ID, "curve").get_attribute("d").count("M") == 1
 
 
-def test_a_reversed_range_shows_the_apis_message(server, browser):
-    browser.get(server + "/")
-    drawn(browser, 48)
-    for field, value in (("start", "2025-01-03T12:00"), ("end", "2025-01-02T12:00")):
-        browser.execute_script("document.getElementById(arguments[0]).value = arguments[1]", field, value)
-    browser.find_element(By.ID, "show").click()
-    error = browser.find_element(By.ID, "error")
-    WebDriverWait(browser, 10).until(lambda d: error.is_displayed())
-    expected = httpx.get(
-        f"{server}/consumption", params={"start": "2025-01-03T12:00", "end": "2025-01-02T12:00"}
-    ).json()["error"]
-    assert error.text == expected
-    assert browser.find_element(By.ID, "curve").get_attribute("d") == ""
+def api_requests(browser) -> int:
+    """How many requests the page has sent to /consumption (the gaps' included) since it loaded."""
+    return int(
+        browser.execute_script(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/consumption')).length"
+        )
+    )
+
+
+def test_a_reversed_range_is_said_beside_the_fields_without_asking_the_service(server, phone):
+    phone.get(server + "/")
+    drawn(phone, 48)
+    curve, asked = phone.find_element(By.ID, "curve").get_attribute("d"), api_requests(phone)
+    fill(phone, "2025-01-03T12:00", "2025-01-02T12:00")
+    phone.find_element(By.ID, "show").click()
+    said = phone.find_element(By.ID, "range-error")
+    WebDriverWait(phone, 10).until(lambda d: said.is_displayed())
+    assert said.text == "From is after To"
+    form, shown = phone.find_element(By.ID, "range").rect, said.rect
+    assert form["y"] <= shown["y"] and shown["y"] + shown["height"] <= form["y"] + form["height"]  # beside the fields
+    assert not phone.find_element(By.ID, "error").is_displayed()
+    assert phone.find_element(By.ID, "curve").get_attribute("d") == curve  # the view drawn stays
+    assert shown_range(phone) == (f"{LAST_DAY}T00:00", LAST)
+    assert api_requests(phone) == asked
+    fill(phone, "2025-01-02T12:00", "2025-01-03T12:00")  # put right, the range is shown
+    phone.find_element(By.ID, "show").click()
+    wait_for_url(phone, "2025-01-02T12:00", "2025-01-03T12:00")
+    drawn(phone, len(api(server, "2025-01-02T12:00", "2025-01-03T12:00")["data"]))
+    assert not said.is_displayed()
+
+
+def test_a_reversed_range_in_the_address_is_said_beside_the_fields_too(server, phone):
+    phone.get(f"{server}/?start=2025-01-03T12:00&end=2025-01-02T12:00")
+    said = phone.find_element(By.ID, "range-error")
+    WebDriverWait(phone, 10).until(lambda d: said.is_displayed())
+    assert said.text == "From is after To"
+    assert not phone.find_element(By.ID, "error").is_displayed()
+    assert phone.find_element(By.ID, "curve").get_attribute("d") == ""
+    assert api_requests(phone) == 0
+
+
+def test_from_and_to_are_24_hour_in_a_us_english_browser(server, phone):
+    """The fields are text the page writes, YYYY-MM-DD and HH:MM, not the browser's
+    locale-dependent date-time picker (12-hour in US English)."""
+    assert phone.execute_script("return navigator.language") == "en-US"
+    phone.get(f"{server}/?start=2025-01-02T00:00&end=2025-01-02T23:30")
+    drawn(phone, 46)
+    assert fields(phone) == {
+        "start-date": "2025-01-02",
+        "start-time": "00:00",
+        "end-date": "2025-01-02",
+        "end-time": "23:30",
+    }
+    for name in fields(phone):
+        assert phone.find_element(By.ID, name).get_attribute("type") == "text"
+    fill(phone, "2025-01-02T13:00", "2025-01-02T21:30")
+    phone.find_element(By.ID, "show").click()
+    wait_for_url(phone, "2025-01-02T13:00", "2025-01-02T21:30")
+    assert drawn(phone, 18)["count"] == "18"
+    fill(phone, "2025-01-02T1:00", "2025-01-02T21:30")  # not HH:MM: the browser refuses it, nothing is sent
+    phone.find_element(By.ID, "show").click()
+    assert phone.execute_script("return document.getElementById('start-time').validity.patternMismatch")
+    assert shown_range(phone) == ("2025-01-02T13:00", "2025-01-02T21:30")
 
 
 def test_the_exercises_range_shows_the_mean_of_the_sql_script(server, database, browser):
@@ -474,16 +559,44 @@ def test_zooming_into_a_year_shows_half_hours(server, browser):
     assert drawn(browser)["count"] == str(len(api(server, zoom_start, zoom_end)["data"]))
 
 
+def no_data_said(browser) -> str:
+    error = browser.find_element(By.ID, "error")
+    WebDriverWait(browser, 10).until(lambda d: error.is_displayed())
+    assert browser.find_element(By.ID, "curve").get_attribute("d") == ""
+    return str(error.find_element(By.ID, "error-text").text)
+
+
 def test_an_empty_range_says_what_is_stored_and_offers_it(server, browser):
     browser.get(server + "/?start=2020-01-01T00:00&end=2020-01-31T23:30")
     error = browser.find_element(By.ID, "error")
-    WebDriverWait(browser, 10).until(lambda d: error.is_displayed())
-    assert error.text.startswith("No data from 1 Jan 2020, 00:00 to 31 Jan 2020, 23:30.")
-    assert "stored from 1 Jan 2024, 00:00 to 1 Apr 2025, 23:30" in error.text
+    assert no_data_said(browser) == (
+        "No data from 1 Jan 2020, 00:00 to 31 Jan 2020, 23:30. "
+        "Nothing is stored before it; the nearest stored half hour after it is 1 Jan 2024, 00:00."
+    )
+    assert paris_text(api(server, FIRST, FIRST)["data"][0]["timestamp"]) == "1 Jan 2024, 00:00"
     browser.find_element(By.ID, "show-stored").click()
     wait_for_url(browser, FIRST, LAST)
     drawn(browser, len(api(server, FIRST, LAST)["data"]), interval="day")
     assert not error.is_displayed()
+
+
+def test_a_range_inside_the_stored_span_with_no_data_names_the_stored_half_hours_around_it(server, phone):
+    """February 2025 holds nothing, between stored days: the page says so, and names the last
+    stored half hour before it and the first after it, as /consumption lists them."""
+    phone.get(f"{server}/?start=2025-02-01T00:00&end=2025-02-28T23:30")
+    before = api(server, FIRST, "2025-01-31T23:30")["data"][-1]["timestamp"]
+    after = api(server, "2025-03-01T00:00", LAST)["data"][0]["timestamp"]
+    assert no_data_said(phone) == (
+        "No data from 1 Feb 2025, 00:00 to 28 Feb 2025, 23:30. "
+        f"The nearest stored half hours are {paris_text(before)} before it and {paris_text(after)} after it."
+    )
+    assert (paris_text(before), paris_text(after)) == ("3 Jan 2025, 23:30", "30 Mar 2025, 00:00")
+    assert small_targets(phone, "#error button") == []
+    fits_the_phone(phone)
+    phone.get(f"{server}/?start=2025-05-01T00:00&end=2025-05-31T23:30")  # after the stored span
+    assert no_data_said(phone).endswith(
+        "Nothing is stored after it; the nearest stored half hour before it is 1 Apr 2025, 23:30."
+    )
 
 
 def test_a_slow_answer_shows_a_loading_indicator(slow_server, browser):
@@ -510,7 +623,7 @@ def history_server(tmp_path_factory) -> Iterator[str]:
 
 
 def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_server, browser):
-    """RTE's 2020, day by day; also the README's picture (`make screenshot`)."""
+    """RTE's 2020, day by day, as the README's picture shows it."""
     start, end = "2020-01-01T00:00", "2020-12-31T23:30"
     browser.get(f"{history_server}/?start={start}&end={end}")
     assert drawn(browser, 366 * 48 - 2, interval="day")["points"] == "366"
@@ -526,6 +639,121 @@ def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_se
         expected_day(history_server, "2020-04-15")["mean_w"]
         < 0.8 * expected_day(history_server, "2020-01-15")["mean_w"]
     )
-    if os.environ.get("UPDATE_SCREENSHOT"):
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        browser.save_screenshot(str(SCREENSHOT))
+
+
+def axis_labels(browser) -> list[dict[str, Any]]:
+    return list(
+        browser.execute_script(
+            "return [...document.querySelectorAll('#x-axis text, #y-axis text')].map((node) => {"
+            " const box = node.getBoundingClientRect();"
+            " return {axis: node.parentNode.id, left: box.left, right: box.right, top: box.top, height: box.height}; })"
+        )
+    )
+
+
+def check_phone_layout(phone) -> None:
+    """The page fits the phone's width, its axis labels are legible and apart, its controls
+    are finger-sized."""
+    fits_the_phone(phone)
+    labels = axis_labels(phone)
+    assert (
+        sum(label["axis"] == "x-axis" for label in labels) >= 3
+        and sum(label["axis"] == "y-axis" for label in labels) >= 3
+    )
+    assert min(label["height"] for label in labels) >= 11
+    below = sorted((label["top"], label["left"], label["right"]) for label in labels if label["axis"] == "x-axis")
+    assert all(  # on each line of labels, each ends before the next begins
+        right < following or top != next_top
+        for (top, _, right), (next_top, following, _) in zip(below, below[1:], strict=False)
+    )
+    assert small_targets(phone, "button, input, a") == []
+
+
+@pytest.mark.parametrize("path", ["/", f"/?start={FIRST}&end={LAST}"])
+def test_at_phone_width_the_page_fits_and_its_controls_are_finger_sized(server, phone, path):
+    phone.get(server + path)
+    drawn(phone, interval="half-hour" if path == "/" else "day")
+    check_phone_layout(phone)
+
+
+def test_at_phone_width_the_whole_history_shows_its_peak_whole(history_server, phone):
+    start, end = "2012-01-01T00:00", "2021-12-31T23:30"
+    phone.get(f"{history_server}/?start={start}&end={end}")
+    drawn(phone, interval="month")
+    check_phone_layout(phone)
+    peak = max(
+        b["max_w"]
+        for b in httpx.get(
+            f"{history_server}/consumption", params={"start": start, "end": end, "interval": "year"}
+        ).json()["data"]
+    )
+    assert phone.find_element(By.ID, "max").text == gw(peak) == "102.098 GW"
+    for name in ("max", "peak-at"):
+        node = phone.find_element(By.ID, name)
+        box = node.rect
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", node)
+
+
+# Two pictures are the same when no pixel differs by more than antialiasing does (a channel
+# off by more than a quarter of its range).
+FAR = 64
+DIFFERING_PIXELS = """
+const [first, second, farther, done] = arguments;
+const load = (png) => new Promise((resolve, reject) => {
+  const image = new Image();
+  image.onload = () => resolve(image);
+  image.onerror = () => reject(new Error("not a PNG"));
+  image.src = "data:image/png;base64," + png;
+});
+const pixels = (image) => {
+  const canvas = document.createElement("canvas");
+  [canvas.width, canvas.height] = [image.width, image.height];
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  return context.getImageData(0, 0, image.width, image.height).data;
+};
+Promise.all([load(first), load(second)]).then(([a, b]) => {
+  if (a.width !== b.width || a.height !== b.height) return done({ sizes: [[a.width, a.height], [b.width, b.height]] });
+  const [p, q] = [pixels(a), pixels(b)];
+  let any = 0, far = 0;
+  for (let i = 0; i < p.length; i += 4) {
+    const most = Math.max(...[0, 1, 2, 3].map((k) => Math.abs(p[i + k] - q[i + k])));
+    any += most > 0;
+    far += most > farther;
+  }
+  done({ any, far });
+}, (error) => done({ error: String(error) }));
+"""
+
+
+def differing_pixels(browser, first: bytes, second: bytes) -> dict[str, object]:
+    """How many pixels of two PNGs differ at all, and by more than FAR, compared in the browser."""
+    encoded = [base64.b64encode(png).decode() for png in (first, second)]
+    return dict(browser.execute_async_script(DIFFERING_PIXELS, *encoded, FAR))
+
+
+@pytest.fixture
+def picture_browser(tmp_path_factory):
+    """A fresh Chromium at the README picture's size: no state left by other tests."""
+    driver = start_chromium(tmp_path_factory.mktemp("picture"), window_size="1100,900")
+    yield driver
+    driver.quit()
+
+
+def test_the_readmes_picture_is_the_page_as_it_draws_now(history_server, picture_browser):
+    """docs/page.png is RTE's 2020, pointing at 15 April, as the page draws it now: a change to
+    the page's look fails here until `make screenshot` (UPDATE_SCREENSHOT=1) rewrites the picture,
+    which it does only when the pixels differ."""
+    start, end = "2020-01-01T00:00", "2020-12-31T23:30"
+    picture_browser.get(f"{history_server}/?start={start}&end={end}")
+    drawn(picture_browser, 366 * 48 - 2, interval="day")
+    point_at(picture_browser, chart_offset(picture_browser, start, end, instant("2020-04-15T12:00")))
+    shot = picture_browser.get_screenshot_as_png()
+    assert differing_pixels(picture_browser, shot, picture_browser.get_screenshot_as_png()) == {"any": 0, "far": 0}
+    stored = SCREENSHOT.read_bytes() if SCREENSHOT.exists() else b""
+    same = stored == shot or differing_pixels(picture_browser, shot, stored).get("far") == 0
+    if os.environ.get("UPDATE_SCREENSHOT") and not same:
+        SCREENSHOT.write_bytes(shot)
+        return
+    assert same, f"{SCREENSHOT} is not the page as it draws now: run `make screenshot` and commit the picture"
