@@ -25,7 +25,6 @@ MAX_TARGET = 8 * 1024
 MAX_HEADERS = 32 * 1024
 MAX_HEAD_BYTES = 128 * 1024  # above a 100 KB header, which the app answers 431: only memory is at stake here
 HEAD_TIMEOUT = 10.0
-HEAD_END = b"\r\n\r\n"
 CLOSE = {"connection": "close"}
 
 
@@ -37,7 +36,7 @@ class HeadLimits:
         if scope["type"] == "http" and len(scope["raw_path"]) + len(scope["query_string"]) > MAX_TARGET:
             message = f"the request's path and query are longer than {MAX_TARGET} bytes"
             await error_response(414, message, CLOSE)(scope, receive, send)
-        elif scope["type"] == "http" and sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADERS:
+        elif scope["type"] == "http" and sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADERS:
             message = f"the request's headers are longer than {MAX_HEADERS} bytes"
             await error_response(431, message, CLOSE)(scope, receive, send)
         else:
@@ -46,42 +45,41 @@ class HeadLimits:
 
 class BoundedHead(asyncio.Protocol):
     protocol_class = import_from_string(HTTP_PROTOCOLS["auto"])  # httptools', or h11's without it
+    transport: asyncio.Transport
+    timer: asyncio.TimerHandle  # closes the connection when the head in progress is late
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.inner: asyncio.Protocol = self.protocol_class(*args, **kwargs)
-        self.loop = asyncio.get_running_loop()
-        self.transport = cast(asyncio.Transport, None)
         self.head_bytes = 0  # received since the last head's blank line
         self.tail = b""  # the last three bytes, where a blank line may have begun
-        self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is one, without the base class
         self.inner.connection_made(transport)
-        self.timer = self.loop.call_later(HEAD_TIMEOUT, self.transport.close)
+        self.start_timer()
 
     def data_received(self, data: bytes) -> None:
         seen = self.tail + data
-        end = seen.rfind(HEAD_END)
+        end = seen.rfind(b"\r\n\r\n")
         self.tail = seen[-3:]
-        if end >= 0 and self.timer is not None:
+        if end < 0:
+            self.head_bytes += len(data)
+        else:
+            self.head_bytes = len(seen) - end - 4  # the next head's first bytes
             self.timer.cancel()
-            self.timer = None
-        self.head_bytes = self.head_bytes + len(data) if end < 0 else len(seen) - end - len(HEAD_END)
         if self.head_bytes > MAX_HEAD_BYTES:
             self.transport.close()
             return
-        if self.head_bytes and self.timer is None:
-            self.timer = self.loop.call_later(HEAD_TIMEOUT, self.transport.close)
+        if self.head_bytes and self.timer.cancelled():
+            self.start_timer()
         self.inner.data_received(data)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.inner.connection_lost(exc)
+    def start_timer(self) -> None:
+        self.timer = asyncio.get_running_loop().call_later(HEAD_TIMEOUT, self.transport.close)
 
-    def eof_received(self) -> bool | None:
-        return self.inner.eof_received()
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.timer.cancel()
+        self.inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
         self.inner.pause_writing()
