@@ -116,7 +116,8 @@ def test_a_request_too_long_gets_414_or_431_counted_and_logged(database, request
     assert b'{"error":"the request' in answer
     assert b"x-content-type-options: nosniff" in answer
     assert f'consumption_http_requests_total{{route="{route}",status="{status}"}} 1.0' in metrics
-    assert [record.args[-1] for record in caplog.records if record.name == "uvicorn.access"] == [status]
+    (logged,) = [record.getMessage() for record in caplog.records if record.name == "uvicorn.access"]
+    assert logged.endswith(f'" {status}')
 
 
 def test_a_target_beyond_what_httptools_parses_gets_its_400(database):
@@ -136,15 +137,17 @@ def test_a_head_beyond_the_memory_bound_is_closed_and_the_server_serves_on(datab
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: ")
-            with pytest.raises(OSError):  # reset, or a broken pipe: the server read no further
+            try:
                 for _ in range(5_000):
                     sock.sendall(b"y" * 1_000)
-                assert sock.recv(65536) == b""  # or closed without an answer
-                raise ConnectionResetError
+                closed = sock.recv(65536) == b""  # closed without an answer
+            except (ConnectionResetError, BrokenPipeError):  # or reset: the server read no further
+                closed = True
         after = httpx.get(f"http://127.0.0.1:{port}/ready")
     finally:
         server.should_exit = True
         thread.join(10)
+    assert closed
     assert after.status_code == 200
 
 
@@ -172,7 +175,7 @@ def test_a_head_that_trickles_in_is_closed(database, monkeypatch):
         server.should_exit = True
         thread.join(10)
     assert closed
-    assert 0.4 < elapsed < 1.5
+    assert 0.3 < elapsed < 2.5  # closed at the time-out, not at once
 
 
 def limit_open_files_to_1024() -> None:
