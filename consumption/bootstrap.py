@@ -26,7 +26,7 @@ from consumption.services.startup import StartupReport, build_or_update
 from consumption.storage.database import DatabaseError
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import BackgroundTask, create_app
-from consumption.web.http_protocol import BoundedHttpProtocol
+from consumption.web.head_limits import BoundedHead
 
 log = logging.getLogger("consumption")
 
@@ -137,7 +137,7 @@ def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
         "port": port,
         "log_level": settings.log_level.lower(),
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        "http": BoundedHttpProtocol,
+        "http": BoundedHead,
         "access_log": settings.access_log,
         "timeout_keep_alive": 5,  # seconds an idle keep-alive connection is kept
         "backlog": BACKLOG,

@@ -27,6 +27,7 @@ from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, S
 from consumption.web.aggregates import render_aggregates
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.gaps import get_gaps
+from consumption.web.head_limits import HeadLimits
 from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import caching_headers, matches
 from consumption.web.latest import get_latest
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(HeadLimits),
             Middleware(EdgeMiddleware, settings=settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -1,5 +1,5 @@
 """The HTTP surface: security headers on every response, no path in a
-503, 414/431 rather than a reset, slow or idle clients that keep nobody waiting."""
+503, 414/431 as JSON rather than a reset, slow or idle clients that keep nobody waiting."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 
 from consumption.config import Settings
-from consumption.web import http_protocol
+from consumption.web import head_limits
 from consumption.web.app import create_app
-from consumption.web.http_protocol import BoundedHttpProtocol
+from consumption.web.head_limits import BoundedHead
 from tests.server_process import serving, write_history
 
 ONE_DAY = "/consumption?start=2024-06-01&end=2024-06-01"
@@ -29,9 +29,11 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def served(app, protocol=BoundedHttpProtocol):
+def served(app, access_log=False):
     """uvicorn in a thread with the server's own protocol; yields its port."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", http=protocol)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", http=BoundedHead, access_log=access_log, log_config=None
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -94,50 +96,86 @@ def test_a_503_names_no_absolute_path(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("request_bytes", "status"),
+    ("request_bytes", "status", "route"),
     [
-        (b"GET /consumption?start=" + b"1" * 100_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n", 414),
-        (b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"y" * 100_000 + b"\r\n\r\n", 431),
-        (b"GET /health HTTP/1.1\r\nHost: test\r\n" + b"X-Many: header\r\n" * 5_000 + b"\r\n", 431),
-        (b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"y" * 5_000_000 + b"\r\n\r\n", 431),
+        (b"GET /consumption?start=" + b"1" * 60_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n", 414, "/consumption"),
+        (b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"y" * 100_000 + b"\r\n\r\n", 431, "/health"),
+        (b"GET /health HTTP/1.1\r\nHost: test\r\n" + b"X-Many: header\r\n" * 5_000 + b"\r\n", 431, "/health"),
     ],
 )
-def test_a_request_too_long_gets_414_or_431_and_the_client_reads_it(database, request_bytes, status):
-    server, thread, port = served(create_app(Settings(database_path=database)))
+def test_a_request_too_long_gets_414_or_431_counted_and_logged(database, request_bytes, status, route, caplog):
+    server, thread, port = served(create_app(Settings(database_path=database)), access_log=True)
     try:
-        answer = raw_exchange(port, request_bytes)  # was a 400, or 200 with 1 MB of headers
+        with caplog.at_level("INFO", logger="uvicorn.access"):
+            answer = raw_exchange(port, request_bytes)  # was a 400, or 200 with 1 MB of headers
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
     finally:
         server.should_exit = True
         thread.join(10)
     assert answer.startswith(b"HTTP/1.1 %d " % status)
-    assert b'{"error": "the request' in answer
+    assert b'{"error":"the request' in answer
     assert b"x-content-type-options: nosniff" in answer
+    assert f'consumption_http_requests_total{{route="{route}",status="{status}"}} 1.0' in metrics
+    (logged,) = [record.getMessage() for record in caplog.records if record.name == "uvicorn.access"]
+    assert logged.endswith(f'" {status}')
 
 
-def test_a_head_that_trickles_in_is_answered_408_then_closed(database, monkeypatch):
-    monkeypatch.setattr(http_protocol, "HEAD_TIMEOUT", 0.5)
+def test_a_target_beyond_what_httptools_parses_gets_its_400(database):
+    """httptools refuses a target over 64 KB before the app sees it: uvicorn answers."""
+    server, thread, port = served(create_app(Settings(database_path=database)))
+    try:
+        answer = raw_exchange(port, b"GET /consumption?start=" + b"1" * 100_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert answer.endswith(b"Invalid HTTP request received.")
+
+
+def test_a_head_beyond_the_memory_bound_is_closed_and_the_server_serves_on(database):
+    server, thread, port = served(create_app(Settings(database_path=database)))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: ")
+            try:
+                for _ in range(5_000):
+                    sock.sendall(b"y" * 1_000)
+                closed = sock.recv(65536) == b""  # closed without an answer
+            except (ConnectionResetError, BrokenPipeError):  # or reset: the server read no further
+                closed = True
+        after = httpx.get(f"http://127.0.0.1:{port}/ready")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert closed
+    assert after.status_code == 200
+
+
+def test_a_head_that_trickles_in_is_closed(database, monkeypatch):
+    monkeypatch.setattr(head_limits, "HEAD_TIMEOUT", 0.5)
     server, thread, port = served(create_app(Settings(database_path=database)))
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n")
             started = time.monotonic()
-            answer = bytearray()
-            while time.monotonic() - started < 3:
-                sock.sendall(b"X")  # a byte now and then: uvicorn's keep-alive time-out never fired
+            closed = False
+            while not closed and time.monotonic() - started < 3:
                 time.sleep(0.1)
-                sock.setblocking(False)
                 try:
-                    data = sock.recv(65536)
+                    sock.sendall(b"X")  # a byte now and then: uvicorn's keep-alive time-out never fires
+                    sock.setblocking(False)
+                    closed = sock.recv(65536) == b""
                 except BlockingIOError:
-                    data = None
+                    pass
+                except OSError:  # reset
+                    closed = True
                 sock.setblocking(True)
-                if data is not None:
-                    answer += data
-                    break
+            elapsed = time.monotonic() - started
     finally:
         server.should_exit = True
         thread.join(10)
-    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert closed
+    assert 0.3 < elapsed < 2.5  # closed at the time-out, not at once
 
 
 def limit_open_files_to_1024() -> None:
@@ -189,16 +227,3 @@ def test_the_head_limits_apply_to_each_request_of_a_kept_alive_connection(databa
     # Under the limit, the first is answered; the second's head alone is over it.
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert b"HTTP/1.1 431 " in answer
-
-
-def test_the_protocol_wraps_the_one_uvicorn_itself_uses_for_httptools():
-    """BoundedHttpProtocol builds uvicorn's httptools protocol with the arguments uvicorn passes:
-    pyproject.toml pins the uvicorn versions where that holds; a new one must pass this first."""
-    from uvicorn.config import HTTP_PROTOCOLS
-    from uvicorn.importer import import_from_string
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    assert import_from_string(HTTP_PROTOCOLS["httptools"]) is HttpToolsProtocol
-    config = uvicorn.Config(create_app(Settings()), http=BoundedHttpProtocol)
-    config.load()
-    assert config.http_protocol_class is BoundedHttpProtocol
