@@ -13,7 +13,6 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from uvicorn.config import LOGGING_CONFIG
 
 from consumption.config import Settings
 from consumption.eco2mix.download import RteClient, remove_partial_downloads
@@ -141,8 +140,7 @@ def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
         "access_log": settings.access_log,
         "timeout_keep_alive": 5,  # seconds an idle keep-alive connection is kept
         "backlog": BACKLOG,
-        # JSON: uvicorn's loggers go through ours; text: uvicorn's own format.
-        "log_config": None if settings.log_format == "json" else LOGGING_CONFIG,
+        "log_config": None,  # uvicorn's loggers go through ours, in our format
     }
 
 
@@ -160,8 +158,11 @@ def serve(settings: Settings, listener: socket.socket) -> int:
     )
     if settings.workers > 1:  # each worker builds its app; start-up's report stays in this log
         listener.close()  # uvicorn's supervisor binds the address again, for its workers to share
-        uvicorn.run("consumption.bootstrap:service_app", factory=True, workers=settings.workers, **options)
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.run("consumption.bootstrap:service_app", factory=True, workers=settings.workers, **options)
         return 0
     server = uvicorn.Server(uvicorn.Config(build_app(settings, startup), **options))
-    server.run(sockets=[listener])
+    # Ctrl-C: uvicorn shuts down cleanly, then raises it again for its caller; here, nothing more to say.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
     return 0 if server.started else 3

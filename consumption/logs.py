@@ -1,5 +1,5 @@
-"""Logging for the command line and the service: text for people, or one JSON object per
-line (`LOG_FORMAT=json`) for log collectors.
+"""Logging for the command line and the service, uvicorn's lines included: text for people
+(Paris time with its offset), or one JSON object per line (`LOG_FORMAT=json`) for log collectors.
 
 A JSON line has `time` (UTC, ISO 8601), `level`, `logger` and `message`; uvicorn's
 access lines add `client`, `method`, `path` and `status`; an exception adds `exception`.
@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import zoneinfo
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # uvicorn.access logs each request with this message; its arguments are these fields. A record
 # with another message (another uvicorn) keeps its text without them: tests/integration/
 # test_serve.py reads them from a real server, so it fails when uvicorn changes its message.
@@ -35,6 +37,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """One line per record, its time in Paris with the offset, as `/health` writes times."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return dt.datetime.fromtimestamp(record.created, PARIS).isoformat(timespec="milliseconds")
+
+
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler `configure_logging` installs, told apart from others' (a test's capture)."""
 
@@ -43,7 +52,7 @@ def configure_logging(level: str, log_format: str) -> None:
     """The root logger's handler, on stderr, in `log_format` (`text` or `json`); calling it
     again replaces it, and leaves other handlers alone."""
     handler = _OurHandler()
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in root.handlers[:]:
         if isinstance(old, _OurHandler):
