@@ -115,6 +115,11 @@ class Clock:
     def bucket_end(self, interval: str, instant: int) -> int:
         """The end of the bucket of `interval` (not `all`) that holds `instant`."""
         if interval == "hour":
+            known = _day_offset(self.zone, instant // DAY)
+            if known is not None:  # no change of offset this UTC day: the local hour's end, if the next has none
+                end = instant - (instant + known[0]) % 3600 + 3600
+                if _day_offset(self.zone, (end - 1) // DAY) == known:
+                    return end
             top, offset = self._hour(instant)
             return top + 3600 if self.local(top + 3599).utcoffset() == offset else self._change(instant, top + 3599)
         following = _dates(interval, self.local(instant).date())[1]
