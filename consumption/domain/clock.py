@@ -1,11 +1,9 @@
-"""The wall clock of an IANA time zone: UTC offsets over time, ISO 8601 text with the
-offset, local wall-clock times to UTC (and which ones the clock skips), the first instant
-of a local date, and the boundaries of local hours, days, weeks (from Monday), months and
-years. Paris is one of them: the clock of RTE's files and of the service's own dates.
+"""The wall clock of an IANA time zone, on zoneinfo: ISO 8601 text with the offset, local
+wall-clock times to UTC (and which ones the clock skips), the first instant of a local
+date, and the boundaries of local hours, days, weeks (from Monday), months and years.
+Paris is one of them: the clock of RTE's files and of the service's own dates.
 
-Instants are UTC Unix seconds. A zone's offsets are found per UTC year, by sampling each
-day and bisecting to the second where the offset changes (zoneinfo does not expose its
-transitions), and kept: about 0.5 ms per zone and year, once.
+Instants are UTC Unix seconds.
 """
 
 from __future__ import annotations
@@ -15,50 +13,28 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Iterator
-from typing import NamedTuple
 
 DEFAULT_ZONE = "Europe/Paris"
 DAY = 86_400
 HALF_HOUR = 1800
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 INTERVALS = ("half-hour", "hour", "day", "week", "month", "year", "all")
-
 
 # Every IANA zone zoneinfo can load (the pinned `tzdata` package, and the system's): what
 # `tz=` accepts. Not `localtime`, a system's link to its own zone, which names no IANA zone.
 ZONE_NAMES = tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
 KNOWN_ZONES = frozenset(ZONE_NAMES)  # for lookups
 
-
-class Segment(NamedTuple):
-    """Instants [start, stop) during which the zone's UTC offset is `offset` seconds."""
-
-    start: int
-    stop: int
-    offset: int
-
-
-@functools.lru_cache(maxsize=256)
-def offset_text(seconds: int) -> str:
-    sign = "+" if seconds >= 0 else "-"
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{sign}{hours:02d}:{minutes:02d}"
-    return f"{text}:{secs:02d}" if secs else text
-
-
-_HALF_HOURS = [f"{h:02d}:{m:02d}:00" for h in range(24) for m in (0, 30)]
-_DATES: dict[int, str] = {}  # ISO text of dates, by days since 1970-01-01: the same in every zone
+CACHED_DAYS = 8192  # days of text that `isoformat` keeps, all zones together
+_HALF_HOURS = [f"T{h:02d}:{m:02d}:00" for h in range(24) for m in (0, 30)]
+_EPOCH = dt.date(1970, 1, 1)
 
 
 class Clock:
-    """One zone's wall clock; its offsets are found per UTC year, when first asked about."""
+    """One zone's wall clock."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.zone = zoneinfo.ZoneInfo(name)
-        self._years: dict[int, list[Segment]] = {}
-        self._last = Segment(0, 0, 0)  # the segment of the last instant asked about
 
     def local(self, instant: int) -> dt.datetime:
         """The local date-time, with its offset, of `instant`."""
@@ -67,7 +43,7 @@ class Clock:
     def exists(self, naive: dt.datetime) -> bool:
         """False for the wall-clock times that the clock skips when it springs forward."""
         aware = naive.replace(tzinfo=self.zone)
-        return aware.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None) == naive
+        return dt.datetime.fromtimestamp(aware.timestamp(), self.zone) == aware
 
     def to_utc(self, naive: dt.datetime) -> int | None:
         """UTC seconds of a local wall-clock time; None when the clock skips it.
@@ -82,149 +58,110 @@ class Clock:
     def utc_midnight(self, day: dt.date) -> int | None:
         """UTC seconds of `day`'s local midnight when the day lasts 24 hours; None on the days
         the clock changes."""
-        number = day.toordinal() - _EPOCH_ORDINAL
-        midnight = self.day_start(number)
-        return midnight if self.day_start(number + 1) - midnight == DAY else None
+        midnight = self.day_start(day)
+        return midnight if self.day_start(day + dt.timedelta(1)) - midnight == DAY else None
 
     def wall_clock_to_utc(self, day: dt.date, minutes: int) -> int | None:
-        """`to_utc` of `minutes` after midnight on `day`, fast on the days the clock does not change."""
-        midnight = self.utc_midnight(day)
-        if midnight is None:
-            return self.to_utc(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
-        return midnight + minutes * 60
+        """`to_utc` of `minutes` after midnight on `day`."""
+        return self.to_utc(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
 
-    def _offset_at(self, instant: int) -> int:
-        offset = self.local(instant).utcoffset()
-        assert offset is not None
-        return int(offset.total_seconds())
+    def day_start(self, day: dt.date) -> int:
+        """The first instant of the local date `day`: its midnight, or the end of a clock
+        change that skips it."""
+        midnight = dt.datetime.combine(day, dt.time(), self.zone)
+        start = int(midnight.timestamp())
+        if self.local(start) == midnight:
+            return start
+        # Skipped: read with the offset after the change, it falls before the change.
+        return self._change(int(midnight.replace(fold=1).timestamp()), start)
 
-    def _year(self, year: int) -> list[Segment]:
-        segments = self._years.get(year)
-        if segments is None:
-            start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
-            stop = int(dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC).timestamp())
-            segments, low, offset = [], start, self._offset_at(start)
-            previous = start
-            for sample in [*range(start + DAY, stop, DAY), stop - 1]:
-                while self._offset_at(sample) != offset:
-                    before, after = previous, sample  # the offset changes in (before, after]
-                    while after - before > 1:
-                        middle = (before + after) // 2
-                        if self._offset_at(middle) == offset:
-                            before = middle
-                        else:
-                            after = middle
-                    segments.append(Segment(low, after, offset))
-                    low = previous = after
-                    offset = self._offset_at(after)
-                previous = sample
-            segments.append(Segment(low, stop, offset))
-            self._years[year] = segments
-        return segments
-
-    def segment(self, instant: int) -> Segment:
-        """The constant-offset segment holding `instant` (cut at UTC year ends)."""
-        last = self._last
-        if last.start <= instant < last.stop:
-            return last
-        segments = self._year(dt.datetime.fromtimestamp(instant, dt.UTC).year)
-        self._last = segments[bisect.bisect_right(segments, instant, key=lambda s: s.start) - 1]
-        return self._last
+    def _change(self, before: int, after: int) -> int:
+        """The instant in (before, after] where the offset becomes that of `after`."""
+        offset = self.local(after).utcoffset()
+        instants = range(before + 1, after + 1)
+        return instants[bisect.bisect_left(instants, True, key=lambda t: self.local(t).utcoffset() == offset)]
 
     def isoformat(self, instant: int) -> str:
         """`2025-01-01T06:00:00+01:00`: the local time of `instant` with its offset.
 
-        The API writes one per half hour: date texts are cached by day, the times of
-        day at :00 and :30 precomputed, and offset texts cached.
+        The API writes one per half hour: the offset of each UTC day is looked up once,
+        and the texts of dates and of the times of day at :00 and :30 are reused.
         """
-        last = self._last
-        if not last.start <= instant < last.stop:
-            last = self.segment(instant)
-        offset = last.offset
-        day, seconds = divmod(instant + offset, DAY)
-        date = _DATES.get(day)
-        if date is None:
-            if len(_DATES) > 50_000:  # bounded: 137 years of days, about 7 MB
-                _DATES.clear()
-            date = _DATES[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
-        if seconds % HALF_HOUR == 0:
-            return f"{date}T{_HALF_HOURS[seconds // HALF_HOUR]}{offset_text(offset)}"
-        hours, rest = divmod(seconds, 3600)
-        return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{offset_text(offset)}"
-
-    def day_start(self, day: int) -> int:
-        """The first instant whose local date is `day` or later (local midnight, or the end of
-        a clock change that skips it)."""
-        midnight = day * DAY
-        for year in sorted({dt.datetime.fromtimestamp(midnight + shift, dt.UTC).year for shift in (-DAY, DAY)}):
-            for segment in self._year(year):
-                if segment.stop <= midnight - DAY:
-                    continue
-                candidate = midnight - segment.offset
-                if candidate < segment.start:
-                    return segment.start
-                if candidate < segment.stop:
-                    return candidate
-        raise ValueError(f"no local day {day} in {self.name}")  # pragma: no cover: beyond the years
+        known = _day_offset(self.zone, instant // DAY)
+        if known is not None:
+            offset, offset_text = known
+            day, seconds = divmod(instant + offset, DAY)
+            if seconds % HALF_HOUR == 0:
+                return _date_text(day) + _HALF_HOURS[seconds // HALF_HOUR] + offset_text
+        return self.local(instant).isoformat()
 
     def buckets(self, interval: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """The buckets of `interval` that cover [start, stop), each clipped to it, in order."""
-        if interval == "all":
-            yield start, stop
-            return
         low = start
         while low < stop:
-            high = min(stop, self.bucket_end(interval, low))
+            high = stop if interval == "all" else min(stop, self.bucket_end(interval, low))
             yield low, high
             low = high
 
     def bucket_start(self, interval: str, instant: int) -> int:
         """The start of the bucket of `interval` (not `all`) that holds `instant`."""
-        segment = self.segment(instant)
-        if interval == "hour":
-            start = (instant + segment.offset) // 3600 * 3600 - segment.offset
-            if start >= segment.start or self.segment(segment.start - 1).offset == segment.offset:
-                return start
-            return segment.start
-        day = (instant + segment.offset) // DAY
-        date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
-        if interval == "week":
-            day -= date.weekday()
-        elif interval == "month":
-            day -= date.day - 1
-        elif interval == "year":
-            day = dt.date(date.year, 1, 1).toordinal() - _EPOCH_ORDINAL
-        elif interval != "day":
-            raise ValueError(f"unknown interval {interval!r}")
-        return self.day_start(day)
+        if interval == "hour":  # a local hour at one offset: a change of offset also starts one
+            top, offset = self._hour(instant)
+            return top if self.local(top).utcoffset() == offset else self._change(top, instant)
+        first, following = _dates(interval, self.local(instant).date())
+        end = self.day_start(following)
+        return end if end <= instant else self.day_start(first)
 
     def bucket_end(self, interval: str, instant: int) -> int:
-        """The end of the bucket of `interval` that holds `instant`."""
-        segment = self.segment(instant)
+        """The end of the bucket of `interval` (not `all`) that holds `instant`."""
         if interval == "hour":
-            # A local hour at one offset: a change of offset also ends it.
-            end = ((instant + segment.offset) // 3600 + 1) * 3600 - segment.offset
-            if end <= segment.stop or self.segment(segment.stop).offset == segment.offset:
-                return end  # (a segment also stops at the end of a UTC year)
-            return segment.stop
-        day = (instant + segment.offset) // DAY
-        if interval == "day":
-            following = day + 1
-        else:
-            date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
-            if interval == "week":
-                following = day + 7 - date.weekday()
-            elif interval == "month":
-                first = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
-                following = first.toordinal() - _EPOCH_ORDINAL
-            elif interval == "year":
-                following = dt.date(date.year + 1, 1, 1).toordinal() - _EPOCH_ORDINAL
-            else:
-                raise ValueError(f"unknown interval {interval!r}")
-        candidate = following * DAY - segment.offset
-        if instant < candidate < segment.stop:
-            return candidate  # the common case: the next local midnight, at the same offset
-        return self.day_start(following)
+            known = _day_offset(self.zone, instant // DAY)
+            if known is not None:  # no change of offset this UTC day: the local hour's end, if the next has none
+                end = instant - (instant + known[0]) % 3600 + 3600
+                if _day_offset(self.zone, (end - 1) // DAY) == known:
+                    return end
+            top, offset = self._hour(instant)
+            return top + 3600 if self.local(top + 3599).utcoffset() == offset else self._change(instant, top + 3599)
+        following = _dates(interval, self.local(instant).date())[1]
+        end = self.day_start(following)
+        # A clock falling back across midnight takes the date back: `instant` is in the next bucket.
+        return end if end > instant else self.day_start(_dates(interval, following)[1])
+
+    def _hour(self, instant: int) -> tuple[int, dt.timedelta | None]:
+        """The start of the local hour of `instant` at its offset, and that offset."""
+        local = self.local(instant)
+        return instant - local.minute * 60 - local.second, local.utcoffset()
+
+
+def _dates(interval: str, date: dt.date) -> tuple[dt.date, dt.date]:
+    """The first date of the day, week, month or year holding `date`, and of the next one."""
+    if interval == "day":
+        return date, date + dt.timedelta(1)
+    if interval == "week":
+        monday = date - dt.timedelta(date.weekday())
+        return monday, monday + dt.timedelta(7)
+    if interval == "month":
+        return date.replace(day=1), dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
+    if interval == "year":
+        return date.replace(month=1, day=1), dt.date(date.year + 1, 1, 1)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+@functools.lru_cache(maxsize=CACHED_DAYS)
+def _day_offset(zone: zoneinfo.ZoneInfo, day: int) -> tuple[int, str] | None:
+    """The UTC offset of UTC `day` in seconds, and its text; None if it changes that day
+    (tzdata's changes are days apart: a day's two ends at one offset keep it all day)."""
+    first, last = (dt.datetime.fromtimestamp(instant, zone) for instant in (day * DAY, day * DAY + DAY - 1))
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset():
+        return None
+    return int(offset.total_seconds()), first.isoformat()[19:]
+
+
+@functools.lru_cache(maxsize=CACHED_DAYS)
+def _date_text(day: int) -> str:
+    """The ISO text of the date `day` days after 1970-01-01."""
+    return (_EPOCH + dt.timedelta(day)).isoformat()
 
 
 @functools.lru_cache(maxsize=64)

@@ -109,8 +109,7 @@ def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
     """
     _check_form(name, text)
     if len(text) == 10:
-        day = (dt.date.fromisoformat(text).toordinal() - dt.date(1970, 1, 1).toordinal()) + is_end
-        first = zone.day_start(day)
+        first = zone.day_start(dt.date.fromisoformat(text) + dt.timedelta(is_end))
         return (first - 1) // HALF_HOUR * HALF_HOUR if is_end else first
     if text[-6] == " ":
         text = f"{text[:-6]}+{text[-5:]}"

@@ -93,6 +93,21 @@ def test_a_day_whose_midnight_is_skipped_starts_when_the_clock_resumes():
     ]
 
 
+def test_a_clock_falling_back_across_midnight_keeps_every_instant_inside_its_day():
+    # St John's fell back from 00:01 to 23:01 on 4 November 2007: the date went back to the
+    # 3rd for an hour, after the 4th had begun. That hour stays in the 4th's bucket.
+    c = clock("America/St_Johns")
+    days = list(c.buckets("day", instant("2007-11-02T00:00-02:30"), instant("2007-11-06T00:00-03:30")))
+    assert [(c.isoformat(low), high - low) for low, high in days] == [
+        ("2007-11-02T00:00:00-02:30", 86_400),
+        ("2007-11-03T00:00:00-02:30", 86_400),
+        ("2007-11-04T00:00:00-02:30", 90_000),
+        ("2007-11-05T00:00:00-03:30", 86_400),
+    ]
+    for low, high in days:
+        assert all(c.bucket_start("day", t) == low and c.bucket_end("day", t) == high for t in range(low, high, 60))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     zone=st.sampled_from(SOME_ZONES),
@@ -133,7 +148,10 @@ def test_every_zone_offset_of_2000_2100_is_in_whole_minutes():
     for name in ZONE_NAMES:
         c = clock(name)
         for year in (2000, 2024, 2100):
-            assert all(segment.offset % 60 == 0 for segment in c._year(year)), name
+            start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
+            # Daily samples: tzdata's offset changes are days apart, so each offset is seen.
+            offsets = {c.local(t).utcoffset() for t in range(start, start + 366 * 86_400, 86_400)}
+            assert all(offset is not None and offset.total_seconds() % 60 == 0 for offset in offsets), name
 
 
 @given(st.integers(0, 10**12), st.integers(1, 10**6))
