@@ -28,7 +28,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def fetch(store: MemoryStore, archives: list[Archive], data_dir: Path, handler: Handler) -> FetchReport:
     async def run() -> FetchReport:
         async with RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(handler)) as rte:
-            return await fetch_archives(store, rte, archives, data_dir)
+            return await fetch_archives(lambda: store, rte, lambda _: archives, data_dir)
 
     return asyncio.run(run())
 
