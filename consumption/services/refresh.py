@@ -110,8 +110,8 @@ async def fetch_archives(
     holds keeps that thread waiting, never the loop nor the requests it answers.
     Raises only what opening the store or choosing raises.
     """
-    downloads = Downloads(rte, data_dir, on_download)
-    worker = asyncio.ensure_future(asyncio.to_thread(_fetch, open_store, choose, downloads, limits))
+    downloads = LoopDownloads(rte, data_dir, on_download)
+    worker = asyncio.create_task(asyncio.to_thread(_fetch, open_store, choose, downloads, limits))
     try:
         return await asyncio.shield(worker)
     except asyncio.CancelledError:  # the server stops: no other download, and the thread cleans up
@@ -120,7 +120,7 @@ async def fetch_archives(
         raise
 
 
-class Downloads:
+class LoopDownloads:
     """RTE's downloads for the worker thread: each runs on the event loop, the thread waiting for it."""
 
     def __init__(self, rte: ArchiveSource, data_dir: Path, on_download: OnDownload | None) -> None:
@@ -151,7 +151,7 @@ class Downloads:
             await asyncio.wait({self.running})
 
 
-def _fetch(open_store: OpenStore, choose: Choose, downloads: Downloads, limits: ReadLimits) -> FetchReport:
+def _fetch(open_store: OpenStore, choose: Choose, downloads: LoopDownloads, limits: ReadLimits) -> FetchReport:
     """The worker thread's part. Once the store is open and the archives chosen, never raises
     an `Exception`: whatever happens is in the report, and the outcome is recorded whenever
     the database can still be written."""
@@ -183,7 +183,9 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def _download_all(archive_log: ArchiveLog, downloads: Downloads, archives: list[Archive], report: FetchReport) -> None:
+def _download_all(
+    archive_log: ArchiveLog, downloads: LoopDownloads, archives: list[Archive], report: FetchReport
+) -> None:
     """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
     url = downloads.rte.url
     for index, archive in enumerate(archives, start=1):
