@@ -5,6 +5,7 @@ and the server that runs them. `cli.py` parses the command line and calls these.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import logging
 import resource
@@ -15,16 +16,17 @@ import uvicorn
 from starlette.applications import Starlette
 
 from consumption.config import Settings
+from consumption.domain import Archive, Store
 from consumption.eco2mix.download import RteClient, remove_partial_downloads
 from consumption.eco2mix.parser import ReadLimits
 from consumption.logs import configure_logging
 from consumption.services import refresh
 from consumption.services.refresh import FetchReport, OnDownload
-from consumption.services.schedule import refresh_in_one_process, try_refresh
+from consumption.services.schedule import run_schedule
 from consumption.services.startup import StartupReport, build_or_update
 from consumption.storage.database import DatabaseError
 from consumption.storage.repository import SqliteStore
-from consumption.web.app import BackgroundTask, create_app
+from consumption.web.app import create_app
 from consumption.web.head_limits import BoundedHead
 
 log = logging.getLogger("consumption")
@@ -43,14 +45,16 @@ async def fetch_from_rte(
 ) -> FetchReport:
     """Fetch `years` (first, last) from RTE, or, without them, refresh what is missing or changes."""
     remove_partial_downloads(settings.data_dir, settings.download_deadline)
-    with contextlib.closing(SqliteStore.open(settings.database_path)) as store:
+
+    def archives(store: Store) -> list[Archive]:
         if years:
-            archives = refresh.archives_to_fetch(*years)
-        else:
-            archives = refresh.archives_to_refresh(store.points, refresh.paris_today())
-        limits = ReadLimits.from_megabytes(settings.file_max_mb)
-        async with rte_client(settings) as rte:
-            return await refresh.fetch_archives(store, rte, archives, settings.data_dir, on_download, limits)
+            return refresh.archives_to_fetch(*years)
+        return refresh.archives_to_refresh(store.points, refresh.paris_today())
+
+    open_store = functools.partial(SqliteStore.open, settings.database_path)
+    limits = ReadLimits.from_megabytes(settings.file_max_mb)
+    async with rte_client(settings) as rte:
+        return await refresh.fetch_archives(open_store, rte, archives, settings.data_dir, on_download, limits)
 
 
 def prepare_database(settings: Settings) -> StartupReport | None:
@@ -83,9 +87,9 @@ def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
 
 
 def build_app(settings: Settings, startup: StartupReport | None = None) -> Starlette:
-    """The web app, refreshing from RTE in the background: every REFRESH_INTERVAL when it
-    is a period (in one process of several), else, when it is `once`, once after `serve`
-    starts (`startup` given); never when it is off."""
+    """The web app, refreshing from RTE in the background (`schedule.run_schedule`): every
+    REFRESH_INTERVAL when it is a period; when it is `once`, once after `serve` starts
+    (`startup` given, or one worker of several); never when it is off."""
 
     async def refresh_once() -> FetchReport:
         report = await fetch_from_rte(settings)
@@ -93,14 +97,10 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
             app.state.metrics.record_archive(result.archive.name, result.outcome.value)
         return report
 
-    background: list[BackgroundTask] = []
     lock = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
-    if settings.refresh_interval:
-        background.append(lambda: refresh_in_one_process(lock, settings.refresh_interval, refresh_once))
-    elif settings.refresh_at_start and settings.workers > 1:  # once, by the worker that takes the lock
-        background.append(lambda: refresh_in_one_process(lock, 0, refresh_once))
-    elif settings.refresh_at_start and startup is not None:
-        background.append(lambda: try_refresh(refresh_once))
+    served = startup is not None or settings.workers > 1
+    refreshes = settings.refresh_interval or (settings.refresh_at_start and served)
+    background = [lambda: run_schedule(lock, settings.refresh_interval, refresh_once)] if refreshes else []
     app = create_app(settings, background)
     app.state.startup = describe_startup(startup)
     return app

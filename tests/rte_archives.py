@@ -55,14 +55,11 @@ def refresh(settings: Settings, today: dt.date) -> FetchReport:
 def run(settings: Settings, archives: Callable[[Store], list[Archive]], store: Store | None = None) -> FetchReport:
     """Fetch `archives` into the settings' database (or `store`) from RTE, as the command line does."""
 
-    async def fetch_them(store: Store) -> FetchReport:
-        async with rte_client(settings) as rte:
-            return await fetch_archives(store, rte, archives(store), settings.data_dir)
+    def open_store() -> Store:
+        return store if store is not None else SqliteStore.open(settings.database_path)
 
-    if store is not None:
-        return asyncio.run(fetch_them(store))
-    store = SqliteStore.open(settings.database_path)
-    try:
-        return asyncio.run(fetch_them(store))
-    finally:
-        store.close()
+    async def fetch_them() -> FetchReport:
+        async with rte_client(settings) as rte:
+            return await fetch_archives(open_store, rte, archives, settings.data_dir)
+
+    return asyncio.run(fetch_them())

@@ -1,7 +1,8 @@
 """Fetching RTE's archives into DATA_DIR and importing them: `fetch` and `refresh`.
 
 `archives_to_fetch` (a range of years) and `archives_to_refresh` (what is missing or
-changes) say which archives; `fetch_archives` fetches them.
+changes) say which archives; `fetch_archives` fetches them: the downloads on the event
+loop, all the database work in one worker thread, on a connection of its own.
 
 Each archive is downloaded to a temporary file, then imported in a savepoint of
 one transaction: an archive that fails (not a zip, no éCO2mix file, a foreign
@@ -14,12 +15,14 @@ does a downloaded archive replace the local copy. Nothing half-written remains.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import CancelledError
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from consumption.domain.clock import PARIS
@@ -70,6 +73,8 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
 
 
 OnDownload = Callable[[int, int, Download], None]
+OpenStore = Callable[[], Store]
+Choose = Callable[[Store], list[Archive]]
 
 
 def paris_today() -> dt.date:
@@ -90,35 +95,82 @@ def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[A
 
 
 async def fetch_archives(
-    store: Store,
+    open_store: OpenStore,
     rte: ArchiveSource,
-    archives: list[Archive],
+    choose: Choose,
     data_dir: Path,
     on_download: OnDownload | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> FetchReport:
-    """Download `archives` into `data_dir`, import the new ones, record the outcome.
+    """Download the archives `choose` picks into `data_dir`, import the new ones, record the outcome.
 
-    Never raises an `Exception`: whatever happens is in the report, and the outcome is
-    recorded whenever the database can still be written. The downloads run on the
-    caller's event loop; the import, seconds of parsing and writing, in a thread, so
-    that the server on that loop keeps answering meanwhile.
+    The downloads run on the caller's event loop. All the database work (opening the
+    store, choosing, importing, recording) runs in one worker thread, on the store that
+    `open_store` opens there and that is closed there: a write lock another process
+    holds keeps that thread waiting, never the loop nor the requests it answers.
+    Raises only what opening the store or choosing raises.
     """
-    report = FetchReport()
+    downloads = LoopDownloads(rte, data_dir, on_download)
+    worker = asyncio.create_task(asyncio.to_thread(_fetch, open_store, choose, downloads, limits))
     try:
-        await _download_all(store.archives, rte, archives, data_dir, report, on_download)
-        await asyncio.to_thread(_import_fresh, store, report, data_dir, limits)
-    except Exception as error:  # a bug or the unforeseen: said, recorded, never raised
-        log.exception("fetch stopped")
-        report.stopped = f"stopped: {one_line(error)}"
-    finally:
-        for result in report.downloads:
-            result.discard()
-    try:
-        # On its own, outside the import's transaction: an outcome is not a data change.
-        store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
-    except Exception as error:
-        log.error("cannot record the fetch's outcome: %s", one_line(error))
+        return await asyncio.shield(worker)
+    except asyncio.CancelledError:  # the server stops: no other download, and the thread cleans up
+        await downloads.stop()
+        await asyncio.wait({worker})
+        raise
+
+
+class LoopDownloads:
+    """RTE's downloads for the worker thread: each runs on the event loop, the thread waiting for it."""
+
+    def __init__(self, rte: ArchiveSource, data_dir: Path, on_download: OnDownload | None) -> None:
+        self.rte, self.data_dir, self.on_download = rte, data_dir, on_download
+        self.loop = asyncio.get_running_loop()
+        self.running: asyncio.Task[object] | None = None
+        self.stopped = False
+
+    def download(self, archive: Archive, known: ArchiveRecord | None) -> Download:
+        """Called from the worker thread."""
+        future = asyncio.run_coroutine_threadsafe(self._download(archive, known), self.loop)
+        try:
+            return future.result()
+        except CancelledError:  # `stop`
+            raise asyncio.CancelledError from None
+
+    async def _download(self, archive: Archive, known: ArchiveRecord | None) -> Download:
+        if self.stopped:
+            raise asyncio.CancelledError
+        self.running = asyncio.current_task()
+        return await self.rte.download(archive, known, self.data_dir)
+
+    async def stop(self) -> None:
+        """Cancel the download under way, once it has removed its temporary file; start no other."""
+        self.stopped = True
+        if self.running is not None:
+            self.running.cancel()
+            await asyncio.wait({self.running})
+
+
+def _fetch(open_store: OpenStore, choose: Choose, downloads: LoopDownloads, limits: ReadLimits) -> FetchReport:
+    """The worker thread's part. Once the store is open and the archives chosen, never raises
+    an `Exception`: whatever happens is in the report, and the outcome is recorded whenever
+    the database can still be written."""
+    with contextlib.closing(open_store()) as store:
+        archives, report = choose(store), FetchReport()
+        try:
+            _download_all(store.archives, downloads, archives, report)
+            report.downloads = _import_fresh(store, report.downloads, downloads.data_dir, limits)
+        except Exception as error:  # a bug or the unforeseen: said, recorded, never raised
+            log.exception("fetch stopped")
+            report.stopped = f"stopped: {one_line(error)}"
+        finally:
+            for result in report.downloads:
+                result.discard()
+        try:
+            # On its own, outside the import's transaction: an outcome is not a data change.
+            store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
+        except Exception as error:
+            log.error("cannot record the fetch's outcome: %s", one_line(error))
     log.info("fetch: %s", report.describe())
     return report
 
@@ -131,63 +183,53 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-async def _download_all(
-    archive_log: ArchiveLog,
-    rte: ArchiveSource,
-    archives: list[Archive],
-    data_dir: Path,
-    report: FetchReport,
-    on_download: OnDownload | None,
+def _download_all(
+    archive_log: ArchiveLog, downloads: LoopDownloads, archives: list[Archive], report: FetchReport
 ) -> None:
     """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
+    url = downloads.rte.url
     for index, archive in enumerate(archives, start=1):
         try:
-            result = await rte.download(archive, archive_log.get(archive.name), data_dir)
+            result = downloads.download(archive, archive_log.get(archive.name))
         except Exception as error:  # `download` says what RTE did; this is our own failure
             log.exception("%s: download failed", archive.name)
-            result = Download(archive, rte.url(archive), Outcome.FAILED, one_line(error))
+            result = Download(archive, url(archive), Outcome.FAILED, one_line(error))
         report.downloads.append(result)
         level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
         log.log(level, "[%d/%d] %s: %s", index, len(archives), result.url, result.message)
-        if on_download is not None:
-            on_download(index, len(archives), result)
+        if downloads.on_download is not None:
+            downloads.on_download(index, len(archives), result)
         if result.unreachable:
             report.downloads.extend(
-                Download(rest, rte.url(rest), Outcome.NOT_TRIED, NOT_TRIED) for rest in archives[index:]
+                Download(rest, url(rest), Outcome.NOT_TRIED, NOT_TRIED) for rest in archives[index:]
             )
             return
 
 
-def _import_fresh(store: Store, report: FetchReport, data_dir: Path, limits: ReadLimits) -> None:
+def _import_fresh(store: Store, downloads: list[Download], data_dir: Path, limits: ReadLimits) -> list[Download]:
     """Import the downloaded archives in one transaction, each in its savepoint; then keep
-    a copy of each imported one in `data_dir`."""
-    fresh = report.with_outcome(Outcome.DOWNLOADED)
+    a copy of each imported one in `data_dir`. The downloads as the import left them."""
+    fresh = [result for result in downloads if result.outcome is Outcome.DOWNLOADED]
     if not fresh:
-        return
+        return downloads
+    done: dict[Archive, Download] = {}
     try:
         with store.transaction():
             for result in fresh:
-                _import_download(result, store, limits)
+                done[result.archive] = _import_download(result, store, limits)
     except Exception as error:  # the whole transaction is undone: none of them was imported
         reason = one_line(error)
         log.error("importing the downloaded archives failed, none was imported: %s", reason)
         for result in fresh:
-            if result.outcome is Outcome.DOWNLOADED:
-                result.outcome, result.message = Outcome.FAILED, f"not imported: {reason}"
-        return
-    for result in report.with_outcome(Outcome.DOWNLOADED):
-        assert result.temporary is not None
-        try:
-            os.replace(result.temporary, data_dir / result.archive.name)
-        except OSError as error:  # imported all the same; the temporary file is discarded
-            log.warning("%s: imported, but cannot be kept in %s: %s", result.archive.name, data_dir, error.strerror)
-            result.message += f"; the local copy could not be replaced ({error.strerror})"
-            continue
-        result.temporary = None
+            if done.get(result.archive, result).outcome is not Outcome.FAILED:  # not already refused
+                done[result.archive] = replace(result, outcome=Outcome.FAILED, message=f"not imported: {reason}")
+    else:
+        done = {archive: _keep(result, data_dir) for archive, result in done.items()}
+    return [done.get(result.archive, result) for result in downloads]
 
 
-def _import_download(result: Download, store: Store, limits: ReadLimits) -> None:
-    """Import one downloaded archive in a savepoint; on failure mark it failed, undo it alone.
+def _import_download(result: Download, store: Store, limits: ReadLimits) -> Download:
+    """Import one downloaded archive in a savepoint; on failure undo it alone and say it failed.
 
     Any failure is this archive's own (a file the parser refuses, but also a value SQLite
     cannot hold, an encrypted or corrupt zip member, memory …), unless the store lost the
@@ -213,9 +255,21 @@ def _import_download(result: Download, store: Store, limits: ReadLimits) -> None
     except TransactionLost:
         raise
     except Exception as error:
-        result.outcome, result.message = Outcome.FAILED, f"refused: {one_line(error)}"
         log.warning("%s: refused: %s", result.url, one_line(error))
         result.discard()
-        return
-    result.message += f", {imported.half_hours} half-hours imported ({imported.changed} changed)"
-    log.info("%s: %s", result.url, result.message)
+        return replace(result, outcome=Outcome.FAILED, message=f"refused: {one_line(error)}")
+    message = f"{result.message}, {imported.half_hours} half-hours imported ({imported.changed} changed)"
+    log.info("%s: %s", result.url, message)
+    return replace(result, message=message)
+
+
+def _keep(result: Download, data_dir: Path) -> Download:
+    """An imported archive, moved from its temporary file to `data_dir`."""
+    if result.temporary is None:  # refused
+        return result
+    try:
+        os.replace(result.temporary, data_dir / result.archive.name)
+    except OSError as error:  # imported all the same; the temporary file is discarded
+        log.warning("%s: imported, but cannot be kept in %s: %s", result.archive.name, data_dir, error.strerror)
+        return replace(result, message=f"{result.message}; the local copy could not be replaced ({error.strerror})")
+    return replace(result, temporary=None)

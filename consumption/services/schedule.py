@@ -1,11 +1,13 @@
-"""The service's refresh from RTE, run in the background of the app's lifespan: once after
-start-up, or periodically in the one process of several that holds the refresh lock."""
+"""The service's refresh from RTE, in the background of the app's lifespan: in the one server
+process (of WORKERS) that holds the refresh lock, once after start-up or every period."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,56 +21,46 @@ LOCK_RETRY_SECONDS = 60.0
 RefreshOnce = Callable[[], Awaitable[FetchReport]]
 
 
-def next_delay(interval: float, failures: int) -> float:
-    """The period after a success; after failures, 10 s, 20 s, 40 s … but never more than the period."""
+def next_delay(interval: int, failures: int) -> float:
+    """The period after a success; after failures, 10 s, 20 s, 40 s … but never more than the
+    period. With no period (`once`), there is no next time, even after a failure."""
+    if not interval:
+        return math.inf
     if failures == 0:
         return interval
     # The exponent is capped: 2.0 ** 1024 overflows, after 25 h of failures at a 90 s period.
     return min(interval, FIRST_RETRY_SECONDS * 2.0 ** min(failures - 1, 30))
 
 
-async def refresh_periodically(interval: int, refresh_once: RefreshOnce) -> None:
-    """Refresh now, then every `interval` seconds; one at a time, and never raise.
+async def run_schedule(lock_path: Path, interval: int, refresh_once: RefreshOnce) -> None:
+    """Refresh now, then every `interval` seconds (never again when it is 0: `once`), in the
+    one process that holds `lock_path` (beside the database) for as long as it runs.
 
-    The downloads share the server's event loop and its import runs in a thread
-    (`refresh.fetch_archives`), so queries keep being answered; the import is one
-    transaction, so they never see it half-done.
+    With a period, the other processes wait to take over should it exit; with `once`, they
+    never refresh. One refresh at a time, and this never raises: the server keeps serving
+    what is stored, and `/health` says how the last refresh went.
     """
-    failures = 0
-    log.info("refreshing from RTE every %d s", interval)
-    while True:
-        failures = 0 if await try_refresh(refresh_once) else failures + 1
-        delay = next_delay(interval, failures)
-        if failures:
-            log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
-        await asyncio.sleep(delay)
-
-
-async def refresh_in_one_process(lock_path: Path, interval: int, refresh_once: RefreshOnce) -> None:
-    """The refresh, in the one server process that holds `lock_path` (beside the database),
-    with WORKERS > 1: every `interval` seconds, the others waiting to take over should it
-    exit; or, with `interval` 0, once, by the first to take the lock, and never by the others."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)  # the refresh may create the database
     with lock_path.open("a") as lock:
         while True:
-            try:
+            with contextlib.suppress(BlockingIOError):
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except BlockingIOError:
-                if not interval:
-                    return
-                await asyncio.sleep(min(interval, LOCK_RETRY_SECONDS))
-        if interval:
-            await refresh_periodically(interval, refresh_once)
-            return
-        log.info("refreshing from RTE once, in this process of several")
-        await try_refresh(refresh_once)
-        await asyncio.Event().wait()  # keep the lock until the server stops: no other process refreshes
+            if not interval:
+                return
+            await asyncio.sleep(min(interval, LOCK_RETRY_SECONDS))
+        log.info("refreshing from RTE %s", f"every {interval} s" if interval else "once")
+        failures = 0
+        while True:
+            failures = 0 if await try_refresh(refresh_once) else failures + 1
+            delay = next_delay(interval, failures)
+            if failures and interval:
+                log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
+            await asyncio.sleep(delay)  # with `once`, until the server stops: the lock stays held
 
 
 async def try_refresh(refresh_once: RefreshOnce) -> bool:
-    """One refresh from RTE (on its own: REFRESH_INTERVAL=once); whether it succeeded. Never
-    raises: the server keeps serving what is stored, and `/health` says how the refresh went."""
+    """One refresh from RTE; whether it succeeded. Never raises."""
     try:
         report = await refresh_once()
     except Exception:

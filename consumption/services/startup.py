@@ -58,23 +58,14 @@ def build_or_update(
     local = [path for path in _local_files(data_dir, history_dir) if path.name not in embedded_names]
     report = StartupReport(built=not count, half_hours=count)
     if count:
-        local = [path for path in local if not _imported_already(store, path)]
-        log.info(
-            "reusing the database (%d half hours); %s",
-            count,
-            f"importing {len(local)} new or changed files from {data_dir}" if local else f"no new files in {data_dir}",
-        )
-        history = []
+        history, local = [], [path for path in local if not _imported_already(store, path)]
+        news = f"importing {len(local)} new or changed files from" if local else "no new files in"
+        log.info("reusing the database (%d half hours); %s %s", count, news, data_dir)
     else:
         if history_dir is not None and not history:
             log.warning("no embedded history in %s: the database starts from DATA_DIR and RTE only", history_dir)
-        log.info(
-            "no data yet: building the database from %d embedded history files in %s and %d éCO2mix files in %s",
-            len(history),
-            history_dir or "(no HISTORY_DIR)",
-            len(local),
-            data_dir,
-        )
+        files = f"{len(history)} embedded history files in {history_dir or '(no HISTORY_DIR)'}"
+        log.info("no data yet: building the database from %s and %d éCO2mix files in %s", files, len(local), data_dir)
     if not (history or local):
         return report
     with store.transaction():
@@ -83,14 +74,9 @@ def build_or_update(
         for path in local:
             _import_file(store, path, str(path.resolve()), report, limits)
     report.half_hours = store.points.stored_span().count
-    log.info(
-        "%s the database: %d half hours from %d files in %.1f s%s",
-        "built" if report.built else "updated",
-        report.half_hours,
-        len(report.imported),
-        time.perf_counter() - started,
-        f"; skipped {len(report.skipped)} files (see /health)" if report.skipped else "",
-    )
+    done = f"{'built' if report.built else 'updated'} the database: {report.half_hours} half hours"
+    skipped = f"; skipped {len(report.skipped)} files (see /health)" if report.skipped else ""
+    log.info("%s from %d files in %.1f s%s", done, len(report.imported), time.perf_counter() - started, skipped)
     return report
 
 

@@ -22,7 +22,7 @@ from consumption.storage.queries import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, 
 # through its slow path: measured 0.2-0.4 s of a 3 s full-history import.
 sqlite3.register_adapter(Nature, int)
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_HEADER_BYTES = 100
 
 
 class DatabaseError(RuntimeError):
@@ -109,15 +109,19 @@ def _create(path: Path) -> None:
 
 
 def _check_ours(path: Path) -> None:
-    """Refuse, without writing anything, a file that is not a database of this program."""
+    """Refuse, without writing anything, a file that is not a database of this program.
+
+    The file is read through SQLite only: closing any other descriptor of it would drop the
+    locks this process's connections hold, and another process closing its own connection
+    could then delete the WAL from under them.
+    """
     refused = f"{path} is not a database of this program, so it was left unchanged"
     hint = "; set DATABASE_PATH to a new file, or to one this program made"
     try:
-        with path.open("rb") as file:
-            magic = file.read(len(SQLITE_MAGIC))
+        too_short = path.stat().st_size < SQLITE_HEADER_BYTES  # SQLite would take it for an empty database
     except OSError as error:
         raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
-    if magic != SQLITE_MAGIC:
+    if too_short:
         raise DatabaseError(f"{refused}: it is not a SQLite file{hint}")
     try:
         with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
@@ -125,6 +129,8 @@ def _check_ours(path: Path) -> None:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     except sqlite3.Error as error:
+        if error.sqlite_errorname == "SQLITE_NOTADB":
+            raise DatabaseError(f"{refused}: it is not a SQLite file{hint}") from error
         raise DatabaseError(
             f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
         ) from error

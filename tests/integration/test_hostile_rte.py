@@ -20,10 +20,12 @@ from consumption.cli import main
 from consumption.config import Settings
 from consumption.domain import Outcome
 from consumption.eco2mix.download import remove_partial_downloads
+from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import eco2mix_lines, expected_points
 from tests.helpers import stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, refresh, rte_zip
 from tests.rte_server import HOSTILE_TEXT, fake_rte
+from tests.server_process import serving, write_history
 
 
 @pytest.fixture
@@ -203,3 +205,29 @@ def test_serve_removes_leftover_temporary_files_at_start(rte, settings, monkeypa
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_server_stopped_during_a_download_stops_at_once_and_records_no_refresh(rte, settings, tmp_path):
+    """The download runs on the server's loop for the refresh's worker thread: stopping the
+    server cancels it at once, leaves no temporary file, and records no run it did not finish."""
+    database = tmp_path / "db" / "consumption.sqlite3"
+    database.parent.mkdir()
+    write_history(database, 2025, 2025)
+    rte.faults[TR] = "drip"
+    env = {**environment(settings), "DATABASE_PATH": str(database), "DOWNLOAD_DEADLINE": "600"}
+    with serving(database, env={**env, "REFRESH_INTERVAL": "once"}) as server:
+        deadline = time.monotonic() + 20
+        while not list(settings.data_dir.glob(f".{TR}.*.part")):
+            assert time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
+        server.process.terminate()
+        stopping = time.monotonic()
+        server.process.wait(timeout=20)
+        stopped_in = time.monotonic() - stopping
+    assert stopped_in < 5, f"the server took {stopped_in:.1f} s to stop"
+    assert not list(settings.data_dir.glob(".*.part"))
+    store = SqliteStore.open(database)
+    try:
+        assert store.archives.last_refresh() is None
+    finally:
+        store.close()

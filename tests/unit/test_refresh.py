@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from consumption.domain import Archive, Outcome
+from consumption.domain import Archive, ArchiveRecord, Outcome, RefreshRecord, Store
 from consumption.eco2mix.download import RteClient
 from consumption.eco2mix.names import REAL_TIME, definitive
 from consumption.services.refresh import FetchReport, fetch_archives
-from consumption.storage.memory import MemoryStore
+from consumption.storage.memory import MemoryArchiveLog, MemoryStore
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
 from tests.rte_archives import rte_zip
 
@@ -28,7 +29,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def fetch(store: MemoryStore, archives: list[Archive], data_dir: Path, handler: Handler) -> FetchReport:
     async def run() -> FetchReport:
         async with RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(handler)) as rte:
-            return await fetch_archives(store, rte, archives, data_dir)
+            return await fetch_archives(lambda: store, rte, lambda _: archives, data_dir)
 
     return asyncio.run(run())
 
@@ -119,3 +120,53 @@ def test_the_client_downloads_only_inside_its_context(tmp_path):
     rte = RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(lambda request: httpx.Response(404)))
     with pytest.raises(RuntimeError, match="async with"):
         asyncio.run(rte.download(REAL_TIME, None, tmp_path))
+
+
+class ThreadsSeen(MemoryArchiveLog):
+    """An archive log that notes the thread of each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[int] = set()
+
+    def get(self, name: str) -> ArchiveRecord | None:
+        self.threads.add(threading.get_ident())
+        return super().get(name)
+
+    def record(self, record: ArchiveRecord) -> None:
+        self.threads.add(threading.get_ident())
+        super().record(record)
+
+    def record_refresh(self, record: RefreshRecord) -> None:
+        self.threads.add(threading.get_ident())
+        super().record_refresh(record)
+
+
+def test_the_database_work_runs_in_one_thread_and_the_downloads_on_the_loop(store, tmp_path):
+    """Opening, choosing, the archive log, the import and the record: one worker thread, never
+    the event loop's, which a write lock held elsewhere would stall for every request."""
+    store.archives = archive_log = ThreadsSeen()
+    seen: dict[str, int] = {}
+
+    def rte(request: httpx.Request) -> httpx.Response:
+        seen["download"] = threading.get_ident()
+        return body(rte_zip(eco2mix_lines(JANUARY)))
+
+    def open_store() -> MemoryStore:
+        seen["open"] = threading.get_ident()
+        return store
+
+    def choose(opened: Store) -> list[Archive]:
+        seen["choose"] = threading.get_ident()
+        return [REAL_TIME]
+
+    async def run() -> FetchReport:
+        seen["loop"] = threading.get_ident()
+        async with RteClient(BASE, timeout=1.0, transport=httpx.MockTransport(rte)) as client:
+            return await fetch_archives(open_store, client, choose, tmp_path)
+
+    assert outcomes(asyncio.run(run())) == {REAL_TIME.name: Outcome.DOWNLOADED}
+    worker = seen["open"]
+    assert archive_log.threads == {worker} and seen["choose"] == worker  # get, record, record_refresh
+    assert worker != seen["loop"] == seen["download"]
+    assert store.archives.last_refresh() is not None and store.archives.get(REAL_TIME.name) is not None
