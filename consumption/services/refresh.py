@@ -59,8 +59,8 @@ class FetchReport:
         line = f"{len(self.downloads)} archives: {counts or 'none'}"
         if failed := self.with_outcome(Outcome.FAILED):
             line += "; failed: " + "; ".join(f"{d.archive.name}: {d.message}" for d in failed)
-        if untried := self.with_outcome(Outcome.NOT_TRIED):
-            line += f"; {NOT_TRIED}: {', '.join(d.archive.name for d in untried)}"
+        if self.with_outcome(Outcome.NOT_TRIED):
+            line += f"; the others {NOT_TRIED}"
         if self.stopped:
             line += f"; {self.stopped}"
         return line
@@ -171,7 +171,7 @@ def _fetch(open_store: OpenStore, choose: Choose, downloads: LoopDownloads, limi
             store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
         except Exception as error:
             log.error("cannot record the fetch's outcome: %s", one_line(error))
-    log.info("fetch: %s", report.describe())
+    log.log(logging.INFO if report.ok else logging.WARNING, "fetch: %s", report.describe())
     return report
 
 
