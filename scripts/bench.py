@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import itertools
 import json
 import marshal
 import os
@@ -151,24 +152,28 @@ def wrk(base: str, paths: list[str], seconds: int, folder: Path) -> tuple[float,
 
 
 def distinct_ranges(
-    targets: list[Target], database: Path, seconds: int, folder: Path
+    targets: list[Target], database: Path, seconds: int, rounds: int, folder: Path
 ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Each row's wrk figures, per server, after checking every server answers the rows SQL holds."""
+    """Each row's requests/s and p50 per server, medians of `rounds`. The servers take turns on each
+    row, each freshly started, so that a change in the machine's load weighs on all of them alike."""
     day, year = windows(1, WINDOWS), windows(365, WINDOWS)
     rows = {"1 day, distinct": day, "1 year, distinct": year}
     rows |= {"1 day, one URL repeated": day[:1], "1 year, one URL repeated": year[:1]}
     with contextlib.closing(sqlite3.connect(database)) as db:
         count = "SELECT count(*) FROM consumption WHERE timestamp BETWEEN ? AND ?"
         expected = {bounds: db.execute(count, bounds).fetchone()[0] for bounds in (day[0], year[0])}
-    figures: dict[str, dict[str, tuple[float, float]]] = {row: {} for row in rows}
-    for target in targets:
+    loads: dict[tuple[str, str], list[tuple[float, float]]] = {(r, t.name): [] for r in rows for t in targets}
+    for _, (row, spans), target in itertools.product(range(rounds), rows.items(), targets):
+        say(f"{target.name}: {row}")
         with serving(target, folder) as (base, _, _):
-            for row, spans in rows.items():
-                say(f"{target.name}: {row}")
-                if answered_rows(base + target.path(*spans[0])) != expected[spans[0]]:
-                    raise SystemExit(f"{target.name}: not the {expected[spans[0]]} rows of {spans[0]}")
-                figures[row][target.name] = wrk(base, [target.path(*span) for span in spans], seconds, folder)
-    return figures
+            if answered_rows(base + target.path(*spans[0])) != expected[spans[0]]:
+                raise SystemExit(f"{target.name}: not the {expected[spans[0]]} rows of {spans[0]}")
+            loads[row, target.name].append(wrk(base, [target.path(*span) for span in spans], seconds, folder))
+    medians = {
+        key: (statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs))
+        for key, runs in loads.items()
+    }
+    return {row: {target.name: medians[row, target.name] for target in targets} for row in rows}
 
 
 def rss_mb(pid: int) -> float:
@@ -365,14 +370,14 @@ def write_data(folder: Path, database: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 s per wrk run, one run per command: to try it")
+    parser.add_argument("--quick", action="store_true", help="one wrk run of 2 s, one hyperfine run: to try it")
     parser.add_argument("--compare", metavar="COMMIT", help="also measure the service at this commit")
     arguments = parser.parse_args()
     for tool in ("wrk", "hyperfine", "taskset"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is needed: `sudo apt-get install {tool}` (Debian, Ubuntu)")
     os.sched_setaffinity(0, {1})  # this script, and what it starts without taskset, off the servers' core
-    seconds, runs = (2, 1) if arguments.quick else (6, 5)
+    seconds, runs, rounds = (2, 1, 1) if arguments.quick else (5, 5, 3)
     bins = {"this service": Path(sys.executable).parent}
     if arguments.compare:
         bins.update([install(arguments.compare)])
@@ -384,9 +389,10 @@ def main() -> int:
             service(name, bin_dir, folder / f"{i}-files.db", folder) for i, (name, bin_dir) in enumerate(bins.items())
         ]
         database = folder / "consumption.sqlite3"
-        figures = distinct_ranges([*services, *others(database, folder)], database, seconds, folder)
+        figures = distinct_ranges([*services, *others(database, folder)], database, seconds, rounds, folder)
         streams = {target.name: whole_history(target, folder) for target in services}
-    print(f"`make bench{' --quick' * arguments.quick}`, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n")
+    print(f"`make bench{' --quick' * arguments.quick}`, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: each server")
+    print(f"alone on core 0; `wrk -t1 -c16 -d{seconds}s` on core 1, median of {rounds}; hyperfine, median of {runs}.\n")
     print(ranges_table(figures, [*bins, "bare route", "datasette"]) + "\n")
     print(streams_table(streams) + "\n")
     print(imports_table(timings, list(bins)))
