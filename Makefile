@@ -45,7 +45,8 @@ integration: setup
 import: setup
 	$(BIN)/consumption import
 
-# `make bench BENCH_ARGS="--compare 37c7551"` puts that commit's figures beside today's; --quick to try it.
+# wrk and hyperfine (apt-get install wrk hyperfine): docs/performance.md. BENCH_ARGS=--quick to try it;
+# BENCH_ARGS="--compare COMMIT" puts that commit's service beside this one, in the same run.
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 

@@ -1,23 +1,13 @@
 """Rebuild the embedded history (data/history) from RTE's own annual archives.
 
     .venv/bin/python scripts/build_history.py --download 2022 2023      # from RTE_BASE_URL
-    .venv/bin/python scripts/build_history.py eCO2mix_RTE_Annuel-Definitif_2022.zip ...
-    .venv/bin/python scripts/build_history.py --out /tmp/history FILE ...
+    .venv/bin/python scripts/build_history.py [--out DIR] eCO2mix_RTE_Annuel-Definitif_2022.zip ...
 
-Each input (an RTE annual archive, `.zip` or its `.xls`) becomes
-`eCO2mix_France_consumption_{YYYY}_{nature}.zip` in `--out` (default: data/history):
-one `.xls` member in RTE's layout and encoding (tab-separated Windows-1252 text, the
-header line, every data line in RTE's order with a trailing tab, RTE's closing
-disclaimer), keeping only the columns Périmètre, Nature, Date, Heures and
-Consommation. Lines are copied, not reinterpreted: the spring-forward day's
-impossible lines stay, as in RTE's file, for the reader to drop.
-
-The output is reproducible: the same input gives byte-identical zips (fixed member
-timestamp and attributes, one member, a fixed compression level), so a rebuild that
-changes nothing shows no diff in git. The file of the same year with another nature
-(the 2021 consolidated file, once RTE's definitive 2021 is built) is removed.
-Every output is checked by importing it with the project's own reader before it
-replaces anything; the script prints the year, nature and half hours of each.
+Each archive becomes `eCO2mix_France_consumption_{YYYY}_{nature}.zip` (default out: data/history),
+its lines copied in RTE's layout and encoding with only the columns Périmètre, Nature, Date, Heures
+and Consommation. The zips are reproducible (a rebuild that changes nothing shows no diff in git),
+checked with the project's reader before they replace anything; the file of the same year with
+another nature is removed.
 """
 
 from __future__ import annotations

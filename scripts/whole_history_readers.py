@@ -17,9 +17,9 @@ selector = selectors.DefaultSelector()
 for _ in range(count):
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(request)
-    selector.register(sock, selectors.EVENT_READ)
+    selector.register(sock, selectors.EVENT_READ, sock)
 print("sent", flush=True)
 while selector.get_map():
     for key, _ in selector.select():
-        if not key.fileobj.recv(1 << 16):
+        if not key.data.recv(1 << 16):
             selector.unregister(key.fileobj)

@@ -3,7 +3,6 @@ its memory and CPU time (from /proc), its answers to raw sockets."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import socket
@@ -19,6 +18,7 @@ import httpx
 
 from consumption.domain.model import ConsumptionPoint, Nature
 from consumption.storage.repository import SqliteStore
+from tests.synthetic_history import half_hours
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORY = ("2012-01-01", "2025-12-31")  # the range a whole-history request asks for
@@ -26,9 +26,7 @@ HISTORY = ("2012-01-01", "2025-12-31")  # the range a whole-history request asks
 
 def write_history(path: Path, first_year: int = 2012, last_year: int = 2025) -> int:
     """A database holding every half hour of those years (245k rows for 2012-2025)."""
-    start = int(dt.datetime(first_year - 1, 12, 31, 23, tzinfo=dt.UTC).timestamp())
-    end = int(dt.datetime(last_year, 12, 31, 23, tzinfo=dt.UTC).timestamp())
-    points = [ConsumptionPoint(t, 40_000 + (t // 1800) % 30_000, Nature.DEFINITIVE) for t in range(start, end, 1800)]
+    points = [ConsumptionPoint(t, mw, Nature.DEFINITIVE) for t, mw in half_hours(first_year, last_year)]
     store = SqliteStore.open(path)
     try:
         with store.transaction():

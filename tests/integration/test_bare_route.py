@@ -1,10 +1,11 @@
 """The bare route that `make bench` measures the service against does the same work:
-it answers the rows SQL holds, in the service's own JSON document."""
+it answers the half hours SQL holds in a range, with the values the service answers."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -12,64 +13,60 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-import bare_route
-import bench_history
-
 from consumption.config import Settings
-from consumption.services.importing import import_paths
-from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
+from scripts import bare_route
+from tests import synthetic_history
 from tests.helpers import running_server, stored_rows
 
-# A summer day, the spring-forward day (46 half hours) and the fall-back day (48 in
-# RTE's files, one set of lines for the hour that happens twice).
-DAYS = [dt.date(2024, 6, 1), dt.date(2024, 3, 31), dt.date(2024, 10, 27)]
 
-
-@pytest.fixture
-def database(tmp_path: Path, database_path: Path) -> Path:
-    """The days above, written as full-width annual files are and imported."""
-    for day in DAYS:
-        bench_history.write_one_day(tmp_path / "files" / day.isoformat(), day)
-    store = SqliteStore.open(database_path)
-    try:
-        import_paths([tmp_path / "files"], store)
-    finally:
-        store.close()
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A year in RTE's full-width annual file, imported."""
+    folder = tmp_path_factory.mktemp("bare")
+    database_path = folder / "consumption.sqlite3"
+    synthetic_history.write_annual_files(folder / "files", 2024, 2024)
+    command = [
+        sys.executable,
+        "-m",
+        "consumption.cli",
+        "import",
+        str(folder / "files"),
+        "--database",
+        str(database_path),
+    ]
+    subprocess.run(command, check=True, capture_output=True)
     return database_path
 
 
-def get(url: str) -> dict[str, Any]:
+def get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
-        document: dict[str, object] = json.loads(response.read())
-        return document
+        return json.loads(response.read())
+
+
+def utc(day: str, hour: int = 0) -> int:
+    return int(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), synthetic_history.PARIS).timestamp())
 
 
 @pytest.mark.parametrize(
     ("first", "last", "count"),
-    [("2024-06-01", "2024-06-01", 48), ("2024-03-31", "2024-03-31", 46), ("2024-03-30", "2024-10-27", 48 + 46 + 48)],
+    # A summer day, the spring-forward day, and the fall-back day (48 in RTE's files: one set of
+    # lines for the hour that happens twice) with the days between.
+    [("2024-06-01", "2024-06-01", 48), ("2024-03-31", "2024-03-31", 46), ("2024-03-30", "2024-10-27", 211 * 48 + 46)],
 )
 def test_the_bare_route_answers_the_rows_sql_holds_as_the_service_does(
     database: Path, first: str, last: str, count: int
 ) -> None:
-    start, end = bare_route.paris_day_bounds(first, last)
-    rows = [row for row in stored_rows(database) if start.timestamp() <= row[0] <= end.timestamp()]
-    query = f"/consumption?start={first}&end={last}"
+    start, end = utc(first), utc((dt.date.fromisoformat(last) + dt.timedelta(1)).isoformat()) - 1800
+    rows = [(t, mw * 1_000_000) for t, mw, _ in stored_rows(database) if start <= t <= end]
     with running_server(bare_route.create_app(database)) as bare:
-        answer = get(bare + query)
+        answer = get(f"{bare}/consumption?start={start}&end={end}")
     with running_server(create_app(Settings(database_path=database))) as service:
-        expected = get(service + query)
+        expected = get(f"{service}/consumption?start={first}&end={last}")
 
-    # The service adds `interval` and the stored span; the rest is the same document.
-    assert answer == {key: expected[key] for key in answer}
-    assert answer["count"] == len(rows) == count
-    assert [
-        (
-            int(dt.datetime.fromisoformat(item["timestamp"]).timestamp()),
-            item["consumption_w"] // 1_000_000,
-            item["nature"],
-        )
-        for item in answer["data"]
-    ] == [(timestamp, mw, "definitive") for timestamp, mw, _ in rows]
+    assert [tuple(pair) for pair in answer] == rows
+    assert len(rows) == count
+    served = [
+        (int(dt.datetime.fromisoformat(p["timestamp"]).timestamp()), p["consumption_w"]) for p in expected["data"]
+    ]
+    assert served == rows
