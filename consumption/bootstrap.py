@@ -91,7 +91,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
     async def refresh_once() -> FetchReport:
         report = await fetch_from_rte(settings)
         for result in report.downloads:
-            app.state.metrics.record_archive(result.archive.name, result.outcome.value)
+            app.state.service.metrics.record_archive(result.archive.name, result.outcome.value)
         return report
 
     background: list[BackgroundTask] = []
@@ -102,8 +102,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
         background.append(lambda: refresh_in_one_process(lock, 0, refresh_once))
     elif settings.refresh_at_start and startup is not None:
         background.append(lambda: try_refresh(refresh_once))
-    app = create_app(settings, background)
-    app.state.startup = describe_startup(startup)
+    app = create_app(settings, background, describe_startup(startup))
     return app
 
 

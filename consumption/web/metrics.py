@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consumption.domain.model import Outcome
-from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable
+from consumption.storage.reader import DatabaseUnavailable, Reader, Snapshot
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series beside each counter: noise for a scraper
 
@@ -43,7 +43,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    def __init__(self, reader: ConsumptionReader, routes: Collection[str]) -> None:
+    def __init__(self, reader: Reader, routes: Collection[str]) -> None:
         self.reader = reader
         self.routes = frozenset(routes)
         self.registry = CollectorRegistry()
@@ -116,7 +116,7 @@ class Metrics:
 
     async def read_database(self) -> None:
         try:
-            status = await self.reader.status()
+            status = await self.reader.run(Snapshot.status)
         except DatabaseUnavailable:
             self.database_up.set(0)
             return
