@@ -9,6 +9,7 @@ is one envelope on every route: `start`, `end`, `unit`, `interval`, `stored`, th
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import functools
@@ -18,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from consumption.domain.clock import Clock
+from consumption.domain.clock import Clock, clock
 from consumption.domain.model import HALF_HOUR_SECONDS, WATTS_PER_MEGAWATT, Nature
 from consumption.storage.reader import Freshness, Row
 
@@ -27,53 +28,65 @@ NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 HALF_HOUR_FIELDS = ("timestamp", "consumption_w", "nature")
 GAP_FIELDS = ("first", "last", "half_hours")
 DAY_SECONDS = 86_400
-QUARTER_HOUR = 900
+EPOCH = dt.date(1970, 1, 1)
 TIMES_OF_DAY = [f"{minutes // 60:02d}:{minutes % 60:02d}:00" for minutes in range(0, 1440, 15)]
 
 
-@functools.cache
-def _date_text(day: int) -> str:
-    return f"{dt.date(1970, 1, 1) + dt.timedelta(days=day)}T"
+@functools.lru_cache(maxsize=2048)  # at most 8 MB: 48 texts of about 80 bytes a day
+def _day_texts(zone: str, day: int) -> tuple[str, ...] | None:
+    """The text of the 48 half hours of UTC day `day` on the clock of `zone`, when its offset is the same
+    all day and a whole number of quarter hours (else None: `Clock.isoformat` writes them)."""
+    start = day * DAY_SECONDS
+    first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
+    assert first is not None
+    offset = int(first.total_seconds())
+    if first != last or offset % 900:
+        return None
+    local = start + offset
+    sign, minutes = "+" if offset >= 0 else "-", abs(offset) // 60
+    suffix = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    dates = {date: f"{EPOCH + dt.timedelta(days=date)}T" for date in {local // DAY_SECONDS, local // DAY_SECONDS + 1}}
+    return tuple(
+        f"{dates[second // DAY_SECONDS]}{TIMES_OF_DAY[second % DAY_SECONDS // 900]}{suffix}"
+        for second in range(local, local + DAY_SECONDS, HALF_HOUR_SECONDS)
+    )
 
 
 class Stamps:
-    """The text of instants on `clock`, as `Clock.isoformat` writes it. A UTC day whose offset
-    is the same at both ends is written from cached pieces (date, time of day, offset), which
-    costs a fraction of building a datetime for every row of a year."""
+    """The text of instants on `clock`, as `Clock.isoformat` writes it; those of the half-hour
+    grid from a cache of each day's texts, which costs a fraction of a datetime per row."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.day = -1
-        self.offset: int | None = None
-        self.suffix = ""
-
-    def _start_day(self, day: int) -> None:
-        self.day = day
-        ends = (day * DAY_SECONDS, (day + 1) * DAY_SECONDS - 1)
-        start, end = (dt.datetime.fromtimestamp(t, self.clock.zone).utcoffset() for t in ends)
-        assert start is not None and end is not None
-        seconds = int(start.total_seconds())
-        uniform = start == end and seconds % QUARTER_HOUR == 0
-        self.offset = seconds if uniform else None
-        sign, minutes = "+" if seconds >= 0 else "-", abs(seconds) // 60
-        self.suffix = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    def __init__(self, on: Clock) -> None:
+        self.clock = on
 
     def __call__(self, instant: int) -> str:
-        if instant // DAY_SECONDS != self.day:
-            self._start_day(instant // DAY_SECONDS)
-        if self.offset is None or instant % QUARTER_HOUR:
-            return self.clock.isoformat(instant)
-        day, seconds = divmod(instant + self.offset, DAY_SECONDS)
-        return f"{_date_text(day)}{TIMES_OF_DAY[seconds // QUARTER_HOUR]}{self.suffix}"
+        day, second = divmod(instant, DAY_SECONDS)
+        table = None if second % HALF_HOUR_SECONDS else _day_texts(self.clock.name, day)
+        return self.clock.isoformat(instant) if table is None else table[second // HALF_HOUR_SECONDS]
 
     def optional(self, instant: int | None) -> str | None:
         return None if instant is None else self(instant)
 
+    def of_rows(self, rows: list[Row]) -> list[str]:
+        """The texts of rows' timestamps (on the grid, in time order), a UTC day at a time."""
+        texts: list[str] = []
+        start = 0
+        while start < len(rows):
+            day = rows[start][0] // DAY_SECONDS
+            stop = bisect.bisect_left(rows, ((day + 1) * DAY_SECONDS,), start)
+            table = _day_texts(self.clock.name, day)
+            if table is None:
+                texts += [self.clock.isoformat(row[0]) for row in rows[start:stop]]
+            else:
+                texts += [table[row[0] % DAY_SECONDS // HALF_HOUR_SECONDS] for row in rows[start:stop]]
+            start = stop
+        return texts
+
 
 def half_hour_items(rows: list[Row], stamp: Stamps) -> list[Item]:
     return [
-        {"timestamp": stamp(timestamp), "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
-        for timestamp, mw, nature in rows
+        {"timestamp": text, "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
+        for text, (_, mw, nature) in zip(stamp.of_rows(rows), rows, strict=True)
     ]
 
 
