@@ -191,7 +191,7 @@ async def get_gaps(request: Request) -> Response:
 async def get_latest(request: Request) -> Response:
     """The latest half hour on the clock of `tz`, in the shape of /consumption's items, and its
     age; a 404 when nothing is stored. The age changes every second: no validator."""
-    zone = read_zone(single_values(request.query_params, ("tz",))["tz"])
+    zone = read_zone(single_values(request.query_params.multi_items(), ("tz",))["tz"])
     row = await service(request).reader.run(Snapshot.latest)
     if row is None:
         return error_response(404, "no half hour is stored yet; see /health for the last fetch")

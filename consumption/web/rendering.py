@@ -29,27 +29,32 @@ HALF_HOUR_FIELDS = ("timestamp", "consumption_w", "nature")
 GAP_FIELDS = ("first", "last", "half_hours")
 DAY_SECONDS = 86_400
 EPOCH = dt.date(1970, 1, 1)
-TIMES_OF_DAY = [f"{minutes // 60:02d}:{minutes % 60:02d}:00" for minutes in range(0, 1440, 15)]
 
 
-@functools.lru_cache(maxsize=2048)  # at most 8 MB: 48 texts of about 80 bytes a day
+@functools.cache
+def _times_of_day(offset: int) -> tuple[str, ...]:
+    """The 48 texts after the date, from midnight on, of the half hours of a day at `offset`."""
+    sign, minutes = "+" if offset >= 0 else "-", abs(offset) // 60
+    first = offset % HALF_HOUR_SECONDS // 60
+    return tuple(
+        f"{m // 60:02d}:{m % 60:02d}:00{sign}{minutes // 60:02d}:{minutes % 60:02d}" for m in range(first, 1440, 30)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
 def _day_texts(zone: str, day: int) -> tuple[str, ...] | None:
-    """The text of the 48 half hours of UTC day `day` on the clock of `zone`, when its offset is the same
-    all day and a whole number of quarter hours (else None: `Clock.isoformat` writes them)."""
+    """The text of the 48 half hours of UTC day `day` on the clock of `zone`, when its offset is
+    the same all day and a whole number of minutes (else None: `Clock.isoformat` writes them)."""
     start = day * DAY_SECONDS
     first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
     assert first is not None
     offset = int(first.total_seconds())
-    if first != last or offset % 900:
+    if first != last or offset % 60:
         return None
-    local = start + offset
-    sign, minutes = "+" if offset >= 0 else "-", abs(offset) // 60
-    suffix = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-    dates = {date: f"{EPOCH + dt.timedelta(days=date)}T" for date in {local // DAY_SECONDS, local // DAY_SECONDS + 1}}
-    return tuple(
-        f"{dates[second // DAY_SECONDS]}{TIMES_OF_DAY[second % DAY_SECONDS // 900]}{suffix}"
-        for second in range(local, local + DAY_SECONDS, HALF_HOUR_SECONDS)
-    )
+    date, second = divmod(start + offset, DAY_SECONDS)
+    before, after = (f"{EPOCH + dt.timedelta(days=d)}T" for d in (date, date + 1))
+    times, split = _times_of_day(offset), second // HALF_HOUR_SECONDS
+    return tuple([before + text for text in times[split:]] + [after + text for text in times[:split]])
 
 
 class Stamps:
