@@ -49,7 +49,7 @@ from consumption.storage.queries import (
 SQL_THREADS = 4
 BUSY_TIMEOUT_MS = 200  # a writer's checkpoint may hold the WAL index for a moment
 PROGRESS_STEPS = 1000  # SQLite instructions between two looks at the time limit
-ROWS_PER_BATCH = 2000
+ROWS_PER_BATCH = 250
 BUCKETS_PER_STATEMENT = 64
 Row = tuple[int, int, int]
 # A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW,
