@@ -51,7 +51,6 @@ from consumption.web.rendering import (
     envelope,
     gap_items,
     half_hour_items,
-    whole_body,
 )
 
 log = logging.getLogger(__name__)
@@ -104,13 +103,13 @@ def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: 
         if (end - start) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
             return Stream(headers, output.head(head, HALF_HOUR_FIELDS), snapshot.freshness.version)
         items = half_hour_items(snapshot.rows(start, end), stamp)
-        body = whole_body(output, head, HALF_HOUR_FIELDS, items, ("count", len(items)))
+        body = output.whole(head, HALF_HOUR_FIELDS, items, ("count", len(items)))
         return Response(body, media_type=output.media_type, headers=headers)
     first, last = snapshot.bounds(start, end)
     if first is not None and last is not None and (last - first) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
         return Stream(headers, output.head(head, BUCKET_FIELDS), snapshot.freshness.version, first, last)
     items = bucket_items(snapshot.aggregates(list(buckets(query, first, last))), stamp)
-    body = whole_body(output, head, BUCKET_FIELDS, items, ("count", len(items)))
+    body = output.whole(head, BUCKET_FIELDS, items, ("count", len(items)))
     return Response(body, media_type=output.media_type, headers=headers)
 
 
@@ -175,7 +174,7 @@ def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: S
     items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
     head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
     missing = ("missing_half_hours", sum(item["half_hours"] for item in items))
-    return Response(whole_body(output, head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
+    return Response(output.whole(head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
 
 
 async def get_gaps(request: Request) -> Response:
