@@ -20,7 +20,7 @@ from consumption.storage.queries import (
     ADD_DATABASE_ID,
     APPLICATION_ID,
     FIRST_GENERATION,
-    HAS_DATABASE_ID,
+    IS_VERSION_1,
     SCHEMA,
     SCHEMA_VERSION,
     TABLES,
@@ -84,19 +84,11 @@ def _is_absent_or_empty(path: Path) -> bool:
 
 
 def _write_schema(connection: sqlite3.Connection) -> None:
-    connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA}")  # executescript would commit an open transaction
-    try:
-        if not connection.execute(HAS_DATABASE_ID).fetchone()[0]:
-            for statement in ADD_DATABASE_ID:
-                connection.execute(statement)
-        connection.execute(FIRST_GENERATION)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
+    migrate = ";".join(ADD_DATABASE_ID) if connection.execute(IS_VERSION_1).fetchone()[0] else ""
+    connection.executescript(
+        f"BEGIN IMMEDIATE; {SCHEMA}; {migrate}; {FIRST_GENERATION}; PRAGMA user_version = {SCHEMA_VERSION}; "
+        f"PRAGMA application_id = {APPLICATION_ID}; COMMIT;"
+    )
 
 
 def _create(path: Path) -> None:

@@ -51,8 +51,9 @@ CREATE TABLE IF NOT EXISTS refresh (
     summary     TEXT NOT NULL           -- one line: what happened to each archive
 ) STRICT;
 """
-# Schema version 1 had no database id: given one when the writer first opens it.
-HAS_DATABASE_ID = "SELECT count(*) FROM pragma_table_info('generation') WHERE name = 'database_id'"
+# Schema version 1's generation table had no database id (two columns): it is given one
+# when the writer first opens it.
+IS_VERSION_1 = "SELECT count(*) = 2 FROM pragma_table_info('generation')"
 ADD_DATABASE_ID = (
     "ALTER TABLE generation ADD COLUMN database_id TEXT NOT NULL DEFAULT ''",
     "UPDATE generation SET database_id = lower(hex(randomblob(8)))",
