@@ -263,14 +263,14 @@ def create_app(
                 await task
         reader.close()
 
-    routes = [
-        *PAGE_ROUTES,
+    routes = [  # the data first: a router tries each route in turn
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/consumption/latest", get_latest, methods=["GET"]),
         Route("/consumption/gaps", get_gaps, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),
+        *PAGE_ROUTES,
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = Starlette(
