@@ -300,7 +300,7 @@ def test_cached_days_are_kept_per_zone(client):
     assert all(by_instant[dt.datetime.fromisoformat(p["timestamp"])] == p["consumption_w"] for p in same)
 
 
-def test_a_response_cached_from_a_gzip_stream_is_sent_right_to_every_client(client):
+def test_a_long_body_is_the_same_with_gzip_or_without(client):
     """A body is the same whoever asks, gzip or not."""
     params = {"end": SUMMER["end"], "start": SUMMER["start"], "format": "json"}  # an order of its own
     first = client.get("/consumption", params=params, headers={"Accept-Encoding": "gzip"})
