@@ -94,15 +94,14 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
     async def refresh_once() -> FetchReport:
         report = await fetch_from_rte(settings)
         for result in report.downloads:
-            app.state.metrics.record_archive(result.archive.name, result.outcome.value)
+            app.state.service.metrics.record_archive(result.archive.name, result.outcome.value)
         return report
 
     lock = settings.database_path.with_name(settings.database_path.name + ".refresh-lock")
     served = startup is not None or settings.workers > 1
     refreshes = settings.refresh_interval or (settings.refresh_at_start and served)
     background = [lambda: run_schedule(lock, settings.refresh_interval, refresh_once)] if refreshes else []
-    app = create_app(settings, background)
-    app.state.startup = describe_startup(startup)
+    app = create_app(settings, background, describe_startup(startup))
     return app
 
 

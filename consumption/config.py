@@ -125,8 +125,8 @@ class Settings:
         0, parse_refresh, "Refresh from RTE: once (at start); 90s, 15m, 1h, 1d; 0/off: never."
     )
     refresh_at_start: bool = True  # read from REFRESH_INTERVAL: `once` or a period
-    render_cache_mb: int = setting(
-        16, count_of("megabytes", 0), "Megabytes of response bodies (short ranges) the API keeps; 0: none."
+    sql_time_limit_ms: int = setting(
+        2000, count_of("milliseconds", 1), "Milliseconds one request's SQL may run before it is a 503."
     )
     file_max_mb: int = setting(256, count_of("megabytes", 1), "Megabytes of text one éCO2mix file may hold unzipped.")
     cors_origins: tuple[str, ...] = setting(("*",), parse_origins, "Origins whose pages may read the API; * for any.")

@@ -16,13 +16,22 @@ import sqlite3
 from pathlib import Path
 
 from consumption.domain import Nature
-from consumption.storage.queries import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, TABLES
+from consumption.storage.queries import (
+    ADD_DATABASE_ID,
+    APPLICATION_ID,
+    FIRST_GENERATION,
+    IS_VERSION_1,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+)
 
 # Natures are stored as their rank. Without an adapter, sqlite3 binds an IntEnum
 # through its slow path: measured 0.2-0.4 s of a 3 s full-history import.
 sqlite3.register_adapter(Nature, int)
 
 SQLITE_HEADER_BYTES = 100
+KNOWN_VERSIONS = (1, SCHEMA_VERSION)  # a version-1 database is brought to the current one on opening
 
 
 class DatabaseError(RuntimeError):
@@ -50,8 +59,9 @@ def connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
-        if connection.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-            _write_schema(connection)  # one of ours from before the mark: add what it lacks, mark it
+        marked = connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        if not marked or connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            _write_schema(connection)  # one of ours from before the mark or of version 1: add what it lacks
     except sqlite3.Error as error:
         connection.close()
         raise DatabaseError(f"{path}: cannot open the database for writing: {error}") from error
@@ -74,8 +84,9 @@ def _is_absent_or_empty(path: Path) -> bool:
 
 
 def _write_schema(connection: sqlite3.Connection) -> None:
+    migrate = ";".join(ADD_DATABASE_ID) if connection.execute(IS_VERSION_1).fetchone()[0] else ""
     connection.executescript(
-        f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; "
+        f"BEGIN IMMEDIATE; {SCHEMA}; {migrate}; {FIRST_GENERATION}; PRAGMA user_version = {SCHEMA_VERSION}; "
         f"PRAGMA application_id = {APPLICATION_ID}; COMMIT;"
     )
 
@@ -135,7 +146,7 @@ def _check_ours(path: Path) -> None:
             f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
         ) from error
     if application_id == APPLICATION_ID:
-        if version != SCHEMA_VERSION:
+        if version not in KNOWN_VERSIONS:
             raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
         return
     if application_id != 0:
@@ -146,5 +157,5 @@ def _check_ours(path: Path) -> None:
     if foreign or "consumption" not in tables:
         names = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise DatabaseError(f"{refused}: it holds other tables ({names or 'none of ours'}){hint}")
-    if version != SCHEMA_VERSION:
+    if version not in KNOWN_VERSIONS:
         raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")

@@ -7,7 +7,7 @@ time and a range query is one seek and a sequential scan, with no extra index.
 
 import functools
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # What marks a database as this program's (`PRAGMA application_id`): "Cnsm" in ASCII.
 APPLICATION_ID = 0x436E736D
 TABLES = ("consumption", "archive", "generation", "refresh")
@@ -34,13 +34,14 @@ CREATE TABLE IF NOT EXISTS archive (
     imported_at   INTEGER NOT NULL      -- UTC Unix seconds
 ) STRICT;
 
--- A number that every import that changes data increments in its transaction:
--- what readers key their rendered text on, so a cache never outlives its data.
+-- A number that every import that changes data increments in its transaction, and a random
+-- id drawn when the database is created: together they name what the database holds, so
+-- two databases built apart never share an ETag.
 CREATE TABLE IF NOT EXISTS generation (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
-    value INTEGER NOT NULL
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    value       INTEGER NOT NULL,
+    database_id TEXT NOT NULL
 ) STRICT;
-INSERT OR IGNORE INTO generation (id, value) VALUES (1, 0);
 
 -- The outcome of the last fetch or refresh, by whichever process ran it.
 CREATE TABLE IF NOT EXISTS refresh (
@@ -50,6 +51,14 @@ CREATE TABLE IF NOT EXISTS refresh (
     summary     TEXT NOT NULL           -- one line: what happened to each archive
 ) STRICT;
 """
+# Schema version 1's generation table had no database id (two columns): it is given one
+# when the writer first opens it.
+IS_VERSION_1 = "SELECT count(*) = 2 FROM pragma_table_info('generation')"
+ADD_DATABASE_ID = (
+    "ALTER TABLE generation ADD COLUMN database_id TEXT NOT NULL DEFAULT ''",
+    "UPDATE generation SET database_id = lower(hex(randomblob(8)))",
+)
+FIRST_GENERATION = "INSERT OR IGNORE INTO generation VALUES (1, 0, lower(hex(randomblob(8))))"
 
 # The precedence rule of `domain.model.replaces`, as SQL: a better nature replaces
 # a worse one; at equal nature the later import wins, and an identical row is left
@@ -67,7 +76,7 @@ WHERE excluded.nature > consumption.nature
 SELECT_RANGE = (
     "SELECT timestamp, consumption_mw, nature FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
 )
-COUNT_RANGE = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption WHERE timestamp BETWEEN ? AND ?"
+SELECT_BATCH = f"{SELECT_RANGE} LIMIT ?"
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 # The Paris years holding a stored half hour, a seek each (1 January begins at +01:00).
 STORED_YEARS = """
@@ -83,7 +92,6 @@ SELECT value FROM year WHERE EXISTS (SELECT 1 FROM consumption
 LOWEST_NATURE = "SELECT min(nature), count(*) FROM consumption WHERE timestamp >= ? AND timestamp < ?"
 
 BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
-GENERATION = "SELECT value FROM generation WHERE id = 1"
 
 SELECT_ARCHIVE = (
     "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at FROM archive WHERE name = ?"
@@ -96,6 +104,13 @@ LAST_REFRESH = "SELECT finished_at, ok, summary FROM refresh WHERE id = 1"
 UPSERT_REFRESH = "INSERT OR REPLACE INTO refresh (id, finished_at, ok, summary) VALUES (1, ?, ?, ?)"
 
 # --- Read side of the API (consumption/storage/reader.py) -----------------------------
+# What says whether stored data may have changed: the stored span (min() and max() of the
+# rowid are one B-tree descent each), the generation and database id, the last refresh.
+FRESHNESS = """
+SELECT (SELECT min(timestamp) FROM consumption), (SELECT max(timestamp) FROM consumption),
+       generation.value, generation.database_id, refresh.finished_at, refresh.ok, refresh.summary
+FROM generation LEFT JOIN refresh ON refresh.id = 1 WHERE generation.id = 1
+"""
 # The stored span: min() and max() of the rowid alone are each one B-tree descent.
 STORED_BOUNDS = "SELECT (SELECT min(timestamp) FROM consumption), (SELECT max(timestamp) FROM consumption)"
 # Buckets of an aggregate, each [start, stop): a seek, then a sequential read of its rows.
@@ -126,19 +141,11 @@ RANGE_BOUNDS = (
 )
 LATEST_POINT = "SELECT timestamp, consumption_mw, nature FROM consumption ORDER BY timestamp DESC LIMIT 1"
 
-# The runs of missing half hours in [?1, ?2], clipped to the stored span (nothing stored
-# before the first half hour or after the last is not missing): each stored timestamp
-# beside the one before it (LAG), with a mark just outside each end of the clipped range
-# so that holes at its edges, or a range with no row at all, are runs too. One row per
-# run: its first and last missing half-hour starts, in time order.
-MISSING_RUNS = """
-WITH edges (low, high) AS (
-    SELECT max((?1 + 1799) / 1800 * 1800, (SELECT min(timestamp) FROM consumption)),
-           min(?2 / 1800 * 1800, (SELECT max(timestamp) FROM consumption))),
-marks (timestamp) AS (
-    SELECT low - 1800 FROM edges WHERE low <= high UNION ALL SELECT high + 1800 FROM edges WHERE low <= high
-    UNION ALL SELECT timestamp FROM consumption, edges WHERE timestamp BETWEEN low AND high)
-SELECT previous + 1800, timestamp - 1800
-FROM (SELECT timestamp, LAG(timestamp) OVER (ORDER BY timestamp) AS previous FROM marks)
-WHERE timestamp - previous > 1800 ORDER BY timestamp
+# Each stored half hour in [?1, ?2] whose next half hour is missing, with the next stored one
+# (NULL after the last): the ends of the gaps inside the range, one rowid lookup per row.
+# storage/reader.py adds the gaps at the edges.
+GAP_STARTS = """
+SELECT timestamp, (SELECT min(timestamp) FROM consumption WHERE timestamp > outer_row.timestamp)
+FROM consumption AS outer_row WHERE timestamp BETWEEN ?1 AND ?2
+AND NOT EXISTS (SELECT 1 FROM consumption WHERE timestamp = outer_row.timestamp + 1800)
 """

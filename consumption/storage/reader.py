@@ -1,79 +1,84 @@
-"""Read-only access to the SQLite database, for the API.
+"""Read-only access to the SQLite database: the one way every route reads.
 
-The API reads with SQL of its own rather than through the repository (the
-"views" of Architecture Patterns with Python). Connections are opened read-only
-(`mode=ro`), so no request can ever write.
+Reads run on a small pool of threads, each with its own read-only connection (`mode=ro`,
+so no request can ever write), as datasette's `execute_fn` does. A request makes one hop
+to the pool, `await reader.run(work)`: `work` gets a `Snapshot`, one read transaction, and
+does all of that request's SQL in it (and may render there, off the event loop). A read
+waits on no lock for long (a short busy timeout), and its SQL has a time limit: past it,
+`QueryTimeout`, a 503.
 
-Range queries run on the event loop, with no thread hop: the rows of a range are
-a B-tree seek and a sequential read, cheaper than the hop (docs/benchmarks.md). The
-status behind /health counts the whole table, so it runs in aiosqlite's thread, off the loop.
-
-A long range is read in batches, each in a read transaction of its own that
-ends before the batch is handed on: a stream never holds a snapshot while it
-waits for a slow client, so the writer's WAL can always be checkpointed. Every
-import that changes data bumps the `generation` in its transaction, so a batch
-that sees the generation the range started with sees the same data; one that
-sees another raises `SnapshotChanged` rather than mix two versions in a response.
+A long range is read in batches, one hop each, each in a read transaction of its own that
+ends before the batch is handed on: a stream never holds a snapshot while it waits for a
+slow client, so the writer's WAL can always be checkpointed. Every import that changes
+data bumps the `generation` in its transaction, so a batch that sees the version the
+range started with sees the same data; one that sees another raises `SnapshotChanged`
+rather than mix two versions in a response.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import queue
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-
-import aiosqlite
+from typing import Any, TypeVar
 
 from consumption.domain import RefreshRecord, StoredSpan
 from consumption.domain.model import HALF_HOUR_SECONDS
 from consumption.storage.database import read_only_uri
 from consumption.storage.queries import (
     ARCHIVE_IMPORTS,
-    COUNT_RANGE,
-    GENERATION,
-    LAST_REFRESH,
+    FRESHNESS,
+    GAP_STARTS,
     LATEST_POINT,
-    MISSING_RUNS,
     PACKED_SHIFT,
     RANGE_BOUNDS,
-    SELECT_RANGE,
-    STORED_BOUNDS,
+    SELECT_BATCH,
     STORED_SPAN,
     STORED_YEARS,
     aggregate_spans,
 )
 
-ROWS_PER_FETCH = 250  # a fraction of a millisecond to read and to render: one turn of a stream
+SQL_THREADS = 4
+BUSY_TIMEOUT_MS = 200  # a writer's checkpoint may hold the WAL index for a moment
+PROGRESS_STEPS = 1000  # SQLite instructions between two looks at the time limit
+ROWS_PER_BATCH = 250
 BUCKETS_PER_STATEMENT = 64
-PREFETCH_ROWS = 336  # a week: a range this short is read with its count, in one transaction
-IDLE_CONNECTIONS = 16
 Row = tuple[int, int, int]
 # A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW,
 # each with the start of its earliest half hour.
 Aggregate = tuple[int, int, int, int, int, int, int, int]
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """What says whether stored data may have changed: the data's generation (None in a
-    database without one), the stored span, and the last refresh."""
-
-    generation: int | None
-    first: int | None
-    last: int | None
-    refresh: RefreshRecord | None
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database does not exist yet or cannot be read."""
 
 
+class QueryTimeout(DatabaseUnavailable):
+    """A read ran past the time limit."""
+
+
 class SnapshotChanged(RuntimeError):
     """An import changed the data while a long range was being read."""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What says whether stored data may have changed: `version`, the database's random id
+    and its generation (equal only for the same data), the stored span, the last refresh."""
+
+    version: str
+    first: int | None
+    last: int | None
+    refresh: RefreshRecord | None
 
 
 @dataclass(frozen=True)
@@ -86,198 +91,196 @@ class DatabaseStatus(StoredSpan):
     years: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class RangeQuery:
-    """The half hours of [start, end]: their count, the data's generation and freshness,
-    read in one snapshot; then the rows (or the buckets' aggregates) in batches, each in a
-    snapshot of its own at that same generation."""
+class Snapshot:
+    """One read transaction: the data's freshness, read first, then what a request asks."""
 
-    reader: ConsumptionReader
-    start: int
-    end: int
-    count: int
-    freshness: Freshness  # of the whole table
-    first: int | None  # the first and last stored instants in the range
-    last: int | None
-    prefetched: list[Row] | None  # every row of the range, when it is short
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        first, last, generation, database_id, finished_at, ok, summary = connection.execute(FRESHNESS).fetchone()
+        refresh = None if finished_at is None else RefreshRecord(finished_at, bool(ok), summary)
+        self.freshness = Freshness(f"{database_id}-{generation}", first, last, refresh)
 
-    def aggregates(self, buckets: Iterable[tuple[int, int]]) -> Iterator[Aggregate]:
+    def check(self, version: str) -> None:
+        if self.freshness.version != version:
+            raise SnapshotChanged(f"the data changed (version {version}) while the range was read")
+
+    def rows(self, start: int, end: int, limit: int = -1) -> list[Row]:
+        """The rows whose timestamp lies in [start, end], in time order, at most `limit`."""
+        rows: list[Row] = self.connection.execute(SELECT_BATCH, (start, end, limit)).fetchall()
+        return rows
+
+    def bounds(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """The first and last stored instants in [start, end]."""
+        first, last = self.connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
+        return first, last
+
+    def aggregates(self, buckets: Sequence[tuple[int, int]]) -> list[Aggregate]:
         """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
-        pending = iter(buckets)
-        while batch := list(itertools.islice(pending, BUCKETS_PER_STATEMENT)):
-            for index, count, total, low, high in self.reader.aggregate_batch(batch, self.freshness.generation):
+        found = []
+        for offset in range(0, len(buckets), BUCKETS_PER_STATEMENT):
+            batch = buckets[offset : offset + BUCKETS_PER_STATEMENT]
+            parameters = [bound for bucket in batch for bound in bucket]
+            for index, count, total, low, high in self.connection.execute(aggregate_spans(len(batch)), parameters):
                 if count:
                     start, stop = batch[index]
                     low_mw, low_at = divmod(low, PACKED_SHIFT)
                     high_mw, high_after = divmod(high, PACKED_SHIFT)
-                    yield start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after
+                    found.append((start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after))
+        return found
 
-    def rows(self) -> Iterator[list[Row]]:
-        """The rows of the range in batches, in time order; each batch read in a short
-        transaction of its own."""
-        if self.prefetched is not None:
-            if self.prefetched:
-                yield self.prefetched
-            return
-        low = self.start
-        while low <= self.end:
-            batch = self.reader.batch(low, self.end, self.freshness.generation)
-            if batch:
-                yield batch
-            if len(batch) < ROWS_PER_FETCH:
-                return
-            low = batch[-1][0] + 1
-
-
-class ConsumptionReader:
-    def __init__(self, database_path: Path) -> None:
-        self.database_path = database_path
-        self._idle: list[sqlite3.Connection] = []
-
-    def _check_exists(self) -> None:
-        if not self.database_path.is_file():
-            name = self.database_path.name  # never the path: errors go to clients
-            raise DatabaseUnavailable(f"no database {name!r} yet; import data with `consumption import`")
-
-    def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:
-        return DatabaseUnavailable(f"cannot read the database {self.database_path.name!r}: {error}")
-
-    def _open(self) -> sqlite3.Connection:
-        self._check_exists()
-        try:
-            return sqlite3.connect(read_only_uri(self.database_path), uri=True, isolation_level=None)
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-
-    @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """A pooled connection; one that saw an error is closed, not reused."""
-        connection = self._idle.pop() if self._idle else self._open()
-        try:
-            yield connection
-        except BaseException:
-            connection.close()
-            raise
-        if connection.in_transaction or len(self._idle) >= IDLE_CONNECTIONS:
-            connection.close()
-        else:
-            self._idle.append(connection)
-
-    def close(self) -> None:
-        while self._idle:
-            self._idle.pop().close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A pooled connection in a read transaction, ended before it is given back."""
-        try:
-            with self.connection() as connection:
-                connection.execute("BEGIN")
-                try:
-                    yield connection
-                finally:
-                    connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-
-    def range(self, start: int, end: int, *, counted: bool = True) -> RangeQuery:
-        """The rows whose timestamp lies in [start, end]: counted now, read in batches later.
-
-        Not `counted`, the count (a scan of the range) is replaced by an upper bound, the
-        half hours from the first stored one to the last: what aggregates need."""
-        with self._transaction() as connection:
-            if counted:
-                count, first, last = connection.execute(COUNT_RANGE, (start, end)).fetchone()
-            else:
-                first, last = connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
-                count = 0 if first is None else (last - first) // HALF_HOUR_SECONDS + 1
-            freshness = _freshness(connection)
-            short = counted and count <= PREFETCH_ROWS
-            rows = connection.execute(SELECT_RANGE, (start, end)).fetchall() if short else None
-        return RangeQuery(self, start, end, count, freshness, first, last, rows)
-
-    def freshness(self) -> Freshness:
-        """The data's generation, stored span and last refresh: three index lookups."""
-        with self._transaction() as connection:
-            return _freshness(connection)
+    def missing_runs(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The runs of missing half hours in [start, end] within the stored span, each as its
+        first and last missing half-hour starts, in time order."""
+        stored = self.freshness
+        if stored.first is None or stored.last is None:
+            return []
+        low = max(-(-start // HALF_HOUR_SECONDS) * HALF_HOUR_SECONDS, stored.first)
+        high = min(end // HALF_HOUR_SECONDS * HALF_HOUR_SECONDS, stored.last)
+        if low > high:
+            return []
+        first, _ = self.bounds(low, high)
+        if first is None:
+            return [(low, high)]
+        runs = [(low, first - HALF_HOUR_SECONDS)] if first > low else []
+        for before, after in self.connection.execute(GAP_STARTS, (low, high)):
+            stop = high if after is None or after > high else after - HALF_HOUR_SECONDS
+            if before + HALF_HOUR_SECONDS <= stop:
+                runs.append((before + HALF_HOUR_SECONDS, stop))
+        return runs
 
     def latest(self) -> Row | None:
-        """The most recent stored half hour, if any."""
-        with self._transaction() as connection:
-            row: Row | None = connection.execute(LATEST_POINT).fetchone()
-            return row
+        row: Row | None = self.connection.execute(LATEST_POINT).fetchone()
+        return row
 
-    def batch(self, low: int, high: int, generation: int | None) -> list[Row]:
-        """Up to ROWS_PER_FETCH rows from `low` on, as of `generation`."""
-        with self._transaction() as connection:
-            _check_generation(connection, generation)
-            cursor = connection.execute(SELECT_RANGE, (low, high))
+    def status(self) -> DatabaseStatus:
+        """Counts, first and last instants, years, last refresh: a scan of the whole table."""
+        count, first, last = self.connection.execute(STORED_SPAN).fetchone()
+        archives = tuple(self.connection.execute(ARCHIVE_IMPORTS))
+        years = tuple(year for (year,) in self.connection.execute(STORED_YEARS))
+        return DatabaseStatus(count, first, last, self.freshness.refresh, archives, years)
+
+
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[Snapshot], Any]]
+
+
+class Reader:
+    """A pool of `threads` reading threads over the database at `path`."""
+
+    def __init__(self, path: Path, time_limit_ms: int, threads: int = SQL_THREADS) -> None:
+        self.path = path
+        self.time_limit = time_limit_ms / 1000
+        self.threads = threads
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._pool: list[threading.Thread] = []
+
+    async def run(self, work: Callable[[Snapshot], T]) -> T:
+        """`work(snapshot)` in one read transaction, on a thread of the pool."""
+        if not self._pool:
+            self._pool = [threading.Thread(target=self._serve, daemon=True) for _ in range(self.threads)]
+            for thread in self._pool:
+                thread.start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((loop, future, work))
+        return await future
+
+    async def batches(self, version: str, start: int, end: int, render: Callable[[list[Row]], T]) -> AsyncIterator[T]:
+        """The rows of [start, end] at `version`, rendered a batch at a time, one hop each."""
+        while start <= end:
+            rows, rendered = await self.run(partial(_batch, version, start, end, render))
+            if rows:
+                yield rendered
+            if len(rows) < ROWS_PER_BATCH:
+                return
+            start = rows[-1][0] + 1
+
+    async def aggregate_batches(
+        self, version: str, buckets: Iterable[tuple[int, int]], render: Callable[[list[Aggregate]], T]
+    ) -> AsyncIterator[T]:
+        """The aggregates of `buckets` at `version`, rendered a few statements at a time."""
+        pending = iter(buckets)
+        while batch := list(itertools.islice(pending, 4 * BUCKETS_PER_STATEMENT)):
+            yield await self.run(partial(_aggregate_batch, version, batch, render))
+
+    def close(self) -> None:
+        for _ in self._pool:
+            self._jobs.put(None)
+        for thread in self._pool:
+            thread.join()
+        self._pool = []
+
+    def _serve(self) -> None:
+        connection: sqlite3.Connection | None = None
+        deadline = [0.0]
+        while (job := self._jobs.get()) is not None:
+            loop, future, work = job
             try:
-                rows: list[Row] = cursor.fetchmany(ROWS_PER_FETCH)
+                if connection is None:
+                    connection = self._open()
+                    connection.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
+                deadline[0] = time.monotonic() + self.time_limit
+                outcome, error = self._read(connection, work), None
+            except BaseException as failure:
+                outcome, error = None, failure
+                if connection is not None and isinstance(failure, DatabaseUnavailable):
+                    connection.close()  # opened again for the next request: the file may have been replaced
+                    connection = None
             finally:
-                cursor.close()
-            return rows
-
-    def aggregate_batch(self, buckets: list[tuple[int, int]], generation: int | None) -> list[tuple[int, ...]]:
-        """(index, count, sum, min, max) of each bucket [start, stop), as of `generation`."""
-        with self._transaction() as connection:
-            _check_generation(connection, generation)
-            parameters = [bound for bucket in buckets for bound in bucket]
-            return connection.execute(aggregate_spans(len(buckets)), parameters).fetchall()
-
-    async def status(self) -> DatabaseStatus:
-        """Counts, first and last instants, years, last refresh: a full scan, run off the event loop
-        (in aiosqlite's thread)."""
-        self._check_exists()
-        queries = (STORED_SPAN, LAST_REFRESH, ARCHIVE_IMPORTS, STORED_YEARS)
-        try:
-            async with aiosqlite.connect(read_only_uri(self.database_path), uri=True) as connection:
-                (totals,), refresh, archives, years = [list(await connection.execute_fetchall(q)) for q in queries]
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-        count, first, last = totals
-        record = RefreshRecord(refresh[0][0], bool(refresh[0][1]), refresh[0][2]) if refresh else None
-        archive_log = tuple((name, at) for name, at in archives)
-        return DatabaseStatus(count, first, last, record, archive_log, tuple(year for (year,) in years))
-
-    async def missing_runs(self, start: int, end: int) -> tuple[list[tuple[int, int]], Freshness]:
-        """The runs of missing half hours in [start, end] within the stored span, each as its
-        first and last missing half-hour start, read in one snapshot with the freshness.
-
-        A scan of the range (a fraction of a second over the whole history): it runs in a
-        thread, on a connection of its own, so that other requests are answered meanwhile."""
-        return await asyncio.to_thread(self._missing_runs, start, end)
-
-    def _missing_runs(self, start: int, end: int) -> tuple[list[tuple[int, int]], Freshness]:
-        connection = self._open()
-        try:
-            connection.execute("BEGIN")
-            return connection.execute(MISSING_RUNS, (start, end)).fetchall(), _freshness(connection)
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-        finally:
+                deadline[0] = float("inf")
+            with contextlib.suppress(RuntimeError):  # the loop that asked has closed
+                loop.call_soon_threadsafe(_settle, future, outcome, error)
+        if connection is not None:
             connection.close()
 
+    def _open(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            name = self.path.name  # never the path: errors go to clients
+            raise DatabaseUnavailable(f"no database {name!r} yet; import data with `consumption import`")
+        try:
+            connection = sqlite3.connect(read_only_uri(self.path), uri=True, isolation_level=None)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as error:
+            raise self._unavailable(error) from error
+        return connection
 
-def _generation(connection: sqlite3.Connection) -> int | None:
-    try:
-        row = connection.execute(GENERATION).fetchone()
-    except sqlite3.OperationalError:  # an older database, without the table
-        return None
-    return row[0] if row else None
+    def _read(self, connection: sqlite3.Connection, work: Callable[[Snapshot], T]) -> T:
+        try:
+            connection.execute("BEGIN")
+            try:
+                return work(Snapshot(connection))
+            finally:
+                connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if str(error) == "interrupted":  # by the progress handler, at the time limit
+                limit = round(self.time_limit * 1000)
+                raise QueryTimeout(f"the query took longer than {limit} ms (SQL_TIME_LIMIT_MS)") from error
+            raise self._unavailable(error) from error
+        except sqlite3.Error as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:
+        return DatabaseUnavailable(f"cannot read the database {self.path.name!r}: {error}")
 
 
-def _check_generation(connection: sqlite3.Connection, generation: int | None) -> None:
-    if _generation(connection) != generation:
-        raise SnapshotChanged(f"the data changed (generation {generation}) while the range was read")
+def _batch(
+    version: str, low: int, high: int, render: Callable[[list[Row]], T], snapshot: Snapshot
+) -> tuple[list[Row], T]:
+    snapshot.check(version)
+    rows = snapshot.rows(low, high, ROWS_PER_BATCH)
+    return rows, render(rows)
 
 
-def _freshness(connection: sqlite3.Connection) -> Freshness:
-    first, last = connection.execute(STORED_BOUNDS).fetchone()
-    generation = _generation(connection)
-    try:
-        refresh = connection.execute(LAST_REFRESH).fetchone()
-    except sqlite3.OperationalError:  # an older database, without the table
-        refresh = None
-    record = RefreshRecord(refresh[0], bool(refresh[1]), refresh[2]) if refresh else None
-    return Freshness(generation, first, last, record)
+def _aggregate_batch(
+    version: str, buckets: list[tuple[int, int]], render: Callable[[list[Aggregate]], T], snapshot: Snapshot
+) -> T:
+    snapshot.check(version)
+    return render(snapshot.aggregates(buckets))
+
+
+def _settle(future: asyncio.Future[Any], outcome: object, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is None:
+        future.set_result(outcome)
+    else:
+        future.set_exception(error)

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 
 from consumption.domain.clock import half_hours_in
 from consumption.domain.model import WATTS_PER_MEGAWATT
-from consumption.storage.reader import Aggregate, RangeQuery
+from consumption.storage.reader import Aggregate
 from consumption.web.params import Query
-from consumption.web.rendering import chunked, envelope_head
+from consumption.web.rendering import Item, Stamps
 
 WATT_HOURS_PER_MEGAWATT_HALF_HOUR = WATTS_PER_MEGAWATT // 2
-CSV_HEADER = "timestamp,mean_w,min_w,max_w,energy_wh,count,expected,min_at,max_at\r\n"
+BUCKET_FIELDS = ("timestamp", "mean_w", "min_w", "min_at", "max_w", "max_at", "energy_wh", "count", "expected")
 
 
 def mean_watts(total_mw: int, count: int) -> int:
@@ -35,58 +35,32 @@ def mean_watts(total_mw: int, count: int) -> int:
     return quotient
 
 
-def buckets(query: Query, range_query: RangeQuery) -> Iterator[tuple[int, int]]:
-    """The clipped buckets [start, stop) from the one holding the first stored half hour of
-    the range to the one holding the last: a range of a century costs what its data does."""
+def buckets(query: Query, first: int | None, last: int | None) -> Iterator[tuple[int, int]]:
+    """The clipped buckets [start, stop) from the one holding `first`, the first stored half
+    hour of the range, to the one holding `last`: a range of a century costs what its data does."""
     start, stop = query.time_range.start, query.time_range.end + 1
-    if range_query.first is None or range_query.last is None:
+    if first is None or last is None:
         return iter(())
     if query.interval == "all":
         return iter([(start, stop)])
     clock = query.clock
-    low = max(start, clock.bucket_start(query.interval, range_query.first))
-    high = min(stop, clock.bucket_end(query.interval, range_query.last))
+    low = max(start, clock.bucket_start(query.interval, first))
+    high = min(stop, clock.bucket_end(query.interval, last))
     return clock.buckets(query.interval, low, high)
 
 
-def _values(aggregate: Aggregate) -> tuple[int, int, int, int, int, int]:
-    start, stop, count, total, low, _, high, _ = aggregate
-    return (
-        mean_watts(total, count),
-        low * WATTS_PER_MEGAWATT,
-        high * WATTS_PER_MEGAWATT,
-        total * WATT_HOURS_PER_MEGAWATT_HALF_HOUR,
-        count,
-        half_hours_in(start, stop),
-    )
-
-
-def json_items(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
-    """The items of `data`, then its end and the `count` of buckets, known once they have streamed."""
-    isoformat = query.clock.isoformat
-    items = 0
-    for aggregate in aggregates:
-        mean, low, high, energy, count, expected = _values(aggregate)
-        yield (
-            f'{"," if items else ""}{{"timestamp":"{isoformat(aggregate[0])}","mean_w":{mean},"min_w":{low},'
-            f'"min_at":"{isoformat(aggregate[5])}","max_w":{high},"max_at":"{isoformat(aggregate[7])}",'
-            f'"energy_wh":{energy},"count":{count},"expected":{expected}}}'
-        )
-        items += 1
-    yield f'],"count":{items}}}'
-
-
-def csv_lines(query: Query, aggregates: Iterator[Aggregate]) -> Iterator[str]:
-    isoformat = query.clock.isoformat
-    for aggregate in aggregates:
-        mean, low, high, energy, count, expected = _values(aggregate)
-        when = f"{isoformat(aggregate[5])},{isoformat(aggregate[7])}"
-        yield f"{isoformat(aggregate[0])},{mean},{low},{high},{energy},{count},{expected},{when}\r\n"
-
-
-def render_aggregates(query: Query, range_query: RangeQuery) -> Iterator[str]:
-    """The body of an aggregated response, in chunks."""
-    aggregates = range_query.aggregates(buckets(query, range_query))
-    if query.output == "csv":
-        return chunked(CSV_HEADER, csv_lines(query, aggregates), "")
-    return chunked(f'{envelope_head(query, range_query)}"data":[', json_items(query, aggregates), "")
+def bucket_items(aggregates: list[Aggregate], stamp: Stamps) -> list[Item]:
+    return [
+        {
+            "timestamp": stamp(start),
+            "mean_w": mean_watts(total, count),
+            "min_w": low * WATTS_PER_MEGAWATT,
+            "min_at": stamp(low_at),
+            "max_w": high * WATTS_PER_MEGAWATT,
+            "max_at": stamp(high_at),
+            "energy_wh": total * WATT_HOURS_PER_MEGAWATT_HALF_HOUR,
+            "count": count,
+            "expected": half_hours_in(start, stop),
+        }
+        for start, stop, count, total, low, low_at, high, high_at in aggregates
+    ]

@@ -1,7 +1,10 @@
-"""The HTTP API: `GET /consumption` (JSON or CSV, half hours or buckets),
+"""The HTTP API: `GET /consumption` (JSON or CSV, half hours or buckets), `/consumption/gaps`,
 `/consumption/latest`, the page at `/` (web/page.py), `/health`, `/ready`, `/openapi.json`,
 the API explorer at `/docs` and `/metrics` (Prometheus). It only reads: the background
 refresh, when there is one, is given to `create_app` by the command line.
+
+Each handler makes one hop to the reading threads (storage/reader.py), where it reads and
+renders; only a range longer than a year streams, one hop per batch.
 
     consumption serve        # or: uvicorn --factory consumption.bootstrap:service_app
 """
@@ -11,9 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,112 +29,202 @@ from starlette.routing import Route
 
 from consumption.config import Settings
 from consumption.domain.clock import PARIS
+from consumption.domain.model import HALF_HOUR_SECONDS, WATTS_PER_MEGAWATT
 from consumption.eco2mix.names import years_by_source
-from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable, SnapshotChanged
-from consumption.web.aggregates import render_aggregates
+from consumption.storage.reader import DatabaseUnavailable, Reader, Snapshot
+from consumption.web.aggregates import BUCKET_FIELDS, bucket_items, buckets
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
-from consumption.web.gaps import get_gaps
 from consumption.web.head_limits import HeadLimits
 from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import caching_headers, matches
-from consumption.web.latest import get_latest
 from consumption.web.metrics import Metrics, MetricsMiddleware
 from consumption.web.middleware import EdgeMiddleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
-from consumption.web.params import read_parameters
-from consumption.web.rendering import OUTPUT_FORMATS, render_body
-from consumption.web.response_cache import ResponseCache
+from consumption.web.params import BadParameter, Query, read_parameters, read_zone, single_values
+from consumption.web.rendering import (
+    FORMATS,
+    GAP_FIELDS,
+    HALF_HOUR_FIELDS,
+    NATURE_LABELS,
+    Format,
+    Stamps,
+    envelope,
+    gap_items,
+    half_hour_items,
+)
 
 log = logging.getLogger(__name__)
 
-# Bodies of at most this many half hours (a year: at most 2 MB of JSON) are built whole,
-# cached and sent with their length; longer ones are streamed, never held in memory.
+# Bodies of ranges of at most this many half hours (a year: at most 2 MB of JSON) are built
+# whole, in the reading thread, and sent with their length; longer ones are streamed.
 MAX_WHOLE_ROWS = 366 * 48
 
 
-async def get_consumption(request: Request) -> Response:
-    reader: ConsumptionReader = request.app.state.reader
-    bodies: ResponseCache = request.app.state.bodies
-    asked = read_parameters(request)
-    resolved = asked.resolved()
-    freshness = reader.freshness()
-    headers = caching_headers(request, freshness, resolved)
-    if matches(request, headers.get("ETag")):  # before any reading or rendering
+@dataclass(frozen=True)
+class Service:
+    """What the handlers use, built once by `create_app`."""
+
+    settings: Settings
+    reader: Reader
+    metrics: Metrics
+    startup: dict[str, object] | None  # what start-up did, when the CLI built the database (see /health)
+
+
+def service(request: Request) -> Service:
+    found = request.app.state.service
+    assert isinstance(found, Service)
+    return found
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A body too long to build whole: its headers and head, then batches read one hop each."""
+
+    headers: dict[str, str]
+    head: bytes
+    version: str
+    first: int | None = None  # of the range, for buckets
+    last: int | None = None
+
+
+def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response | Stream:
+    """The answer to /consumption from one snapshot: a 304, a whole body, or what a stream needs."""
+    headers = caching_headers(snapshot.freshness, query.resolved(), refresh)
+    if matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    if asked.output == "csv":
-        time_range = asked.time_range
+    output, time_range = FORMATS[query.output], query.time_range
+    if query.output == "csv":
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    media_type = OUTPUT_FORMATS[asked.output].media_type
-    body = bodies.get(freshness.generation, resolved)
-    if body is not None:
-        return Response(body, media_type=media_type, headers=headers)
-    query = reader.range(asked.time_range.start, asked.time_range.end, counted=asked.interval == "half-hour")
-    # The tag of what this snapshot holds: an import may have committed since `freshness`.
-    headers.update(caching_headers(request, query.freshness, resolved))
-    chunks = render_body(asked, query) if asked.interval == "half-hour" else render_aggregates(asked, query)
-    if query.count > MAX_WHOLE_ROWS:
-        return StreamingResponse(paced(chunks, request.url.path), media_type=media_type, headers=headers)
-    body = "".join(chunks).encode()
-    bodies.put(query.freshness.generation, resolved, body)
-    return Response(body, media_type=media_type, headers=headers)
+    stamp = Stamps(query.clock)
+    head = envelope(time_range.start_text, time_range.end_text, query.interval, snapshot.freshness, stamp)
+    start, end = time_range.start, time_range.end
+    if query.interval == "half-hour":
+        if (end - start) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
+            return Stream(headers, output.head(head, HALF_HOUR_FIELDS), snapshot.freshness.version)
+        items = half_hour_items(snapshot.rows(start, end), stamp)
+        body = output.whole(head, HALF_HOUR_FIELDS, items, ("count", len(items)))
+        return Response(body, media_type=output.media_type, headers=headers)
+    first, last = snapshot.bounds(start, end)
+    if first is not None and last is not None and (last - first) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
+        return Stream(headers, output.head(head, BUCKET_FIELDS), snapshot.freshness.version, first, last)
+    items = bucket_items(snapshot.aggregates(list(buckets(query, first, last))), stamp)
+    body = output.whole(head, BUCKET_FIELDS, items, ("count", len(items)))
+    return Response(body, media_type=output.media_type, headers=headers)
 
 
-async def paced(chunks: Iterator[str], path: str) -> AsyncIterator[bytes]:
-    """The chunks of a long body, each rendered in a turn of its own of the event loop.
+async def get_consumption(request: Request) -> Response:
+    reader, settings = service(request).reader, service(request).settings
+    query = read_parameters(request)
+    conditional = request.headers.get("if-none-match")
+    answer = await reader.run(partial(read_range, query, conditional, settings.refresh_interval))
+    if isinstance(answer, Response):
+        return answer
+    output = FORMATS[query.output]
+    body = streamed(reader, query, output, answer, request.url.path)
+    return StreamingResponse(body, media_type=output.media_type, headers=answer.headers)
 
-    Starlette's StreamingResponse sends each chunk once uvicorn's buffer for the
-    connection has drained (a slow reader holds back its own stream and nothing else)
-    and cancels the stream when the client disconnects. A stream whose data changed
-    under it (`SnapshotChanged`) is cut without its last chunk: the client sees an
-    incomplete response rather than a complete-looking mix of two versions.
+
+async def streamed(reader: Reader, query: Query, output: Format, stream: Stream, path: str) -> AsyncIterator[bytes]:
+    """A long body: its head, then the batches, each read and rendered in one hop.
+
+    Starlette's StreamingResponse sends each batch once uvicorn's buffer for the connection
+    has drained (a slow reader holds back its own stream and nothing else) and cancels the
+    stream when the client disconnects. A stream whose data changed under it
+    (`SnapshotChanged`) is cut without its last chunk: the client sees an incomplete
+    response rather than a complete-looking mix of two versions.
     """
-    sent, complete = 0, False
+    stamp, start, end = Stamps(query.clock), query.time_range.start, query.time_range.end
+    if query.interval == "half-hour":
+        render = partial(_rendered, output, half_hour_items, stamp)
+        batches = reader.batches(stream.version, start, end, render)
+    else:
+        render = partial(_rendered, output, bucket_items, stamp)
+        batches = reader.aggregate_batches(stream.version, buckets(query, stream.first, stream.last), render)
+    sent, count, complete = len(stream.head), 0, False
     try:
-        for chunk in chunks:
-            body = chunk.encode()
-            yield body
-            sent += len(body)
-            await asyncio.sleep(0)  # the other requests' turn
+        yield stream.head
+        async for chunk, items in batches:
+            yield output.separator + chunk if count else chunk
+            sent, count = sent + len(chunk), count + items
+        yield output.tail("count", count)
         complete = True
-    except (SnapshotChanged, DatabaseUnavailable) as error:
+    except Exception as error:
         log.warning("stream of %s cut after %d bytes: %s", path, sent, error)
         raise
     finally:
         if not complete:
             log.info("stream of %s stopped after %d bytes", path, sent)
-        if isinstance(chunks, Generator):
-            chunks.close()
+
+
+ItemsOf = Callable[[Any, Stamps], list[Any]]
+
+
+def _rendered(output: Format, items_of: ItemsOf, stamp: Stamps, rows: Any) -> tuple[bytes, int]:
+    items = items_of(rows, stamp)
+    return (output.items(items) if items else b""), len(items)
+
+
+def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
+    resolved = ("gaps", query.time_range.start, query.time_range.end, query.clock.name, query.output)
+    headers = caching_headers(snapshot.freshness, resolved, refresh)
+    if matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    stamp, output, time_range = Stamps(query.clock), FORMATS[query.output], query.time_range
+    items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
+    head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
+    missing = ("missing_half_hours", sum(item["half_hours"] for item in items))
+    return Response(output.whole(head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
+
+
+async def get_gaps(request: Request) -> Response:
+    """The runs of missing half hours in a range: only the stored span can have gaps."""
+    reader, settings = service(request).reader, service(request).settings
+    query = read_parameters(request)
+    if "interval" in request.query_params:
+        raise BadParameter("interval", "is not a parameter of /consumption/gaps; expected start, end, tz, format")
+    conditional = request.headers.get("if-none-match")
+    return await reader.run(partial(read_gaps, query, conditional, settings.refresh_interval))
+
+
+async def get_latest(request: Request) -> Response:
+    """The latest half hour on the clock of `tz`, in the shape of /consumption's items, and its
+    age; a 404 when nothing is stored. The age changes every second: no validator."""
+    zone = read_zone(single_values(request.query_params.multi_items(), ("tz",))["tz"])
+    row = await service(request).reader.run(Snapshot.latest)
+    if row is None:
+        return error_response(404, "no half hour is stored yet; see /health for the last fetch")
+    timestamp, mw, nature = row
+    item = {"timestamp": zone.isoformat(timestamp), "consumption_w": mw * WATTS_PER_MEGAWATT}
+    item |= {"nature": NATURE_LABELS[nature], "age_seconds": max(0, int(time.time()) - timestamp)}
+    return Response(orjson.dumps(item), media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
 async def get_health(request: Request) -> Response:
-    reader: ConsumptionReader = request.app.state.reader
-    status = await reader.status()
+    status = await service(request).reader.run(Snapshot.status)
+    stamp = Stamps(PARIS)
+    refresh = status.refresh
     return JSONResponse(
         {
             "status": "ok" if status.count else "empty",
             "half_hours": status.count,
-            "first": PARIS.isoformat(status.first) if status.first is not None else None,
-            "last": PARIS.isoformat(status.last) if status.last is not None else None,
+            "first": stamp.optional(status.first),
+            "last": stamp.optional(status.last),
             "refresh": None
-            if status.refresh is None
-            else {
-                "time": PARIS.isoformat(status.refresh.finished_at),
-                "ok": status.refresh.ok,
-                "summary": status.refresh.report,
-            },
+            if refresh is None
+            else {"time": stamp(refresh.finished_at), "ok": refresh.ok, "summary": refresh.report},
             "years": years_by_source((name for name, _ in status.archives), status.years),
-            "startup": request.app.state.startup,
+            "startup": service(request).startup,
         }
     )
 
 
 async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
-    reader: ConsumptionReader = request.app.state.reader
-    if reader.freshness().last is None:
-        return error_response(503, "no data yet: the database is empty; see /health for the last fetch")
+    freshness = await service(request).reader.run(lambda snapshot: snapshot.freshness)
+    if freshness.last is None:
+        raise DatabaseUnavailable("no data yet: the database is empty; see /health for the last fetch")
     return JSONResponse({"ready": True})
 
 
@@ -144,11 +241,15 @@ def _log_failure(task: asyncio.Task[object]) -> None:
         log.error("background task %s stopped: %r", task.get_coro(), error, exc_info=error)
 
 
-def create_app(settings: Settings | None = None, background: Sequence[BackgroundTask] = ()) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    background: Sequence[BackgroundTask] = (),
+    startup: dict[str, object] | None = None,
+) -> Starlette:
     """The ASGI app, reading the database that `settings` name; `background` tasks run
     for as long as the app does (the CLI gives it the periodic refresh)."""
     settings = settings or Settings.from_environment()
-    reader = ConsumptionReader(settings.database_path)
+    reader = Reader(settings.database_path, settings.sql_time_limit_ms)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -163,14 +264,14 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
                 await task
         reader.close()
 
-    routes = [
-        *PAGE_ROUTES,
+    routes = [  # the data first: a router tries each route in turn
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/consumption/latest", get_latest, methods=["GET"]),
         Route("/consumption/gaps", get_gaps, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),
+        *PAGE_ROUTES,
     ]
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = Starlette(
@@ -185,9 +286,5 @@ def create_app(settings: Settings | None = None, background: Sequence[Background
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.state.metrics = metrics
-    app.state.startup = None  # what start-up did, when the CLI built the database (see /health)
-    app.state.reader = reader
-    app.state.bodies = ResponseCache(settings.render_cache_mb * 1024 * 1024)
-    app.state.settings = settings
+    app.state.service = Service(settings, reader, metrics, startup)
     return app

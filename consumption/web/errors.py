@@ -37,8 +37,8 @@ async def bad_parameter(request: Request, exc: Exception) -> Response:
 
 
 async def unavailable(request: Request, exc: Exception) -> Response:
-    """The database is missing or unreadable, or changed under a read: a 503 on every path,
-    shaped for `/health` too; the message names the file, never its path."""
+    """The database is missing, empty (for /ready), unreadable or too slow, or changed under a
+    read: one 503 on every path; the message names the file, never its path."""
     return JSONResponse({"status": "unavailable", "error": f"{exc}; try again"}, status_code=503)
 
 

@@ -2,10 +2,11 @@
 `If-None-Match` answered with 304, and a `Cache-Control` that lets a browser or a proxy
 reuse a response until the next refresh could change it.
 
-The tag is the data's `generation` (a number every import that changes data increments
-in its own transaction) and a digest of what the request resolved to (bounds, interval,
-zone, format): the same answer has the same tag on every replica that holds the same
-generation. It is weak since gzip changes the bytes, not the meaning.
+The tag is the data's version (a random id drawn when the database was created, and the
+`generation` every import that changes data increments in its own transaction) and a
+digest of what the request resolved to (bounds, interval, zone, format): two databases
+built apart never share a tag, even at the same generation. It is weak since gzip
+changes the bytes, not the meaning.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ import hashlib
 import time
 from collections.abc import Sequence
 
-from starlette.requests import Request
-
 from consumption.storage.reader import Freshness
 
 
-def matches(request: Request, tag: str | None) -> bool:
+def matches(header: str | None, tag: str) -> bool:
     """Whether `If-None-Match` names `tag` (weak comparison, RFC 9110 13.1.2), or is `*`."""
-    header = request.headers.get("if-none-match")
-    if tag is None or header is None:
+    if header is None:
         return False
     if header.strip() == "*":
         return True
@@ -42,12 +40,12 @@ def cache_control(freshness: Freshness, refresh_interval: int) -> str:
     return f"public, max-age={min(remaining, refresh_interval)}"
 
 
-def caching_headers(request: Request, freshness: Freshness, resolved: Sequence[object]) -> dict[str, str]:
-    """`Vary`, `Cache-Control` and the `ETag` of what `resolved` names at the data's generation,
-    `W/"<generation>-<digest>"` (none in a database without a generation)."""
-    refresh_interval: int = request.app.state.settings.refresh_interval
-    headers = {"Vary": "Accept", "Cache-Control": cache_control(freshness, refresh_interval)}
-    if freshness.generation is not None:
-        digest = hashlib.sha256("\n".join(map(str, resolved)).encode()).hexdigest()[:20]
-        headers["ETag"] = f'W/"{freshness.generation}-{digest}"'
-    return headers
+def caching_headers(freshness: Freshness, resolved: Sequence[object], refresh_interval: int) -> dict[str, str]:
+    """`Vary`, `Cache-Control` and the `ETag` of what `resolved` names in the data's version,
+    `W/"<database id>-<generation>-<digest>"`."""
+    digest = hashlib.sha256("\n".join(map(str, resolved)).encode()).hexdigest()[:20]
+    return {
+        "Vary": "Accept",
+        "Cache-Control": cache_control(freshness, refresh_interval),
+        "ETag": f'W/"{freshness.version}-{digest}"',
+    }

@@ -16,6 +16,7 @@ counters.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Collection
 
@@ -33,7 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consumption.domain.model import Outcome
-from consumption.storage.reader import ConsumptionReader, DatabaseUnavailable
+from consumption.storage.reader import DatabaseUnavailable, Reader, Snapshot
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series beside each counter: noise for a scraper
 
@@ -43,11 +44,12 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    def __init__(self, reader: ConsumptionReader, routes: Collection[str]) -> None:
+    def __init__(self, reader: Reader, routes: Collection[str]) -> None:
         self.reader = reader
         self.routes = frozenset(routes)
         self.registry = CollectorRegistry()
         r = self.registry
+        gauge = functools.partial(Gauge, registry=r)
         self.requests = Counter(
             "consumption_http_requests", "HTTP requests answered, by route and status", ["route", "status"], registry=r
         )
@@ -58,40 +60,34 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.database_up = Gauge("consumption_database_up", "1 when the database can be read", registry=r)
-        self.half_hours = Gauge("consumption_half_hour_values_stored", "Half-hour values stored", registry=r)
-        self.newest_age = Gauge(
+        self.database_up = gauge("consumption_database_up", "1 when the database can be read")
+        self.half_hours = gauge("consumption_half_hour_values_stored", "Half-hour values stored")
+        self.newest_age = gauge(
             "consumption_newest_half_hour_age_seconds",
             "Seconds since the start of the newest stored half hour",
-            registry=r,
         )
-        self.refresh_time = Gauge(
+        self.refresh_time = gauge(
             "consumption_last_refresh_timestamp_seconds",
             "When the last fetch or refresh from RTE ended (any process), Unix seconds",
-            registry=r,
         )
-        self.refresh_ok = Gauge(
+        self.refresh_ok = gauge(
             "consumption_last_refresh_success",
             "1 when every archive of the last fetch or refresh was imported, unchanged or not yet published",
-            registry=r,
         )
-        self.archive_imported = Gauge(
+        self.archive_imported = gauge(
             "consumption_archive_imported_timestamp_seconds",
             "When each archive (RTE's, or the embedded history's) was last imported, Unix seconds",
             ["archive"],
-            registry=r,
         )
-        self.archive_outcome = Gauge(
+        self.archive_outcome = gauge(
             "consumption_refresh_archive_outcome",
             "This process's last attempt at each RTE archive: 1 for its outcome, 0 for the others",
             ["archive", "outcome"],
-            registry=r,
         )
-        self.archive_attempt = Gauge(
+        self.archive_attempt = gauge(
             "consumption_refresh_archive_timestamp_seconds",
             "When this process last tried each RTE archive, Unix seconds",
             ["archive"],
-            registry=r,
         )
         self._counted: dict[tuple[str, int], Counter] = {}
         self._timed: dict[str, Histogram] = {}
@@ -116,7 +112,7 @@ class Metrics:
 
     async def read_database(self) -> None:
         try:
-            status = await self.reader.status()
+            status = await self.reader.run(Snapshot.status)
         except DatabaseUnavailable:
             self.database_up.set(0)
             return

@@ -53,7 +53,7 @@ def _file(name: str) -> Callable[[Request], Awaitable[Response]]:
 
     async def get_file(request: Request) -> Response:
         body, tag = _read(name)
-        if matches(request, tag):
+        if matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers={**headers, "ETag": tag})
         return Response(body, media_type=MEDIA_TYPES[suffix], headers={**headers, "ETag": tag})
 

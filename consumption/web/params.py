@@ -14,8 +14,8 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from consumption.domain.clock import DEFAULT_ZONE, HALF_HOUR, INTERVALS, KNOWN_ZONES, Clock, clock
@@ -134,17 +134,16 @@ def parse_time_range(start_text: str, end_text: str, zone: Clock) -> TimeRange:
     return TimeRange(start, end, start_resolved, end_resolved)
 
 
-def single_values(params: QueryParams, allowed: tuple[str, ...]) -> dict[str, str | None]:
+def single_values(pairs: list[tuple[str, str]], allowed: tuple[str, ...]) -> dict[str, str | None]:
     """Each allowed parameter's value (None when absent); unknown or repeated ones are refused."""
-    for name in params:
-        if name not in allowed:
+    values: dict[str, str | None] = dict.fromkeys(allowed)
+    for name, value in pairs:
+        if name not in values:
             raise BadParameter(name, f"unknown parameter; expected {', '.join(allowed)}")
-    values: dict[str, str | None] = {}
-    for name in allowed:
-        given = params.getlist(name)
-        if len(given) > 1:
-            raise BadParameter(name, f"given {len(given)} times; give it once")
-        values[name] = given[0] if given else None
+        if values[name] is not None:
+            given = sum(1 for other, _ in pairs if other == name)
+            raise BadParameter(name, f"given {given} times; give it once")
+        values[name] = value
     return values
 
 
@@ -174,7 +173,7 @@ def read_parameters(request: Request) -> Query:
 
 @functools.lru_cache(maxsize=1024)  # the same few queries again and again: parse each once
 def _parse(query_string: bytes, accept: str) -> Query:
-    values = single_values(QueryParams(query_string), QUERY_PARAMETERS)
+    values = single_values(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True), QUERY_PARAMETERS)
     zone = read_zone(values["tz"])
     interval = read_choice("interval", values["interval"], INTERVALS, "half-hour")
     output = read_choice("format", values["format"], FORMATS, preferred_format(accept))

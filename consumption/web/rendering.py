@@ -1,103 +1,164 @@
-"""Writing a range of half hours as JSON or CSV text, in chunks: rows are written as
-f-strings straight from the database's tuples, never through dicts and `json.dumps`
-(see docs/benchmarks.md)."""
+"""Every body the API writes, for half hours, buckets, gaps and the latest half hour.
+
+Each kind of item is a dict built in one place, with its keys in one order. JSON is
+written by orjson and CSV by the csv module from those same dicts, so both escape by
+construction and CSV's columns are the JSON's keys in the JSON's order. A range's JSON
+is one envelope on every route: `start`, `end`, `unit`, `interval`, `stored`, then
+`data`, then its count, which a stream only knows at the end.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+import bisect
+import csv
+import datetime as dt
+import functools
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from consumption.domain.clock import Clock
-from consumption.domain.model import WATTS_PER_MEGAWATT, Nature
-from consumption.storage.reader import RangeQuery, Row
-from consumption.web.params import Query
+import orjson
 
-# What a streamed response sends at a time: well under a millisecond of rendering, so that
-# twenty long streams on the event loop keep a short request waiting little.
-CHUNK_CHARACTERS = 16 * 1024
+from consumption.domain.clock import Clock, clock
+from consumption.domain.model import HALF_HOUR_SECONDS, WATTS_PER_MEGAWATT, Nature
+from consumption.storage.reader import Freshness, Row
+
+Item = dict[str, Any]
 NATURE_LABELS = {nature.value: nature.label for nature in Nature}
-CSV_HEADER = "timestamp,consumption_w,nature\r\n"
+HALF_HOUR_FIELDS = ("timestamp", "consumption_w", "nature")
+GAP_FIELDS = ("first", "last", "half_hours")
+DAY_SECONDS = 86_400
+EPOCH = dt.date(1970, 1, 1)
 
 
-def rows_json(rows: list[Row], clock: Clock) -> str:
-    """The JSON objects of rows, comma-separated, written without building dicts."""
-    labels, isoformat = NATURE_LABELS, clock.isoformat
-    return ",".join(
-        [
-            f'{{"timestamp":"{isoformat(timestamp)}",'
-            f'"consumption_w":{consumption_mw * WATTS_PER_MEGAWATT},'
-            f'"nature":"{labels[nature]}"}}'
-            for timestamp, consumption_mw, nature in rows
-        ]
-    )
+@functools.cache
+def _times_of_day(offset: int) -> tuple[str, ...]:
+    """The texts after the date of the 48 half hours of a UTC day, at `offset`, from UTC midnight on."""
+    sign, minutes = "+" if offset >= 0 else "-", abs(offset) // 60
+    suffix = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    local = (offset // 60 + m for m in range(0, 1440, 30))
+    return tuple(f"{m % 1440 // 60:02d}:{m % 60:02d}:00{suffix}" for m in local)
 
 
-def rows_csv(rows: list[Row], clock: Clock) -> str:
-    labels, isoformat = NATURE_LABELS, clock.isoformat
-    return "".join(
-        [
-            f"{isoformat(timestamp)},{consumption_mw * WATTS_PER_MEGAWATT},{labels[nature]}\r\n"
-            for timestamp, consumption_mw, nature in rows
-        ]
-    )
+# A day is 48 references to two date texts and to its offset's shared times: 8192 days
+# (22 years) in about 5 MB.
+@functools.lru_cache(maxsize=8192)
+def _day_texts(zone: str, day: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The texts of the 48 half hours of UTC day `day` on the clock of `zone`, each its date's
+    and its time's, when its offset is the same all day and a whole number of minutes (else
+    None: `Clock.isoformat` writes them)."""
+    start = day * DAY_SECONDS
+    first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
+    assert first is not None
+    offset = int(first.total_seconds())
+    if first != last or offset % 60:
+        return None
+    date, second = divmod(start + offset, DAY_SECONDS)
+    before, after = (f"{EPOCH + dt.timedelta(days=d)}T" for d in (date, date + 1))
+    split = 48 - second // HALF_HOUR_SECONDS  # the half hours before local midnight
+    return (before,) * split + (after,) * (48 - split), _times_of_day(offset)
 
 
-def envelope_head(query: Query, range_query: RangeQuery) -> str:
-    """The JSON envelope up to `data`: the resolved bounds, unit, interval, and the stored span,
-    so that an empty answer says what exists: `{"first": …, "last": …}`."""
-    time_range, freshness = query.time_range, range_query.freshness
-    stored = {"first": freshness.first, "last": freshness.last}
-    span = {name: None if at is None else query.clock.isoformat(at) for name, at in stored.items()}
-    return (
-        f'{{"start":"{time_range.start_text}","end":"{time_range.end_text}","unit":"W",'
-        f'"interval":"{query.interval}","stored":{json.dumps(span, separators=(",", ":"))},'
-    )
+class Stamps:
+    """The text of instants on `clock`, as `Clock.isoformat` writes it; those of the half-hour
+    grid from a cache of each day's texts, which costs a fraction of a datetime per row."""
+
+    def __init__(self, on: Clock) -> None:
+        self.clock = on
+
+    def __call__(self, instant: int) -> str:
+        day, second = divmod(instant, DAY_SECONDS)
+        table = None if second % HALF_HOUR_SECONDS else _day_texts(self.clock.name, day)
+        if table is None:
+            return self.clock.isoformat(instant)
+        dates, times = table
+        return dates[second // HALF_HOUR_SECONDS] + times[second // HALF_HOUR_SECONDS]
+
+    def optional(self, instant: int | None) -> str | None:
+        return None if instant is None else self(instant)
+
+    def of_rows(self, rows: list[Row]) -> list[str]:
+        """The texts of rows' timestamps (on the grid, in time order), a UTC day at a time."""
+        texts: list[str] = []
+        start = 0
+        while start < len(rows):
+            day = rows[start][0] // DAY_SECONDS
+            stop = bisect.bisect_left(rows, ((day + 1) * DAY_SECONDS,), start)
+            table = _day_texts(self.clock.name, day)
+            if table is None:
+                texts += [self.clock.isoformat(row[0]) for row in rows[start:stop]]
+            else:
+                (dates, times), indices = table, [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in rows[start:stop]]
+                texts += [dates[index] + times[index] for index in indices]
+            start = stop
+        return texts
 
 
-def json_head(query: Query, range_query: RangeQuery) -> str:
-    return f'{envelope_head(query, range_query)}"count":{range_query.count},"data":['
+def half_hour_items(rows: list[Row], stamp: Stamps) -> list[Item]:
+    return [
+        {"timestamp": text, "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
+        for text, (_, mw, nature) in zip(stamp.of_rows(rows), rows, strict=True)
+    ]
 
 
-@dataclass(frozen=True)
-class OutputFormat:
-    """How an output format writes a range: what comes first, rows, between rows, last."""
-
-    media_type: str
-    head: Callable[[Query, RangeQuery], str]
-    rows: Callable[[list[Row], Clock], str]
-    separator: str
-    tail: str
+def gap_items(runs: list[tuple[int, int]], stamp: Stamps) -> list[Item]:
+    return [
+        {"first": stamp(first), "last": stamp(last), "half_hours": (last - first) // HALF_HOUR_SECONDS + 1}
+        for first, last in runs
+    ]
 
 
-OUTPUT_FORMATS = {
-    "json": OutputFormat("application/json", json_head, rows_json, ",", "]}"),
-    "csv": OutputFormat("text/csv; charset=utf-8", lambda query, range_query: CSV_HEADER, rows_csv, "", ""),
-}
+def envelope(start: str, end: str, interval: str | None, freshness: Freshness, stamp: Stamps) -> Item:
+    """What a range's JSON says before `data`: the resolved bounds, unit and interval, and the
+    stored span, so that an empty answer says what exists."""
+    head: Item = {"start": start, "end": end}
+    if interval is not None:
+        head |= {"unit": "W", "interval": interval}
+    head["stored"] = {"first": stamp.optional(freshness.first), "last": stamp.optional(freshness.last)}
+    return head
 
 
-def render_rows(query: RangeQuery, output: OutputFormat, clock: Clock) -> Iterator[str]:
-    """The rows of the range as text, a piece per batch read, separators included, in time order."""
-    separator = ""
-    for batch in query.rows():
-        yield separator + output.rows(batch, clock)
-        separator = output.separator
+class JsonFormat:
+    media_type = "application/json"
+    separator = b","
+
+    def head(self, envelope: Mapping[str, Any], fields: Iterable[str]) -> bytes:
+        return orjson.dumps(envelope)[:-1] + b',"data":['
+
+    def items(self, items: list[Item]) -> bytes:
+        return orjson.dumps(items)[1:-1]
+
+    def tail(self, name: str, count: int) -> bytes:
+        return b"]," + orjson.dumps({name: count})[1:]
+
+    def whole(self, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
+        """The same bytes as the head, the items and the tail of a stream, written at once."""
+        name, value = count
+        return orjson.dumps({**envelope, "data": items, name: value})
 
 
-def chunked(head: str, pieces: Iterable[str], tail: str) -> Iterator[str]:
-    """`head`, the pieces and `tail`, joined into chunks of about CHUNK_CHARACTERS."""
-    chunk, size = [head], len(head)
-    for piece in pieces:
-        chunk.append(piece)
-        size += len(piece)
-        if size >= CHUNK_CHARACTERS:
-            yield "".join(chunk)
-            chunk, size = [], 0
-    chunk.append(tail)
-    yield "".join(chunk)
+class CsvFormat:
+    media_type = "text/csv; charset=utf-8"
+    separator = b""
+
+    def head(self, envelope: Mapping[str, Any], fields: Iterable[str]) -> bytes:
+        return self._lines([fields])
+
+    def items(self, items: list[Item]) -> bytes:
+        return self._lines(item.values() for item in items)
+
+    def tail(self, name: str, count: int) -> bytes:
+        return b""
+
+    def whole(self, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
+        return self._lines([fields, *(item.values() for item in items)])
+
+    @staticmethod
+    def _lines(rows: Iterable[Iterable[Any]]) -> bytes:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        return text.getvalue().encode()
 
 
-def render_body(query: Query, range_query: RangeQuery) -> Iterator[str]:
-    """The whole body of a half-hour range in chunks of about CHUNK_CHARACTERS."""
-    output = OUTPUT_FORMATS[query.output]
-    return chunked(output.head(query, range_query), render_rows(range_query, output, query.clock), output.tail)
+Format = JsonFormat | CsvFormat
+FORMATS: dict[str, Format] = {"json": JsonFormat(), "csv": CsvFormat()}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import jsonschema
@@ -18,6 +20,7 @@ from consumption.config import Settings
 from consumption.domain.clock import PARIS
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
+from consumption.storage.reader import DatabaseUnavailable, Snapshot
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from tests.api_fixtures import (
@@ -229,10 +232,25 @@ def test_ready_once_there_is_data(client):
 
 
 def test_the_api_cannot_write(database):
-    reader = create_app(Settings(database_path=database)).state.reader
-    with pytest.raises(sqlite3.OperationalError, match="readonly"), reader.connection() as connection:
-        connection.execute("DELETE FROM consumption")
+    reader = create_app(Settings(database_path=database)).state.service.reader
+    with pytest.raises(DatabaseUnavailable, match="readonly"):
+        asyncio.run(reader.run(lambda snapshot: snapshot.connection.execute("DELETE FROM consumption")))
     reader.close()
+
+
+ENDLESS = "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+
+
+def test_a_query_past_the_time_limit_is_a_503_that_says_so(database, monkeypatch):
+    monkeypatch.setattr(Snapshot, "status", lambda snapshot: snapshot.connection.execute(ENDLESS).fetchone())
+    with api_client(database, sql_time_limit_ms=50) as client:
+        started = time.monotonic()
+        response = client.get("/health")
+        assert time.monotonic() - started < 5
+        jsonschema.validate(response.json(), schema("Unavailable"))
+        assert response.status_code == 503
+        assert "longer than 50 ms (SQL_TIME_LIMIT_MS)" in response.json()["error"]
+        assert ok(client, start="2025-01-01", end="2025-01-01")["count"] == 48  # the next request is answered
 
 
 def test_the_openapi_document_is_valid_and_covers_the_routes(client):
@@ -374,13 +392,13 @@ def test_cached_days_serve_overlapping_ranges_exactly(client):
         assert [int(r["consumption_w"]) for r in csv_rows(csv_body)] == [expected[t] * 1_000_000 for t in wanted]
 
 
-def test_an_import_is_seen_at_once_despite_the_cache(tmp_path):
+def test_an_import_is_seen_at_once(tmp_path):
     path = tmp_path / "consumption.sqlite3"
     store = SqliteStore.open(path)
     import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(JANUARY))], store)
     with api_client(path) as client:
         before = ok(client, start="2025-01-01", end="2025-01-03")
-        assert ok(client, start="2025-01-01", end="2025-01-03") == before  # now from the cache
+        assert ok(client, start="2025-01-01", end="2025-01-03") == before
         import_paths(
             [write_eco2mix(tmp_path / "b.xls", eco2mix_lines(JANUARY, consolidated_value, nature="consolidated"))],
             store,
@@ -390,16 +408,3 @@ def test_an_import_is_seen_at_once_despite_the_cache(tmp_path):
     expected = expected_points(JANUARY, consolidated_value)
     assert [p["consumption_w"] for p in after["data"]] == [expected[t] * 1_000_000 for t in sorted(expected)]
     assert {p["nature"] for p in after["data"]} == {"consolidated"}
-
-
-def test_the_cache_is_bounded_and_can_be_off(database):
-    from consumption.web.response_cache import ResponseCache
-
-    cache = ResponseCache(100)
-    for block in range(10):
-        cache.put(1, ("json", block), b"x" * 30)
-    assert cache.get(1, ("json", 0)) is None and cache.get(1, ("json", 9)) == b"x" * 30
-    assert cache.get(2, ("json", 9)) is None  # another generation: stale
-    with api_client(database, render_cache_mb=0) as client:
-        body = client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
-    assert body["count"] == 3 * 48

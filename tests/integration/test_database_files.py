@@ -4,6 +4,7 @@ traceback nor an empty database file, and the previous database stays intact."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -25,7 +26,7 @@ from consumption.cli import main
 from consumption.config import Settings
 from consumption.storage.database import DatabaseError
 from consumption.storage.queries import APPLICATION_ID
-from consumption.storage.reader import ConsumptionReader
+from consumption.storage.reader import DatabaseUnavailable, Reader
 from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
 from tests.helpers import stored_rows
@@ -135,10 +136,12 @@ def test_a_new_database_is_marked_as_ours_and_an_older_one_of_ours_is_kept(tmp_p
 def test_the_apis_connection_cannot_write(tmp_path):
     path = tmp_path / "consumption.sqlite3"
     SqliteStore.open(path).close()
-    reader = ConsumptionReader(path)
+    reader = Reader(path, 1000)
     try:
-        with pytest.raises(sqlite3.OperationalError, match="readonly"), reader.connection() as connection:
-            connection.execute("INSERT INTO consumption VALUES (1735686000, 70000, 3)")
+        with pytest.raises(DatabaseUnavailable, match="readonly"):
+            asyncio.run(
+                reader.run(lambda s: s.connection.execute("INSERT INTO consumption VALUES (1735686000, 70000, 3)"))
+            )
     finally:
         reader.close()
 

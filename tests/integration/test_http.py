@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import sqlite3
 import time
 from pathlib import Path
 
@@ -238,18 +239,52 @@ def test_docs_is_an_explorer_of_the_document_with_nothing_from_elsewhere(client)
         assert "http" not in text.replace("http://www.w3.org/2000/svg", "")
 
 
-def test_an_old_database_without_generation_gets_no_etag(tmp_path: Path):
-    path = tmp_path / "old.sqlite3"
+def january_database(path: Path, value=None) -> Path:
+    """A database of 1 January 2025 built on its own, at generation 1."""
     store = SqliteStore.open(path)
-    import_paths([write_eco2mix(tmp_path / "a.xls", eco2mix_lines(days(JANUARY[0], JANUARY[0])))], store)
+    lines = eco2mix_lines(days(JANUARY[0], JANUARY[0]), *([value] if value else []))
+    import_paths([write_eco2mix(path.with_suffix(".xls"), lines)], store)
     store.close()
-    import sqlite3
+    return path
 
+
+def test_databases_built_apart_at_the_same_generation_never_share_a_tag(tmp_path: Path):
+    """Two replicas, each building its own database: a client behind a load balancer that
+    holds one's tag must get the other's body, never a 304."""
+    answers = []
+    for name, value in (("a.sqlite3", None), ("b.sqlite3", consolidated_value)):
+        with api_client(january_database(tmp_path / name, value)) as client:
+            answers.append(client.get("/consumption", params=DAY))
+    (a, b) = answers
+    assert a.json()["data"] != b.json()["data"]
+    assert a.headers["etag"] != b.headers["etag"]
+    for path, other in ((tmp_path / "a.sqlite3", b), (tmp_path / "b.sqlite3", a)):
+        with api_client(path) as client:
+            assert (
+                client.get("/consumption", params=DAY, headers={"If-None-Match": other.headers["etag"]}).status_code
+                == 200
+            )
+
+
+def test_a_version_1_database_is_given_an_id_once_and_then_tagged(tmp_path: Path):
+    path = january_database(tmp_path / "old.sqlite3")
+    with sqlite3.connect(path) as connection:  # as version 1 made it: no database id
+        connection.execute("ALTER TABLE generation DROP COLUMN database_id")
+        connection.execute("PRAGMA user_version = 1")
+    connection.close()
+    SqliteStore.open(path).close()  # what `serve` and every command do first
     with sqlite3.connect(path) as connection:
-        connection.execute("DROP TABLE generation")
+        ((version,),) = connection.execute("PRAGMA user_version")
+        ((database_id,),) = connection.execute("SELECT database_id FROM generation")
+    connection.close()
+    SqliteStore.open(path).close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT database_id FROM generation").fetchone() == (database_id,)  # once
+    connection.close()
+    assert version == 2 and len(database_id) == 16
     with api_client(path) as client:
-        response = client.get("/consumption", params=DAY, headers={"If-None-Match": "*"})
-    assert response.status_code == 200 and "etag" not in response.headers
+        response = client.get("/consumption", params=DAY)
+    assert response.headers["etag"].startswith(f'W/"{database_id}-1-')
     assert response.json()["count"] == 48
 
 
@@ -265,8 +300,8 @@ def test_cached_days_are_kept_per_zone(client):
     assert all(by_instant[dt.datetime.fromisoformat(p["timestamp"])] == p["consumption_w"] for p in same)
 
 
-def test_a_response_cached_from_a_gzip_stream_is_sent_right_to_every_client(client):
-    """The response cache keeps a stream's own body and headers, not what gzip made of them."""
+def test_a_long_body_is_the_same_with_gzip_or_without(client):
+    """A body is the same whoever asks, gzip or not."""
     params = {"end": SUMMER["end"], "start": SUMMER["start"], "format": "json"}  # an order of its own
     first = client.get("/consumption", params=params, headers={"Accept-Encoding": "gzip"})
     again = client.get("/consumption", params=params, headers={"Accept-Encoding": "gzip"})

@@ -93,7 +93,7 @@ def test_promtool_accepts_the_metrics_lint_included(tmp_path, store, database_pa
     import_paths([write_eco2mix(tmp_path / "tr.xls", eco2mix_lines(JANUARY))], store)
     store.archives.record_refresh(RefreshRecord(1_764_000_000, True, "3 archives: 3 unchanged"))
     app = build_app(Settings(database_path=database_path, data_dir=tmp_path, history_dir=None))
-    app.state.metrics.record_archive("eCO2mix_RTE_En-cours-TR.zip", "downloaded")
+    app.state.service.metrics.record_archive("eCO2mix_RTE_En-cours-TR.zip", "downloaded")
     with TestClient(app) as client:
         assert client.get("/consumption", params={"start": "2025-01-01", "end": "2025-01-01"}).status_code == 200
         assert client.get("/nothing").status_code == 404

@@ -1,4 +1,4 @@
-"""Repeated queries are answered from encoded bodies, and never after the data changed (in process)."""
+"""A repeated query is answered afresh once an import changed its data (in process)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_a_repeated_query_sees_an_import_that_changed_its_data(tmp_path):
     database = tmp_path / "consumption.sqlite3"
     write_history(database, 2024, 2024)
     day = {"start": "2024-06-01", "end": "2024-06-01"}
-    year = {"start": "2024-01-01", "end": "2024-12-31"}  # the longest range built whole and kept
+    year = {"start": "2024-01-01", "end": "2024-12-31"}  # the longest range built whole
 
     async def requests() -> tuple[list, httpx.Response, list]:
         transport = httpx.ASGITransport(create_app(Settings(database_path=database)))

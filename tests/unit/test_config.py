@@ -18,13 +18,13 @@ def settings(**environ: str) -> Settings:
 
 def test_the_defaults() -> None:
     defaults = settings()
-    assert (defaults.render_cache_mb, defaults.download_max_mb, defaults.log_level) == (16, 200, "INFO")
+    assert (defaults.sql_time_limit_ms, defaults.download_max_mb, defaults.log_level) == (2000, 200, "INFO")
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("RENDER_CACHE_MB", "-1"),
+        ("SQL_TIME_LIMIT_MS", "0"),
         ("DOWNLOAD_MAX_MB", "-5"),
         ("DOWNLOAD_MAX_MB", "0"),
         ("FILE_MAX_MB", "lots"),
@@ -42,8 +42,8 @@ def test_a_bad_value_is_refused_naming_the_setting(name: str, value: str) -> Non
         settings(**{name: value})
 
 
-def test_a_render_cache_of_zero_turns_it_off() -> None:
-    assert settings(RENDER_CACHE_MB="0").render_cache_mb == 0
+def test_values_are_read_from_the_environment() -> None:
+    assert settings(SQL_TIME_LIMIT_MS="250").sql_time_limit_ms == 250
     assert settings(LOG_LEVEL="debug").log_level == "DEBUG"
 
 

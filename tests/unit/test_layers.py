@@ -34,7 +34,7 @@ def imported_layers(path: Path) -> set[str]:
                 # web may know of RTE's archives; storage.reader, the read side the web uses.
                 module = ".".join(parts[1:3])
                 layers.add(module if module in ("eco2mix.names", "storage.reader") else parts[1])
-            elif parts[0] == "sqlite3" or parts[0] == "aiosqlite":
+            elif parts[0] == "sqlite3":
                 layers.add("sqlite3")
     return layers
 
