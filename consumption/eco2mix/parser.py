@@ -26,6 +26,7 @@ production columns of RTE's current layout are never decoded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import time
@@ -184,17 +185,12 @@ def read_nature(text: str) -> Nature:
 
 def read_date(text: str) -> dt.datetime:
     """`YYYY-MM-DD` (RTE's files) or `DD/MM/YYYY` (RTE's specification) -> its midnight."""
-    text = text.strip()
-    if text[4:5] + text[7:8] == "--":
-        parts = [text[0:4], text[5:7], text[8:10]]
-    else:  # day first, or refused below
-        parts = [text[6:10], text[3:5], text[0:2]] if text[2:3] + text[5:6] == "//" else []
-    try:
-        if len(text) != 10 or not parts or not all(p.isascii() and p.isdigit() for p in parts):
-            raise ValueError(text)
-        midnight = dt.datetime(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        raise Refused(f"invalid date {quoted(text)}; expected YYYY-MM-DD or DD/MM/YYYY") from None
+    text, midnight = text.strip(), None
+    for layout in ("%Y-%m-%d", "%d/%m/%Y") if len(text) == 10 and text.isascii() else ():
+        with contextlib.suppress(ValueError):
+            midnight = dt.datetime.strptime(text, layout)
+    if midnight is None:
+        raise Refused(f"invalid date {quoted(text)}; expected YYYY-MM-DD or DD/MM/YYYY")
     latest = paris_today().year + 1
     if not FIRST_YEAR <= midnight.year <= latest:
         raise Refused(f"date {quoted(text)} is outside the years {FIRST_YEAR} to {latest}")
@@ -291,12 +287,13 @@ def _paris_midnight(day: int) -> int | None:
     return int(midnight.replace(tzinfo=PARIS.zone).timestamp()) if start == end else None
 
 
-def starts_eco2mix(head: bytes) -> bool:
-    """Whether a file's first bytes open an éCO2mix file: a JSON array, or a header naming its columns."""
+def starts_eco2mix(stream: IO[bytes], source: str) -> bool:
+    """Whether a file opens as an éCO2mix file: a JSON array, or a header naming its columns."""
+    head = read_block(stream, source, 1)
     if _starts_as_json(head):
         return True
     try:
-        _Delimited(head.splitlines()[0] if head else b"", "")
+        _Delimited(head.splitlines()[0] if head else b"", source)
     except Eco2mixError:
         return False
     return True
@@ -408,27 +405,29 @@ class _Delimited:
         width = max(columns.values()) + 1  # split no further: see the module's docstring
         perimeter, nature, consumption = columns["perimeter"], columns["nature"], columns["consumption"]
         date, time_, instant = columns.get("date", -1), columns.get("time", -1), columns.get("instant", -1)
-        france = NATIONAL_PERIMETER.encode()
+        france, delimiter, disclaimer = NATIONAL_PERIMETER.encode(), self.delimiter, self.disclaimer
         number = data_lines = 0
         try:
             for number, line in lines:
-                row = line.split(self.delimiter, width)
+                row = line.split(delimiter, width)
                 if len(row) < width or row[perimeter] != france:
-                    if not line.strip() or row[0].lstrip(b'"').startswith(self.disclaimer):
+                    if not line.strip() or row[0].lstrip(b'"').startswith(disclaimer):
                         continue
                     if len(row) < width:
                         raise Refused(f"{len(row)} fields where at least {width} were expected")
                     read_perimeter(self.text(row[perimeter]))
-                if instant < 0:
-                    when = days[row[date]] + times[row[time_]]
-                else:
-                    when = read_instant(self.text(row[instant]), self.instant_days.__getitem__)
                 data_lines += 1
                 nature_read, value = natures[row[nature]], row[consumption]
+                if instant < 0:  # checked on every line, added up on a line with a value
+                    day, time_of_day = days[row[date]], times[row[time_]]
+                else:
+                    when = read_instant(self.text(row[instant]), self.instant_days.__getitem__)
                 if value.isdigit() and len(value) <= 6:
-                    yield number, when, int(value), nature_read
-                elif value and (mw := read_mw(self.text(value))) is not None:
-                    yield number, when, mw, nature_read
+                    mw: int | None = int(value)
+                else:
+                    mw = read_mw(self.text(value)) if value else None
+                if mw is not None:
+                    yield number, day + time_of_day if instant < 0 else when, mw, nature_read
         except Refused as error:
             raise Eco2mixError(self.source, str(error), number) from None
         finally:

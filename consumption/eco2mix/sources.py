@@ -9,7 +9,6 @@ a `readme.txt` or RTE's `LISEZMOI.txt` beside the data is not.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -18,15 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from consumption.eco2mix.parser import (
-    DEFAULT_LIMITS,
-    Eco2mixError,
-    ReadLimits,
-    describe,
-    read_block,
-    starts_eco2mix,
-    too_large,
-)
+from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, starts_eco2mix, too_large
 
 TEXT_SUFFIXES = (".xls", ".csv", ".json")
 ARCHIVE_SUFFIX = ".zip"
@@ -52,23 +43,22 @@ class Eco2mixSource:
     @contextmanager
     def open(self, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[IO[bytes]]:
         """The file's bytes; refused at once when its size, as stored or declared, is past `limits`."""
-        with contextlib.ExitStack() as stack:
-            try:
-                if self.member is None:
-                    stream: IO[bytes] = stack.enter_context(open(self.path, "rb"))
-                    size = os.fstat(stream.fileno()).st_size
-                else:
-                    archive = stack.enter_context(zipfile.ZipFile(self.path))
+        try:
+            if self.member is None:
+                stream: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 (closed below)
+                size = os.fstat(stream.fileno()).st_size
+            else:
+                with zipfile.ZipFile(self.path) as archive:  # the member's stream keeps the file open
                     info = archive.getinfo(self.member)
                     self._check_member(info)
-                    stream = stack.enter_context(archive.open(info))
-                    size = info.file_size  # zipfile never decompresses more than this
-            except Eco2mixError:
-                raise
-            # zipfile raises many types on a damaged or hostile archive (BadZipFile,
-            # RuntimeError, NotImplementedError, ValueError, EOFError, OSError, ...).
-            except Exception as error:
-                raise Eco2mixError(self.name, f"cannot be read: {describe(error)}") from error
+                    stream, size = archive.open(info), info.file_size  # never decompresses more than its size
+        except Eco2mixError:
+            raise
+        # zipfile raises many types on a damaged or hostile archive (BadZipFile,
+        # RuntimeError, NotImplementedError, ValueError, EOFError, OSError, ...).
+        except Exception as error:
+            raise Eco2mixError(self.name, f"cannot be read: {describe(error)}") from error
+        with stream:
             if size > limits.max_bytes:
                 raise too_large(self.name, limits)
             yield stream
@@ -88,7 +78,7 @@ def _is_eco2mix(source: Eco2mixSource) -> bool:
     if not name.endswith(".txt"):
         return name.endswith(TEXT_SUFFIXES)
     with source.open() as stream:
-        return starts_eco2mix(read_block(stream, source.name, 1))
+        return starts_eco2mix(stream, source.name)
 
 
 def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]:
