@@ -1,11 +1,13 @@
-"""ODRÉ's JSON export as a stream of items: one array of flat records, never held whole.
+"""ODRÉ's JSON export: one array of flat records, streamed, never held whole.
 
 ODRÉ exports a dataset as one JSON array of objects keyed by field name
 (`perimetre`, `nature`, `date_heure`, `consommation`, ...), its numbers sometimes
 as strings, `null` where there is no value. ijson's C backend parses the stream a
 block at a time; the items are built here from its events rather than by
 `ijson.items`, so that a record holding an object or an array is refused at its
-first byte: deep nesting costs nothing.
+first byte: deep nesting costs nothing. A record counts as a line for
+`ReadLimits`, and a run of bytes without a quote (a file's longest token) as a
+line's length.
 """
 
 from __future__ import annotations
@@ -18,24 +20,45 @@ import ijson
 from consumption.eco2mix import parser
 
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
+_EXPECTED = 'expected ODRÉ\'s JSON export, [{"perimetre": …, "consommation": …}, …]'
 
 
 class JsonShapeError(ValueError):
     """JSON that is not an array of flat records."""
 
 
-def items(stream: object) -> Iterator[dict[str, object]]:
-    """Each record of the array, as a dict of its scalars; JsonShapeError for anything else.
-
-    `stream` is anything with a `read(size)` that returns bytes.
-    """
+def readings(
+    head: bytes, stream: IO[bytes], source: str, limits: parser.ReadLimits, contents: parser.FileContents
+) -> Iterator[parser.Reading]:
+    """A reading per record that holds a value; `head` is the file's first bytes, read from `stream`."""
+    days, natures = parser.Cache(parser.read_date), parser.Cache(parser.read_nature)
+    number = 0
     try:
-        yield from _items(ijson.basic_parse(stream, use_float=False))
+        for number, item in enumerate(items(_BoundedJson(head, stream, source, limits)), 1):
+            if number > limits.max_lines:
+                raise parser.Refused(f"more than {limits.max_lines:,} records; refused")
+            parser.read_perimeter(item.get("perimetre") or item.get("libelle_region") or "")
+            mw = None if item.get("consommation") is None else parser.read_mw(item["consommation"])
+            when = parser.read_instant(item.get("date_heure") or "", days.__getitem__)
+            nature = natures[item.get("nature") or ""]
+            contents.data_lines += 1
+            if mw is not None:
+                yield number, when, mw, nature
     except ijson.JSONError as error:
-        raise JsonShapeError(f"invalid JSON: {' '.join(str(error).split())[:200]}") from error
+        problem = f"invalid JSON: {' '.join(str(error).split())[:200]}; {_EXPECTED}"
+        raise parser.Eco2mixError(source, problem, number + 1, "record") from error
+    except JsonShapeError as error:
+        raise parser.Eco2mixError(source, f"{error}; {_EXPECTED}", number + 1, "record") from error
+    except parser.Refused as error:
+        raise parser.Eco2mixError(source, str(error), number, "record") from None
+    finally:
+        contents.natures.update(natures.values())
 
 
-def _items(events: Iterator[tuple[str, object]]) -> Iterator[dict[str, object]]:
+def items(stream: object) -> Iterator[dict[str, str]]:
+    """Each record of the array, its scalars as text; JsonShapeError for anything else.
+    `stream` is anything with a `read(size)` that returns bytes."""
+    events = ijson.basic_parse(stream, use_float=False)
     if next(events, ("", None))[0] != "start_array":
         raise JsonShapeError("not an array of records")
     for event, value in events:
@@ -43,13 +66,15 @@ def _items(events: Iterator[tuple[str, object]]) -> Iterator[dict[str, object]]:
             break
         if event != "start_map":
             raise JsonShapeError(f"{event} where a record (an object) was expected")
-        item: dict[str, object] = {}
+        item: dict[str, str] = {}
         for event, value in events:
             if event == "end_map":
                 break
-            event, item[str(value)] = next(events)
+            event, scalar = next(events)
             if event not in _SCALARS:
                 raise JsonShapeError("a nested object or array in a record; expected text, numbers or null")
+            if scalar is not None:
+                item[str(value)] = str(scalar)
         yield item
     for _ in events:  # ijson raises on anything but white space after the array
         raise JsonShapeError("more after the array of records")
@@ -74,39 +99,6 @@ class _BoundedJson:
         runs = (self.unquoted + block).split(b'"')
         longest, self.unquoted = max(map(len, runs)), runs[-1]
         if longest > self.limits.max_line_bytes:
-            raise parser.Eco2mixError(
-                self.source, f"{longest:,} bytes without a quote, more than a record holds; refused"
-            )
+            problem = f"{longest:,} bytes without a quote, more than a record holds; refused"
+            raise parser.Eco2mixError(self.source, problem)
         return block
-
-
-def readings(
-    head: bytes, stream: IO[bytes], source: str, limits: parser.ReadLimits, contents: parser.FileContents
-) -> Iterator[parser.Reading]:
-    """A reading per record of ODRÉ's JSON export that holds a value; `head`, the file's
-    first bytes, already read from `stream`."""
-    days, natures = parser.Cache(parser.read_date), parser.Cache(parser.read_nature)
-    number = 0
-    try:
-        for number, item in enumerate(items(_BoundedJson(head, stream, source, limits)), 1):
-            if number > limits.max_lines:
-                raise parser.Refused(f"more than {limits.max_lines:,} records; refused")
-            parser.read_perimeter(_field(item, "perimetre") or _field(item, "libelle_region"))
-            mw = None if item.get("consommation") is None else parser.read_mw(_field(item, "consommation"))
-            when = parser.read_instant(_field(item, "date_heure"), days.__getitem__)
-            nature = natures[_field(item, "nature")]
-            contents.data_lines += 1
-            if mw is not None:
-                yield number, when, mw, nature
-    except JsonShapeError as error:
-        expected = 'expected ODRÉ\'s JSON export, [{"perimetre": …, "consommation": …}, …]'
-        raise parser.Eco2mixError(source, f"{error}; {expected}", number + 1, "record") from error
-    except parser.Refused as error:
-        raise parser.Eco2mixError(source, str(error), number, "record") from None
-    finally:
-        contents.natures.update(natures.values())
-
-
-def _field(item: dict[str, object], name: str) -> str:
-    value = item.get(name)
-    return "" if value is None else str(value)

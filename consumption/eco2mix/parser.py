@@ -26,7 +26,6 @@ production columns of RTE's current layout are never decoded.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import time
@@ -185,12 +184,14 @@ def read_nature(text: str) -> Nature:
 
 def read_date(text: str) -> dt.datetime:
     """`YYYY-MM-DD` (RTE's files) or `DD/MM/YYYY` (RTE's specification) -> its midnight."""
-    text, midnight = text.strip(), None
-    for layout in ("%Y-%m-%d", "%d/%m/%Y") if len(text) == 10 and text.isascii() else ():
-        with contextlib.suppress(ValueError):
-            midnight = dt.datetime.strptime(text, layout)
-    if midnight is None:
-        raise Refused(f"invalid date {quoted(text)}; expected YYYY-MM-DD or DD/MM/YYYY")
+    text = text.strip()
+    iso = f"{text[6:]}-{text[3:5]}-{text[:2]}" if text[2:3] + text[5:6] == "//" else text
+    try:
+        if not (len(iso) == 10 and iso[4] + iso[7] == "--" and iso.replace("-", "").isdecimal() and iso.isascii()):
+            raise ValueError(iso)
+        midnight = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        raise Refused(f"invalid date {quoted(text)}; expected YYYY-MM-DD or DD/MM/YYYY") from None
     latest = paris_today().year + 1
     if not FIRST_YEAR <= midnight.year <= latest:
         raise Refused(f"date {quoted(text)} is outside the years {FIRST_YEAR} to {latest}")
@@ -251,33 +252,30 @@ def to_points(
     """France's consumption at :00 and :30 from `readings`, as UTC points; each reading
     checked: given once, its MW plausible. A time that the clock skips is dropped: the
     spring-forward lines repeat others."""
-    seen: set[dt.datetime] = set()
+    seen: set[int] = set()  # the instants read
     days = Cache(_paris_midnight)
-    half_hours, first, last = 0, contents.first, contents.last
     try:
         for where, when, mw, nature in readings:
-            if when in seen:
-                raise Eco2mixError(source, f"{when.isoformat()} appears twice", where, unit)
-            seen.add(when)
-            if not MIN_CONSUMPTION_MW <= mw <= MAX_CONSUMPTION_MW:
-                raise Eco2mixError(source, str(out_of_range(str(mw))), where, unit)
-            if when.minute % 30:
-                continue
             if when.tzinfo is not None:
                 instant: int | None = int(when.timestamp())
             elif (midnight := days[when.toordinal()]) is not None:
                 instant = midnight + when.hour * 3600 + when.minute * 60
             else:
                 instant = PARIS.to_utc(when)
-            if instant is None:
+            if instant is None:  # in the spring-forward gap
                 continue
-            half_hours += 1
-            first = instant if first is None or instant < first else first
-            last = instant if last is None or instant > last else last
-            yield ConsumptionPoint(instant, mw, nature)
+            if instant in seen:
+                raise Eco2mixError(source, f"{when.isoformat()} appears twice", where, unit)
+            seen.add(instant)
+            if not MIN_CONSUMPTION_MW <= mw <= MAX_CONSUMPTION_MW:
+                raise Eco2mixError(source, str(out_of_range(str(mw))), where, unit)
+            if instant % 1800 == 0:
+                yield ConsumptionPoint(instant, mw, nature)
     finally:
-        contents.half_hours += half_hours
-        contents.first, contents.last = first, last
+        half_hours = [instant for instant in seen if instant % 1800 == 0]
+        contents.half_hours += len(half_hours)
+        if half_hours:
+            contents.first, contents.last = min(half_hours), max(half_hours)
 
 
 def _paris_midnight(day: int) -> int | None:
