@@ -31,7 +31,8 @@ def readings(
     head: bytes, stream: IO[bytes], source: str, limits: parser.ReadLimits, contents: parser.FileContents
 ) -> Iterator[parser.Reading]:
     """A reading per record that holds a value; `head` is the file's first bytes, read from `stream`."""
-    days, natures = parser.Cache(parser.read_date), parser.Cache(parser.read_nature)
+    days: parser.Cache[bytes, int] = parser.Cache(lambda raw: parser.utc_midnight(raw.decode()))
+    natures = parser.Cache(parser.read_nature)
     number = 0
     try:
         for number, item in enumerate(items(_BoundedJson(head, stream, source, limits)), 1):
@@ -39,7 +40,7 @@ def readings(
                 raise parser.Refused(f"more than {limits.max_lines:,} records; refused")
             parser.read_perimeter(item.get("perimetre") or item.get("libelle_region") or "")
             mw = None if item.get("consommation") is None else parser.read_mw(item["consommation"])
-            when = parser.read_instant(item.get("date_heure") or "", days.__getitem__)
+            when = parser.read_instant((item.get("date_heure") or "").encode(), days.__getitem__)
             nature = natures[item.get("nature") or ""]
             contents.data_lines += 1
             if mw is not None:

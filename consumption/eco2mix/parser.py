@@ -63,9 +63,9 @@ COLUMNS = {
     }.items()
     for name in names
 }
-_TIMES = {f"{h:02d}:{m:02d}": dt.timedelta(hours=h, minutes=m) for h in range(24) for m in range(60)}
+_CLOCK = {f"{h:02d}:{m:02d}".encode(): h * 3600 + m * 60 for h in range(24) for m in range(60)}  # seconds
 _OFFSETS = {
-    f"{sign}{h:02d}:{m:02d}": dt.timezone(int(f"{sign}1") * dt.timedelta(hours=h, minutes=m))
+    f"{sign}{h:02d}:{m:02d}".encode(): int(f"{sign}1") * (h * 3600 + m * 60)
     for sign in "+-"
     for h in range(15)
     for m in (0, 30, 45)
@@ -133,9 +133,9 @@ class FileContents:
 
 
 # A value of a data line (or JSON record), not yet checked against the others: where it was
-# read (the line, or the record's number), when (aware: an instant; naive: Paris's wall
-# clock), MW and nature. Lines with no value (empty, `ND`, `-`) are read, and give none.
-Reading = tuple[int, dt.datetime, int, Nature]
+# read (the line, or the record's number), when (Paris's wall clock, or an instant in UTC
+# seconds), MW and nature. Lines with no value (empty, `ND`, `-`) are read, and give none.
+Reading = tuple[int, dt.datetime | int, int, Nature]
 
 
 def too_large(source: str, limits: ReadLimits) -> Eco2mixError:
@@ -198,11 +198,12 @@ def read_date(text: str) -> dt.datetime:
     return midnight
 
 
-def read_time(text: str) -> dt.timedelta:
-    """`HH:MM` -> the time since midnight on the wall clock."""
-    if text.strip() not in _TIMES:
-        raise Refused(f"invalid time {quoted(text)}; expected HH:MM")
-    return _TIMES[text.strip()]
+def read_time(raw: bytes) -> int:
+    """`HH:MM` -> seconds since midnight on the wall clock."""
+    seconds = _CLOCK.get(raw.strip())
+    if seconds is None:
+        raise Refused(f"invalid time {quoted(raw.decode(errors='replace'))}; expected HH:MM")
+    return seconds
 
 
 def read_mw(text: str) -> int | None:
@@ -222,12 +223,19 @@ def out_of_range(text: str) -> Refused:
     return Refused(f"consumption {quoted(text)} MW is outside {MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW")
 
 
-def read_instant(text: str, read_day: Callable[[str], dt.datetime] = read_date) -> dt.datetime:
-    """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> an aware date-time."""
-    time_, zone = _TIMES.get(text[11:16]), _OFFSETS.get(text[19:])
-    if time_ is None or zone is None or text[10:11] != "T" or text[16:19] != ":00":
-        raise Refused(f"invalid date and time {quoted(text)}; expected YYYY-MM-DDTHH:MM:00+HH:MM")
-    return (read_day(text[:10]) + time_).replace(tzinfo=zone)
+def read_instant(raw: bytes, read_day: Callable[[bytes], int]) -> int:
+    """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC seconds; `read_day`
+    gives the UTC seconds of a `YYYY-MM-DD` midnight."""
+    seconds, offset = _CLOCK.get(raw[11:16]), _OFFSETS.get(raw[19:])
+    if seconds is None or offset is None or raw[10:11] != b"T" or raw[16:19] != b":00":
+        expected = "expected YYYY-MM-DDTHH:MM:00+HH:MM"
+        raise Refused(f"invalid date and time {quoted(raw.decode(errors='replace'))}; {expected}")
+    return read_day(raw[:10]) + seconds - offset
+
+
+def utc_midnight(text: str) -> int:
+    """A date's midnight in UTC seconds, for instants read with their offset."""
+    return int(read_date(text).replace(tzinfo=dt.UTC).timestamp())
 
 
 K = TypeVar("K")
@@ -256,8 +264,8 @@ def to_points(
     days = Cache(_paris_midnight)
     try:
         for where, when, mw, nature in readings:
-            if when.tzinfo is not None:
-                instant: int | None = int(when.timestamp())
+            if isinstance(when, int):
+                instant: int | None = when
             elif (midnight := days[when.toordinal()]) is not None:
                 instant = midnight + when.hour * 3600 + when.minute * 60
             else:
@@ -265,7 +273,8 @@ def to_points(
             if instant is None:  # in the spring-forward gap
                 continue
             if instant in seen:
-                raise Eco2mixError(source, f"{when.isoformat()} appears twice", where, unit)
+                shown = when if isinstance(when, dt.datetime) else dt.datetime.fromtimestamp(when, PARIS.zone)
+                raise Eco2mixError(source, f"{shown.isoformat()} appears twice", where, unit)
             seen.add(instant)
             if not MIN_CONSUMPTION_MW <= mw <= MAX_CONSUMPTION_MW:
                 raise Eco2mixError(source, str(out_of_range(str(mw))), where, unit)
@@ -390,8 +399,8 @@ class _Delimited:
         self.disclaimer = DISCLAIMER_START.encode(self.encoding)
         self.natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(self.text(raw)))
         self.days: Cache[bytes, dt.datetime] = Cache(lambda raw: read_date(self.text(raw)))
-        self.times: Cache[bytes, dt.timedelta] = Cache(lambda raw: read_time(self.text(raw)))
-        self.instant_days = Cache(read_date)
+        self.times: Cache[bytes, dt.timedelta] = Cache(lambda raw: dt.timedelta(seconds=read_time(raw)))
+        self.instant_days: Cache[bytes, int] = Cache(lambda raw: utc_midnight(self.text(raw)))
 
     def text(self, raw: bytes) -> str:
         return raw.decode(self.encoding, errors="replace")
@@ -404,6 +413,7 @@ class _Delimited:
         perimeter, nature, consumption = columns["perimeter"], columns["nature"], columns["consumption"]
         date, time_, instant = columns.get("date", -1), columns.get("time", -1), columns.get("instant", -1)
         france, delimiter, disclaimer = NATIONAL_PERIMETER.encode(), self.delimiter, self.disclaimer
+        instant_day = self.instant_days.__getitem__
         number = data_lines = 0
         try:
             for number, line in lines:
@@ -419,7 +429,7 @@ class _Delimited:
                 if instant < 0:  # checked on every line, added up on a line with a value
                     day, time_of_day = days[row[date]], times[row[time_]]
                 else:
-                    when = read_instant(self.text(row[instant]), self.instant_days.__getitem__)
+                    when: dt.datetime | int = read_instant(row[instant], instant_day)
                 if value.isdigit() and len(value) <= 6:
                     mw: int | None = int(value)
                 else:
