@@ -133,8 +133,8 @@ class FileContents:
 
 
 # A value of a data line (or JSON record), not yet checked against the others: where it was
-# read (the line, or the record's number), when (Paris's wall clock, or an instant in UTC
-# seconds), MW and nature. Lines with no value (empty, `ND`, `-`) are read, and give none.
+# read (the line, or the record's number), when (an instant in UTC seconds, or Paris's wall
+# clock on the days it changes), MW and nature. Lines with no value (empty, `ND`, `-`) are read, and give none.
 Reading = tuple[int, dt.datetime | int, int, Nature]
 
 
@@ -261,15 +261,9 @@ def to_points(
     checked: given once, its MW plausible. A time that the clock skips is dropped: the
     spring-forward lines repeat others."""
     seen: set[int] = set()  # the instants read
-    days = Cache(_paris_midnight)
     try:
         for where, when, mw, nature in readings:
-            if isinstance(when, int):
-                instant: int | None = when
-            elif (midnight := days[when.toordinal()]) is not None:
-                instant = midnight + when.hour * 3600 + when.minute * 60
-            else:
-                instant = PARIS.to_utc(when)
+            instant = when if isinstance(when, int) else PARIS.to_utc(when)
             if instant is None:  # in the spring-forward gap
                 continue
             if instant in seen:
@@ -287,11 +281,11 @@ def to_points(
             contents.first, contents.last = min(half_hours), max(half_hours)
 
 
-def _paris_midnight(day: int) -> int | None:
-    """UTC seconds of midnight in Paris on the `day`th day of year 1, when that day keeps one offset."""
-    midnight = dt.datetime.fromordinal(day)
+def paris_day(midnight: dt.datetime) -> int | dt.datetime:
+    """Where a day's wall clock starts: the UTC seconds of its midnight when the day keeps
+    one offset in Paris; else the midnight itself, the two days a year the clock changes."""
     start, end = (PARIS.zone.utcoffset(midnight.replace(hour=hour)) for hour in (0, 23))
-    return int(midnight.replace(tzinfo=PARIS.zone).timestamp()) if start == end else None
+    return int(midnight.replace(tzinfo=PARIS.zone).timestamp()) if start == end else midnight
 
 
 def starts_eco2mix(stream: IO[bytes], source: str) -> bool:
@@ -398,8 +392,8 @@ class _Delimited:
         self.columns.pop("", None)
         self.disclaimer = DISCLAIMER_START.encode(self.encoding)
         self.natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(self.text(raw)))
-        self.days: Cache[bytes, dt.datetime] = Cache(lambda raw: read_date(self.text(raw)))
-        self.times: Cache[bytes, dt.timedelta] = Cache(lambda raw: dt.timedelta(seconds=read_time(raw)))
+        self.days: Cache[bytes, int | dt.datetime] = Cache(lambda raw: paris_day(read_date(self.text(raw))))
+        self.times: Cache[bytes, int] = Cache(read_time)
         self.instant_days: Cache[bytes, int] = Cache(lambda raw: utc_midnight(self.text(raw)))
 
     def text(self, raw: bytes) -> str:
@@ -426,16 +420,18 @@ class _Delimited:
                     read_perimeter(self.text(row[perimeter]))
                 data_lines += 1
                 nature_read, value = natures[row[nature]], row[consumption]
-                if instant < 0:  # checked on every line, added up on a line with a value
-                    day, time_of_day = days[row[date]], times[row[time_]]
-                else:
+                if instant >= 0:
                     when: dt.datetime | int = read_instant(row[instant], instant_day)
+                elif isinstance(day := days[row[date]], int):
+                    when = day + times[row[time_]]
+                else:  # a day the clock changes: its wall clock, which to_points reads
+                    when = day + dt.timedelta(seconds=times[row[time_]])
                 if value.isdigit() and len(value) <= 6:
                     mw: int | None = int(value)
                 else:
                     mw = read_mw(self.text(value)) if value else None
                 if mw is not None:
-                    yield number, day + time_of_day if instant < 0 else when, mw, nature_read
+                    yield number, when, mw, nature_read
         except Refused as error:
             raise Eco2mixError(self.source, str(error), number) from None
         finally:
