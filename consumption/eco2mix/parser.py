@@ -49,6 +49,9 @@ BLOCK_BYTES = 256 * 1024
 
 _QUOTED_MAX = 40  # characters of a bad value quoted in a message
 _DELIMITERS = ("\t", ";", ",")
+_EXPECTED_HEADER = (
+    "expected RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export"
+)
 # Normalised header name -> the column's role, in every layout: RTE's (older files say
 # "Heure"), ODRÉ's labels and field names. Exact: `Consommation corrigée (MW)` is none.
 COLUMNS = {
@@ -383,12 +386,8 @@ class _Delimited:
         given = set(self.columns) | ({"date", "time"} if "instant" in self.columns else set())
         missing = [role for role in ("perimeter", "nature", "date", "time", "consumption") if role not in given]
         if missing:
-            raise Eco2mixError(
-                source,
-                f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}; expected "
-                "RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export",
-                line=1,
-            )
+            problem = f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}"
+            raise Eco2mixError(source, f"{problem}; {_EXPECTED_HEADER}", line=1)
         self.columns.pop("", None)
         self.disclaimer = DISCLAIMER_START.encode(self.encoding)
         self.natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(self.text(raw)))
