@@ -31,7 +31,7 @@ def readings(
     head: bytes, stream: IO[bytes], source: str, limits: parser.ReadLimits, contents: parser.FileContents
 ) -> Iterator[parser.Reading]:
     """A reading per record that holds a value; `head` is the file's first bytes, read from `stream`."""
-    days: parser.Cache[bytes, int] = parser.Cache(lambda raw: parser.utc_midnight(raw.decode()))
+    days: parser.Cache[bytes, int] = parser.Cache(lambda raw: parser.utc_day_start(raw.decode()))
     natures = parser.Cache(parser.read_nature)
     number = 0
     try:

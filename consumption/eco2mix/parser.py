@@ -236,7 +236,7 @@ def read_instant(raw: bytes, read_day: Callable[[bytes], int]) -> int:
     return read_day(raw[:10]) + seconds - offset
 
 
-def utc_midnight(text: str) -> int:
+def utc_day_start(text: str) -> int:
     """A date's midnight in UTC seconds, for instants read with their offset."""
     return int(read_date(text).replace(tzinfo=dt.UTC).timestamp())
 
@@ -393,7 +393,7 @@ class _Delimited:
         self.natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(self.text(raw)))
         self.days: Cache[bytes, int | dt.datetime] = Cache(lambda raw: paris_day(read_date(self.text(raw))))
         self.times: Cache[bytes, int] = Cache(read_time)
-        self.instant_days: Cache[bytes, int] = Cache(lambda raw: utc_midnight(self.text(raw)))
+        self.instant_days: Cache[bytes, int] = Cache(lambda raw: utc_day_start(self.text(raw)))
 
     def text(self, raw: bytes) -> str:
         return raw.decode(self.encoding, errors="replace")
