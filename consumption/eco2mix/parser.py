@@ -86,7 +86,6 @@ class Eco2mixError(ValueError):
     def __init__(self, source: str, message: str, line: int | None = None, unit: str = "line") -> None:
         self.source = source
         self.line = line  # the record's number in a JSON file
-        self.problem = message
         where = f"{source}, {unit} {line}" if line is not None else source
         super().__init__(f"{where}: {message}")
 
