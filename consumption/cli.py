@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from consumption import bootstrap
 from consumption.config import MAX_PORT, Settings
 from consumption.domain import Download, Outcome
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import FIRST_DEFINITIVE_YEAR
-from consumption.eco2mix.parser import Eco2mixError, ReadLimits
+from consumption.eco2mix.parser import Eco2mixError, ReadLimits, paris_today
 from consumption.logs import configure_logging
 from consumption.services.importing import FileImport, import_paths
 from consumption.storage.database import DatabaseError
@@ -103,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)")
     importer.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
 
-    this_year = dt.date.today().year
+    this_year = paris_today().year
     fetcher = commands.add_parser(
         "fetch",
         help="download RTE's archives into DATA_DIR and import them",
@@ -153,6 +150,10 @@ def print_download(index: int, total: int, result: Download) -> None:
 
 def run_fetch(settings: Settings, years: tuple[int, int] | None) -> int:
     """`fetch` the definitive archives of `years` (first, last) and the current ones; `refresh` without."""
+    import asyncio
+
+    from consumption import bootstrap  # the download client and the web stack: not for `import`
+
     if years is None:  # `refresh`, from cron before the service ever started: history first
         bootstrap.prepare_database(settings)
     else:
@@ -183,6 +184,8 @@ def run_fetch(settings: Settings, years: tuple[int, int] | None) -> int:
 
 def run_serve(settings: Settings, host: str | None, port: int | None) -> int:
     """Take the port first: a busy one stops here, in one line, before any import or refresh."""
+    from consumption import bootstrap  # the web stack: not for `import`
+
     host, port = host or settings.host, settings.port if port is None else port
     if not 0 <= port <= MAX_PORT:
         print(f"error: --port {port} is not a port; expected 0 to {MAX_PORT}", file=sys.stderr)

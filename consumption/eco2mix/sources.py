@@ -2,13 +2,13 @@
 
 What a file holds is told by its content (`parser.parse_eco2mix` reads its header),
 not by its name: a file named on its own (`data.txt`, `download (1)`) is read
-whatever its name. In folders and archives, only the names of `TEXT_SUFFIXES` are
-looked at, so that a `readme.txt` beside the data is not taken for it.
+whatever its name. In folders and archives, the names of `TEXT_SUFFIXES` are read,
+and a `.txt` file when it opens with an éCO2mix header: an export saved as text is,
+a `readme.txt` or RTE's `LISEZMOI.txt` beside the data is not.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, too_large
+from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits, describe, starts_eco2mix, too_large
 
 TEXT_SUFFIXES = (".xls", ".csv", ".json")
 ARCHIVE_SUFFIX = ".zip"
@@ -43,23 +43,22 @@ class Eco2mixSource:
     @contextmanager
     def open(self, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[IO[bytes]]:
         """The file's bytes; refused at once when its size, as stored or declared, is past `limits`."""
-        with contextlib.ExitStack() as stack:
-            try:
-                if self.member is None:
-                    stream: IO[bytes] = stack.enter_context(open(self.path, "rb"))
-                    size = os.fstat(stream.fileno()).st_size
-                else:
-                    archive = stack.enter_context(zipfile.ZipFile(self.path))
+        try:
+            if self.member is None:
+                stream: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 (closed below)
+                size = os.fstat(stream.fileno()).st_size
+            else:
+                with zipfile.ZipFile(self.path) as archive:  # the member's stream keeps the file open
                     info = archive.getinfo(self.member)
                     self._check_member(info)
-                    stream = stack.enter_context(archive.open(info))
-                    size = info.file_size  # zipfile never decompresses more than this
-            except Eco2mixError:
-                raise
-            # zipfile raises many types on a damaged or hostile archive (BadZipFile,
-            # RuntimeError, NotImplementedError, ValueError, EOFError, OSError, ...).
-            except Exception as error:
-                raise Eco2mixError(self.name, f"cannot be read: {describe(error)}") from error
+                    stream, size = archive.open(info), info.file_size  # never decompresses more than its size
+        except Eco2mixError:
+            raise
+        # zipfile raises many types on a damaged or hostile archive (BadZipFile,
+        # RuntimeError, NotImplementedError, ValueError, EOFError, OSError, ...).
+        except Exception as error:
+            raise Eco2mixError(self.name, f"cannot be read: {describe(error)}") from error
+        with stream:
             if size > limits.max_bytes:
                 raise too_large(self.name, limits)
             yield stream
@@ -72,27 +71,36 @@ class Eco2mixSource:
             raise Eco2mixError(self.name, f"compressed with {method}, which is not read; RTE's use deflate")
 
 
-def _is_text(name: str) -> bool:
-    return name.lower().endswith(TEXT_SUFFIXES)
+def _is_eco2mix(source: Eco2mixSource) -> bool:
+    """Whether a file found in a folder or an archive is to be read: by its name, or for a
+    `.txt` file by its header."""
+    name = (source.member or source.path.name).lower()
+    if not name.endswith(".txt"):
+        return name.endswith(TEXT_SUFFIXES)
+    with source.open() as stream:
+        return starts_eco2mix(stream, source.name)
 
 
 def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]:
     """The éCO2mix files in the zip archive at `path`, named `label` in messages."""
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [info.filename for info in archive.infolist() if not info.is_dir() and _is_text(info.filename)]
+            members = [info.filename for info in archive.infolist() if not info.is_dir()]
     except Exception as error:  # zipfile raises many types on a damaged or hostile archive
         raise Eco2mixError(label or str(path), f"not a readable zip archive: {describe(error)}") from error
-    if not members:
-        raise Eco2mixError(label or str(path), f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)})")
-    return [Eco2mixSource(path, member, label) for member in sorted(members)]
+    sources = [source for member in sorted(members) if _is_eco2mix(source := Eco2mixSource(path, member, label))]
+    if not sources:
+        raise Eco2mixError(
+            label or str(path), f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)}, or .txt)"
+        )
+    return sources
 
 
 def _file_sources(path: Path, named: bool) -> list[Eco2mixSource]:
     """The sources of one file: an archive's members, or the file; in a folder, only by known names."""
     if path.name.lower().endswith(ARCHIVE_SUFFIX) or (named and zipfile.is_zipfile(path)):
         return archive_sources(path)
-    return [Eco2mixSource(path)] if named or _is_text(path.name) else []
+    return [Eco2mixSource(path)] if named or _is_eco2mix(Eco2mixSource(path)) else []
 
 
 def find_sources(paths: Iterable[Path]) -> list[Eco2mixSource]:

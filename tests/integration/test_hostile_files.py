@@ -256,7 +256,7 @@ def test_a_gigabyte_of_json_is_refused_before_it_is_decompressed(tmp_path, datab
         (b"[" * 5_000 + b"]" * 5_000, "10,000 bytes without a quote, more than a record holds; refused"),
         (b"[" + b'{"a": [' * 100_000, "record 1: a nested object or array in a record"),
         (b'[{"nature": "' + b"x" * 50_000 + b'"}]', "50,000 bytes without a quote"),
-        (b'[{"perimetre": "France"}] {"more": 1}', "invalid JSON"),
+        (b'[] {"more": 1}', "invalid JSON"),
         (b'{"records": [' + b"{}, " * 1000 + b"]}", "record 1: not an array of records"),
     ],
 )

@@ -63,6 +63,10 @@ def test_a_zip_holding_no_eco2mix_file_is_refused(tmp_path, store):
     path = write_zip(tmp_path / "empty.zip", {"readme.txt": "nothing"})
     with pytest.raises(Eco2mixError, match="holds no éCO2mix file"):
         import_paths([path], store)
+    # RTE's notice in French: not data, so the archive holds none, rather than a header error.
+    path = write_zip(tmp_path / "notice.zip", {"LISEZMOI.txt": "Données éCO2mix\tà lire\r\n"})
+    with pytest.raises(Eco2mixError, match=r"notice.zip: the archive holds no éCO2mix file"):
+        import_paths([path], store)
 
 
 def test_a_truncated_zip_is_refused(tmp_path, store):

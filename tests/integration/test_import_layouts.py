@@ -1,6 +1,8 @@
 """`consumption import` of a folder as a user holds it: several layouts side by side, and its messages."""
 
 import datetime as dt
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -137,3 +139,36 @@ def test_a_failed_import_into_new_folders_leaves_no_folder(tmp_path, capsys):
     assert main(["import", str(tmp_path / "nowhere"), "--database", str(database_path)]) == 1
     assert "no database was created" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+
+
+def test_txt_files_with_an_eco2mix_header_are_read_and_a_readme_beside_data_is_not(tmp_path, database_path):
+    rows = odre_rows(JANUARY)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "export.txt").write_bytes(odre_csv(rows))
+    (folder / "readme.txt").write_text("Not data: where these files come from.")
+    with zipfile.ZipFile(folder / "rte.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("LISEZMOI.txt", "RTE ne pourra être tenu responsable…".encode("cp1252"))
+        archive.writestr("tr.txt", eco2mix_text(eco2mix_lines(FEBRUARY)).encode("cp1252"))
+    assert main(["import", str(folder), "--database", str(database_path)]) == 0
+    assert imported(database_path) == {
+        **with_nature(odre_expected(rows), Nature.CONSOLIDATED),
+        **with_nature(expected_points(FEBRUARY), Nature.REAL_TIME),
+    }
+
+
+def test_consumption_import_loads_neither_the_web_stack_nor_the_download_client(tmp_path):
+    path = write_eco2mix(tmp_path / "tr.xls", eco2mix_lines(JANUARY))
+    argv = ["import", str(path), "--database", str(tmp_path / "db.sqlite3")]
+    program = (
+        "import sys\n"
+        "from consumption.cli import main\n"
+        f"assert main({argv!r}) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    loaded = result.stdout.split()
+    assert "consumption.storage.repository" in loaded
+    # Settings are read with Starlette's Config, a module of its own: no more of Starlette.
+    web = [m for m in loaded if m.partition(".")[0] in ("uvicorn", "httpx", "starlette") and m != "starlette.config"]
+    assert web == ["starlette"]

@@ -203,7 +203,7 @@ def test_a_regional_json_export_is_refused_naming_its_region_and_record():
             b'"consommation": "5\\t2"}]',
             "record 1: consumption '5 2' is not an integer number of MW",
         ),
-        (b"[{}] [{}]", "invalid JSON"),
+        (b"[] [{}]", "invalid JSON"),
         (b'[{"perimetre": "France"', "invalid JSON"),
     ],
 )

@@ -2,10 +2,14 @@
 
 import datetime as dt
 import io
+import time
+from types import SimpleNamespace
 
 import pytest
 
+from consumption.cli import build_parser
 from consumption.domain import Nature
+from consumption.eco2mix import parser
 from consumption.eco2mix.parser import DEFAULT_LIMITS, MEGABYTE, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
 from tests.eco2mix_files import (
     NEW_COLUMNS,
@@ -324,3 +328,21 @@ def test_a_stream_that_fails_while_read_is_that_files_error(failure):
     assert message.startswith(f"tr.zip!tr.xls: cannot be read after line {whole_lines}: ")
     assert message.endswith(f": {type(failure).__name__}" + (f": {failure}" if str(failure) else ""))
     assert "\n" not in message
+
+
+def test_today_is_pariss_today_on_a_host_that_runs_on_utc(monkeypatch):
+    """At 00:30 on 1 January in Paris a host on UTC is still on 31 December: next year, for
+    the dates a file may hold and for `fetch`'s last year, is Paris's."""
+    instant = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC).timestamp()
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(parser, "time", SimpleNamespace(time=lambda: instant))
+    try:
+        assert dt.date.fromtimestamp(instant) == dt.date(2026, 12, 31)
+        assert parser.paris_today() == dt.date(2027, 1, 1)
+        next_year = [dt.date(2028, 6, 1)]
+        assert parse(eco2mix_text(eco2mix_lines(next_year))) == expected_points(next_year)
+        assert build_parser().parse_args(["fetch"]).to_year == 2027
+    finally:
+        monkeypatch.undo()
+        time.tzset()
