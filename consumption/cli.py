@@ -27,6 +27,10 @@ def _span(first: int | None, last: int | None) -> str:
     return f"{PARIS.local(first):%Y-%m-%d %H:%M} → {PARIS.local(last):%Y-%m-%d %H:%M} Paris time"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def describe_file(imported: FileImport) -> str:
     """`name: France, real-time, 2026-02-01 00:00 → 2026-03-15 23:30 Paris time, N half-hours`."""
     s = imported.contents
@@ -65,7 +69,8 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
         where = f"no database was created at {database_path}" if is_new else f"{database_path} is unchanged"
         if read:
             would = sum(imported.changed for imported in read)
-            where = f"the {len(read)} files read before would have stored or updated {would} half-hours; {where}"
+            files = plural(len(read), "file")
+            where = f"the {files} read before would have stored or updated {would} half-hours; {where}"
         print(f"nothing was imported: {where}", file=sys.stderr)
         return 1
     finally:
@@ -78,7 +83,7 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
                     else:
                         path.unlink(missing_ok=True)
     print(
-        f"total: {len(report.files)} files, {report.half_hours} half-hours read, "
+        f"total: {plural(len(report.files), 'file')}, {report.half_hours} half-hours read, "
         f"{report.changed} stored or updated in {database_path} "
         f"({time.perf_counter() - started:.1f} s)"
     )

@@ -92,12 +92,10 @@ def import_paths(
     sources = find_sources(paths)
     if not sources:
         raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
-    log.info("importing %d éCO2mix files", len(sources))
     report = ImportReport()
     with store.transaction():
         for path in dict.fromkeys(source.path for source in sources):  # a zip's members, once
             report.files += add_file(store, path, str(path.resolve()), on_file, limits).files
-    log.info("imported %d files: %d half-hours read, %d changed", len(report.files), report.half_hours, report.changed)
     return report
 
 

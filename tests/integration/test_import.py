@@ -155,12 +155,13 @@ def test_a_run_with_one_bad_file_writes_nothing(tmp_path, store, database_path):
     assert stored_rows(database_path) == before
 
 
-def test_cli_import_prints_each_file_and_a_total(tmp_path, database_path, capsys):
+def test_cli_import_prints_each_file_and_a_total_once(tmp_path, database_path, capsys):
     write_eco2mix(tmp_path / "data" / "tr.xls", eco2mix_lines(JANUARY))
     assert main(["import", str(tmp_path / "data"), "--database", str(database_path)]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "tr.xls: France, real-time, 2025-01-01 00:00 → 2025-01-03 23:30 Paris time, 144 half-hours read" in out
-    assert "total: 1 files, 144 half-hours read, 144 stored or updated" in out
+    assert "total: 1 file, 144 half-hours read, 144 stored or updated" in out
+    assert "144 half-hours" not in err  # the summary is said once, on stdout, not again as a log line
     assert len(stored_rows(database_path)) == 144
 
 

@@ -117,7 +117,7 @@ def test_a_folder_with_one_bad_file_says_what_would_have_been_imported(tmp_path,
     assert "1-good.xls: France, real-time, 2024-01-01 00:00 → 2024-01-03 23:30 Paris time, 144 half-hours read" in out
     assert "2-bad.csv, line 2: perimeter 'Bretagne' is not 'France'" in err
     assert (
-        f"nothing was imported: the 1 files read before would have stored or updated 144 half-hours; "
+        f"nothing was imported: the 1 file read before would have stored or updated 144 half-hours; "
         f"{database_path} is unchanged" in err
     )
     assert stored_rows(database_path) == before
