@@ -58,16 +58,9 @@ class SqliteConsumptionRepository(ConsumptionRepository):
         return {year for year in years if self._wholly_definitive(year)}
 
     def _wholly_definitive(self, year: int) -> bool:
-        start, end = _paris_new_year(year), _paris_new_year(year + 1)
-        lowest, count = self.connection.execute(queries.LOWEST_NATURE, (start, end)).fetchone()
+        bounds = (PARIS.day_start(dt.date(year, 1, 1)), PARIS.day_start(dt.date(year + 1, 1, 1)))
+        lowest, count = self.connection.execute(queries.LOWEST_NATURE, bounds).fetchone()
         return lowest == Nature.DEFINITIVE and holds_whole_year(year, count)
-
-
-def _paris_new_year(year: int) -> int:
-    """UTC seconds of 00:00 in Paris on 1 January of `year` (a time that always exists)."""
-    instant = PARIS.to_utc(dt.datetime(year, 1, 1))
-    assert instant is not None
-    return instant
 
 
 class SqliteArchiveLog(ArchiveLog):
@@ -81,7 +74,7 @@ class SqliteArchiveLog(ArchiveLog):
         return ArchiveRecord(*row) if row else None
 
     def record(self, record: ArchiveRecord) -> None:
-        self.connection.execute(queries.UPSERT_ARCHIVE, dataclasses.astuple(record))  # the table's column order
+        self.connection.execute(queries.UPSERT_ARCHIVE, dataclasses.asdict(record))
 
     def last_refresh(self) -> RefreshRecord | None:
         row = self.connection.execute(queries.LAST_REFRESH).fetchone()
@@ -109,10 +102,6 @@ class SqliteStore(Store):
         when it cannot be, or when the file there is not one of ours."""
         return cls(connect(path), path)
 
-    def _rollback(self) -> None:
-        if self.connection.in_transaction:  # SQLite may have rolled back already (a full disk)
-            self.connection.execute("ROLLBACK")
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing; a write SQLite refuses (a full disk, a read-only file, an I/O
@@ -129,7 +118,8 @@ class SqliteStore(Store):
                     self.connection.execute(queries.BUMP_GENERATION)
                 self.connection.execute("COMMIT")
             except BaseException:
-                self._rollback()
+                if self.connection.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self.connection.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as error:
             where = self.path or "the database"
