@@ -35,9 +35,8 @@ BACKLOG = 2048  # connections the kernel queues before the server accepts them
 
 def rte_client(settings: Settings) -> RteClient:
     """RTE's download server with the settings' limits; use it as `async with rte_client(…)`."""
-    return RteClient(
-        settings.rte_base_url, settings.http_timeout, settings.download_deadline, settings.download_max_mb << 20
-    )
+    megabytes = settings.download_max_mb * 1024 * 1024
+    return RteClient(settings.rte_base_url, settings.http_timeout, settings.download_deadline, megabytes)
 
 
 async def fetch_from_rte(
