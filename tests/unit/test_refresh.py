@@ -16,8 +16,8 @@ from consumption.domain import Archive, ArchiveRecord, Outcome, RefreshRecord, S
 from consumption.eco2mix.download import RteClient
 from consumption.eco2mix.names import REAL_TIME, definitive
 from consumption.services.refresh import FetchReport, fetch_archives
-from consumption.storage.memory import MemoryArchiveLog, MemoryStore
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
+from tests.memory_store import MemoryArchiveLog, MemoryStore
 from tests.rte_archives import rte_zip
 
 BASE = "https://rte.test"

@@ -1,8 +1,8 @@
-"""The repositories in memory: the domain's rules without a database.
+"""The repositories in memory, for the unit tests: the domain's rules without a database.
 
-What the services run on in unit tests, held by the same contract tests as the
-SQLite store. A transaction or savepoint copies the state it may have to restore:
-fine for tests and small data, not meant for a whole history.
+What the services run on in unit tests (which may not touch SQLite), held by the same
+contract tests as the SQLite store. A transaction or savepoint copies the state it may
+have to restore: fine for tests and small data, not meant for a whole history.
 """
 
 from __future__ import annotations
