@@ -35,20 +35,18 @@ class SqliteConsumptionRepository(ConsumptionRepository):
 
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         before = self.connection.total_changes
-        # sqlite3 binds a plain tuple's items faster than a named tuple's: ~0.4 µs a row.
+        # sqlite3 binds a plain tuple's items faster than a named tuple's.
         self.connection.executemany(queries.UPSERT_POINT, map(tuple, points))
         changed = self.connection.total_changes - before
         self.changed += changed
         return changed
 
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
-        cursor = self.connection.execute(queries.SELECT_RANGE, (start, end))
-        for timestamp, consumption_mw, nature in cursor:
-            yield ConsumptionPoint(timestamp, consumption_mw, Nature(nature))
+        rows = self.connection.execute(queries.SELECT_RANGE, (start, end))
+        return (ConsumptionPoint(timestamp, mw, Nature(nature)) for timestamp, mw, nature in rows)
 
     def stored_span(self) -> StoredSpan:
-        count, first, last = self.connection.execute(queries.STORED_SPAN).fetchone()
-        return StoredSpan(count, first, last)
+        return StoredSpan(*self.connection.execute(queries.STORED_SPAN).fetchone())
 
     def definitive_years(self) -> set[int]:
         first, last = self.connection.execute(queries.STORED_BOUNDS).fetchone()
