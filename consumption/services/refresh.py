@@ -15,6 +15,7 @@ does a downloaded archive replace the local copy. Nothing half-written remains.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -116,9 +117,10 @@ async def fetch_archives(
     Raises only what opening the store or choosing raises.
     """
     loop = asyncio.get_running_loop()
+    opened = contextlib.ExitStack()  # the store, once the thread has opened it
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as thread:
-        store = await loop.run_in_executor(thread, open_store)
         try:
+            store = await loop.run_in_executor(thread, lambda: opened.enter_context(contextlib.closing(open_store())))
             known = await loop.run_in_executor(thread, lambda: [(a, store.archives.get(a.name)) for a in choose(store)])
             report = FetchReport()
             try:
@@ -131,7 +133,8 @@ async def fetch_archives(
                 raise
             return await loop.run_in_executor(thread, _import_and_record, store, report, data_dir, limits)
         finally:
-            await loop.run_in_executor(thread, store.close)  # once the thread's work is done, even when cancelled
+            # Queued behind the thread's work: when cancelled, this waits for it, then closes the store.
+            await loop.run_in_executor(thread, opened.close)
 
 
 async def _download_all(
