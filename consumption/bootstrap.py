@@ -24,7 +24,6 @@ from consumption.services import refresh
 from consumption.services.refresh import FetchReport, OnDownload
 from consumption.services.schedule import run_schedule
 from consumption.services.startup import StartupReport, build_or_update
-from consumption.storage.database import DatabaseError
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from consumption.web.head_limits import BoundedHead
@@ -61,29 +60,13 @@ def prepare_database(settings: Settings) -> StartupReport | None:
     """Before serving: build an empty database from the embedded history and DATA_DIR's
     files, or import DATA_DIR's new files into an existing one, skipping those that fail.
     RTE is asked afterwards, in the background."""
+    limits = ReadLimits.from_megabytes(settings.file_max_mb)
     try:
-        store = SqliteStore.open(settings.database_path)
-    except DatabaseError as error:
-        log.error("cannot open or create the database: %s", error)
-        return None
-    with contextlib.closing(store):
-        try:
-            limits = ReadLimits.from_megabytes(settings.file_max_mb)
+        with contextlib.closing(SqliteStore.open(settings.database_path)) as store:
             return build_or_update(store, settings.history_dir, settings.data_dir, limits)
-        except Exception as error:  # a full disk, a database another process locks: serve what is there
-            log.error("building the database failed, nothing was written: %s", error)
-            return None
-
-
-def describe_startup(report: StartupReport | None) -> dict[str, object] | None:
-    """What `/health` shows of start-up: whether it built the database, and what it skipped."""
-    if report is None:
+    except Exception as error:  # not our database, a full disk, a lock another process holds: serve what is there
+        log.error("cannot open, create or update the database, nothing was written: %s", error)
         return None
-    return {
-        "built": report.built,
-        "files_imported": len(report.imported),
-        "skipped": [{"file": s.name, "reason": s.reason} for s in report.skipped],
-    }
 
 
 def build_app(settings: Settings, startup: StartupReport | None = None) -> Starlette:
@@ -101,7 +84,7 @@ def build_app(settings: Settings, startup: StartupReport | None = None) -> Starl
     served = startup is not None or settings.workers > 1
     refreshes = settings.refresh_interval or (settings.refresh_at_start and served)
     background = [lambda: run_schedule(lock, settings.refresh_interval, refresh_once)] if refreshes else []
-    app = create_app(settings, background, describe_startup(startup))
+    app = create_app(settings, background, startup.describe() if startup else None)
     return app
 
 
@@ -128,9 +111,13 @@ def raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
-    """uvicorn's options for `serve`."""
-    return {
+def serve(settings: Settings, listener: socket.socket) -> int:
+    """Prepare the database, then serve on `listener` until stopped; 3 when the server could not start."""
+    host, port = listener.getsockname()[:2]
+    remove_partial_downloads(settings.data_dir, settings.download_deadline)
+    startup = prepare_database(settings)
+    raise_open_files_limit()
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": settings.log_level.lower(),
@@ -141,15 +128,6 @@ def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
         "backlog": BACKLOG,
         "log_config": None,  # uvicorn's loggers go through ours, in our format
     }
-
-
-def serve(settings: Settings, listener: socket.socket) -> int:
-    """Prepare the database, then serve on `listener` until stopped; 3 when the server could not start."""
-    host, port = listener.getsockname()[:2]
-    remove_partial_downloads(settings.data_dir, settings.download_deadline)
-    startup = prepare_database(settings)
-    raise_open_files_limit()
-    options = server_options(settings, host, port)
     access_log = "on" if settings.access_log else "off"
     address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     log.info(

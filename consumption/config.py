@@ -11,6 +11,7 @@ RTE at all; `consumption refresh` from cron may do it instead).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -85,13 +86,10 @@ def count_of(what: str, minimum: int, maximum: int | None = None) -> Callable[[s
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:  # NaN too
-        raise ValueError("is not a number of seconds; expected more than 0")
-    return value
+    with contextlib.suppress(ValueError):
+        if float(text) > 0:  # not NaN either
+            return float(text)
+    raise ValueError("is not a number of seconds; expected more than 0")
 
 
 def setting(default: Any, read: Callable[[str], Any], help: str) -> Any:

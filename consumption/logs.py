@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import zoneinfo
 from typing import Any
 
+from consumption.domain.clock import PARIS
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # uvicorn.access logs each request with this message; its arguments are these fields. A record
 # with another message (another uvicorn) keeps its text without them: tests/integration/
 # test_serve.py reads them from a real server, so it fails when uvicorn changes its message.
@@ -41,7 +41,7 @@ class TextFormatter(logging.Formatter):
     """One line per record, its time in Paris with the offset, as `/health` writes times."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return dt.datetime.fromtimestamp(record.created, PARIS).isoformat(timespec="milliseconds")
+        return dt.datetime.fromtimestamp(record.created, PARIS.zone).isoformat(timespec="milliseconds")
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -60,8 +60,7 @@ def replaces(new: ConsumptionPoint, stored: ConsumptionPoint | None) -> bool:
 def holds_whole_year(year: int, half_hours: int) -> bool:
     """Whether `half_hours` fill Paris's `year`, but for a day at most (RTE's files leave out
     the fall-back day's repeated hour): a file of a few days does not stand for its year."""
-    start, end = (PARIS.to_utc(dt.datetime(y, 1, 1)) for y in (year, year + 1))
-    assert start is not None and end is not None  # 00:00 on 1 January always exists in Paris
+    start, end = PARIS.day_start(dt.date(year, 1, 1)), PARIS.day_start(dt.date(year + 1, 1, 1))
     return half_hours >= (end - start) // HALF_HOUR_SECONDS - 48
 
 

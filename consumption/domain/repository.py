@@ -6,7 +6,6 @@ SQLite and in memory.
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,43 +14,33 @@ from typing import Protocol
 from consumption.domain.model import Archive, ArchiveRecord, ConsumptionPoint, Download, RefreshRecord, StoredSpan
 
 
-class ConsumptionRepository(abc.ABC):
+class ConsumptionRepository(Protocol):
     """Where consumption points are kept, one per half hour.
 
     `add` follows the precedence rule (`domain.model.replaces`).
     """
 
-    @abc.abstractmethod
     def add(self, points: Iterable[ConsumptionPoint]) -> int:
         """Store `points`, streaming them; return how many stored points they changed."""
 
-    @abc.abstractmethod
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
         """The points whose half hour starts in [start, end] (UTC seconds), in time order."""
 
-    @abc.abstractmethod
     def stored_span(self) -> StoredSpan:
         """How many points are stored, and the first and last instants."""
 
-    @abc.abstractmethod
     def definitive_years(self) -> set[int]:
         """The years held whole (`model.holds_whole_year`), every point definitive: nothing better
         can come from RTE for them. A year is Paris's: it starts at 00:00 in Paris on 1 January."""
 
 
-class ArchiveLog(abc.ABC):
+class ArchiveLog(Protocol):
     """What each RTE archive was when imported, and how the last refresh went."""
 
-    @abc.abstractmethod
     def get(self, name: str) -> ArchiveRecord | None: ...
-
-    @abc.abstractmethod
     def record(self, record: ArchiveRecord) -> None: ...
-
-    @abc.abstractmethod
     def last_refresh(self) -> RefreshRecord | None: ...
 
-    @abc.abstractmethod
     def record_refresh(self, record: RefreshRecord) -> None:
         """Replace the last refresh's outcome; atomic on its own, inside a transaction or not."""
 
@@ -61,7 +50,7 @@ class TransactionLost(RuntimeError):
     just the failed savepoint: nothing written since `transaction()` began remains."""
 
 
-class Store(abc.ABC):
+class Store(Protocol):
     """The repositories that commit together: a unit of work.
 
     Every change happens inside `transaction()`: all of it is committed, or, when
@@ -71,17 +60,16 @@ class Store(abc.ABC):
     points: ConsumptionRepository
     archives: ArchiveLog
 
-    @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which every change is committed together, or not at all."""
 
-    @abc.abstractmethod
     def savepoint(self) -> AbstractContextManager[None]:
         """Inside a transaction, a part that is undone on its own when it raises; raises
         `TransactionLost` instead when the failure undid the whole transaction."""
 
-    def close(self) -> None:  # noqa: B027 - nothing to release by default
-        """Release what the store holds (a database connection)."""
+    def close(self) -> None:
+        """Release what the store holds (a database connection); by default, nothing."""
+        return None
 
 
 class ArchiveSource(Protocol):

@@ -21,13 +21,13 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import CancelledError
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from consumption.domain.clock import PARIS
 from consumption.domain.model import Archive, ArchiveRecord, Download, Outcome, RefreshRecord
-from consumption.domain.repository import ArchiveLog, ArchiveSource, ConsumptionRepository, Store, TransactionLost
+from consumption.domain.repository import ArchiveSource, ConsumptionRepository, Store, TransactionLost
 from consumption.eco2mix.names import CONSOLIDATED, FIRST_DEFINITIVE_YEAR, REAL_TIME, definitive
 from consumption.eco2mix.parser import DEFAULT_LIMITS, Eco2mixError, ReadLimits
 from consumption.eco2mix.sources import archive_sources
@@ -65,6 +65,11 @@ class FetchReport:
             line += f"; {self.stopped}"
         return line
 
+    def stop(self, error: Exception) -> None:
+        """A bug or the unforeseen: said and recorded, never raised."""
+        log.exception("fetch stopped")
+        self.stopped = f"stopped: {one_line(error)}"
+
 
 def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
     """Each year's definitive archive, then this year's consolidated and real-time ones."""
@@ -73,8 +78,7 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
 
 
 OnDownload = Callable[[int, int, Download], None]
-OpenStore = Callable[[], Store]
-Choose = Callable[[Store], list[Archive]]
+Known = list[tuple[Archive, ArchiveRecord | None]]  # each archive, with what it was when last imported
 
 
 def paris_today() -> dt.date:
@@ -95,9 +99,9 @@ def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[A
 
 
 async def fetch_archives(
-    open_store: OpenStore,
+    open_store: Callable[[], Store],
     rte: ArchiveSource,
-    choose: Choose,
+    choose: Callable[[Store], list[Archive]],
     data_dir: Path,
     on_download: OnDownload | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
@@ -105,72 +109,72 @@ async def fetch_archives(
     """Download the archives `choose` picks into `data_dir`, import the new ones, record the outcome.
 
     The downloads run on the caller's event loop. All the database work (opening the
-    store, choosing, importing, recording) runs in one worker thread, on the store that
-    `open_store` opens there and that is closed there: a write lock another process
-    holds keeps that thread waiting, never the loop nor the requests it answers.
+    store, choosing, reading the archive log, importing, recording) runs in one worker
+    thread of this run, on the store `open_store` opens there and that is closed there:
+    a write lock another process holds keeps that thread waiting, never the loop nor the
+    requests it answers. Cancelled during the downloads (the server stops), it imports and
+    records nothing; during the import, the thread finishes it before this ends.
     Raises only what opening the store or choosing raises.
     """
-    downloads = LoopDownloads(rte, data_dir, on_download)
-    worker = asyncio.create_task(asyncio.to_thread(_fetch, open_store, choose, downloads, limits))
-    try:
-        return await asyncio.shield(worker)
-    except asyncio.CancelledError:  # the server stops: no other download, and the thread cleans up
-        await downloads.stop()
-        await asyncio.wait({worker})
-        raise
-
-
-class LoopDownloads:
-    """RTE's downloads for the worker thread: each runs on the event loop, the thread waiting for it."""
-
-    def __init__(self, rte: ArchiveSource, data_dir: Path, on_download: OnDownload | None) -> None:
-        self.rte, self.data_dir, self.on_download = rte, data_dir, on_download
-        self.loop = asyncio.get_running_loop()
-        self.running: asyncio.Task[object] | None = None
-        self.stopped = False
-
-    def download(self, archive: Archive, known: ArchiveRecord | None) -> Download:
-        """Called from the worker thread."""
-        future = asyncio.run_coroutine_threadsafe(self._download(archive, known), self.loop)
+    loop = asyncio.get_running_loop()
+    opened = contextlib.ExitStack()  # the store, once the thread has opened it
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as thread:
         try:
-            return future.result()
-        except CancelledError:  # `stop`
-            raise asyncio.CancelledError from None
-
-    async def _download(self, archive: Archive, known: ArchiveRecord | None) -> Download:
-        if self.stopped:
-            raise asyncio.CancelledError
-        self.running = asyncio.current_task()
-        return await self.rte.download(archive, known, self.data_dir)
-
-    async def stop(self) -> None:
-        """Cancel the download under way, once it has removed its temporary file; start no other."""
-        self.stopped = True
-        if self.running is not None:
-            self.running.cancel()
-            await asyncio.wait({self.running})
-
-
-def _fetch(open_store: OpenStore, choose: Choose, downloads: LoopDownloads, limits: ReadLimits) -> FetchReport:
-    """The worker thread's part. Once the store is open and the archives chosen, never raises
-    an `Exception`: whatever happens is in the report, and the outcome is recorded whenever
-    the database can still be written."""
-    with contextlib.closing(open_store()) as store:
-        archives, report = choose(store), FetchReport()
-        try:
-            _download_all(store.archives, downloads, archives, report)
-            report.downloads = _import_fresh(store, report.downloads, downloads.data_dir, limits)
-        except Exception as error:  # a bug or the unforeseen: said, recorded, never raised
-            log.exception("fetch stopped")
-            report.stopped = f"stopped: {one_line(error)}"
+            store = await loop.run_in_executor(thread, lambda: opened.enter_context(contextlib.closing(open_store())))
+            known = await loop.run_in_executor(thread, lambda: [(a, store.archives.get(a.name)) for a in choose(store)])
+            report = FetchReport()
+            try:
+                await _download_all(rte, known, data_dir, on_download, report)
+            except Exception as error:
+                report.stop(error)
+            except asyncio.CancelledError:
+                for result in report.downloads:
+                    result.discard()
+                raise
+            return await loop.run_in_executor(thread, _import_and_record, store, report, data_dir, limits)
         finally:
-            for result in report.downloads:
-                result.discard()
+            # Queued behind the thread's work: when cancelled, this waits for it, then closes the store.
+            await loop.run_in_executor(thread, opened.close)
+
+
+async def _download_all(
+    rte: ArchiveSource, known: Known, data_dir: Path, on_download: OnDownload | None, report: FetchReport
+) -> None:
+    """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
+    for index, (archive, record) in enumerate(known, start=1):
         try:
-            # On its own, outside the import's transaction: an outcome is not a data change.
-            store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
-        except Exception as error:
-            log.error("cannot record the fetch's outcome: %s", one_line(error))
+            result = await rte.download(archive, record, data_dir)
+        except Exception as error:  # `download` says what RTE did; this is our own failure
+            log.exception("%s: download failed", archive.name)
+            result = Download(archive, rte.url(archive), Outcome.FAILED, one_line(error))
+        report.downloads.append(result)
+        level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
+        log.log(level, "[%d/%d] %s: %s", index, len(known), result.url, result.message)
+        if on_download is not None:
+            on_download(index, len(known), result)
+        if result.unreachable:
+            report.downloads.extend(
+                Download(rest, rte.url(rest), Outcome.NOT_TRIED, NOT_TRIED) for rest, _ in known[index:]
+            )
+            return
+
+
+def _import_and_record(store: Store, report: FetchReport, data_dir: Path, limits: ReadLimits) -> FetchReport:
+    """The worker thread's part after the downloads. Never raises an `Exception`: whatever
+    happens is in the report, and the outcome is recorded whenever the database can still be written."""
+    try:
+        if not report.stopped:
+            report.downloads = _import_fresh(store, report.downloads, data_dir, limits)
+    except Exception as error:
+        report.stop(error)
+    finally:
+        for result in report.downloads:
+            result.discard()
+    try:
+        # On its own, outside the import's transaction: an outcome is not a data change.
+        store.archives.record_refresh(RefreshRecord(int(time.time()), report.ok, report.describe()))
+    except Exception as error:
+        log.error("cannot record the fetch's outcome: %s", one_line(error))
     log.log(logging.INFO if report.ok else logging.WARNING, "fetch: %s", report.describe())
     return report
 
@@ -181,29 +185,6 @@ def one_line(error: BaseException) -> str:
     text = str(error) if ours else f"{type(error).__name__}: {error}".rstrip(": ")
     text = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))  # nothing for a terminal
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
-
-
-def _download_all(
-    archive_log: ArchiveLog, downloads: LoopDownloads, archives: list[Archive], report: FetchReport
-) -> None:
-    """Download each archive in turn; once RTE proves unreachable, mark the rest not tried."""
-    url = downloads.rte.url
-    for index, archive in enumerate(archives, start=1):
-        try:
-            result = downloads.download(archive, archive_log.get(archive.name))
-        except Exception as error:  # `download` says what RTE did; this is our own failure
-            log.exception("%s: download failed", archive.name)
-            result = Download(archive, url(archive), Outcome.FAILED, one_line(error))
-        report.downloads.append(result)
-        level = logging.WARNING if result.outcome is Outcome.FAILED else logging.INFO
-        log.log(level, "[%d/%d] %s: %s", index, len(archives), result.url, result.message)
-        if downloads.on_download is not None:
-            downloads.on_download(index, len(archives), result)
-        if result.unreachable:
-            report.downloads.extend(
-                Download(rest, url(rest), Outcome.NOT_TRIED, NOT_TRIED) for rest in archives[index:]
-            )
-            return
 
 
 def _import_fresh(store: Store, downloads: list[Download], data_dir: Path, limits: ReadLimits) -> list[Download]:

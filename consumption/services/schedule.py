@@ -52,18 +52,13 @@ async def run_schedule(lock_path: Path, interval: int, refresh_once: RefreshOnce
         log.info("refreshing from RTE %s", f"every {interval} s" if interval else "once")
         failures = 0
         while True:
-            failures = 0 if await try_refresh(refresh_once) else failures + 1
+            try:
+                ok = (await refresh_once()).ok  # a failed one has said why, in one line
+            except Exception:
+                log.exception("refresh failed; serving what is stored")
+                ok = False
+            failures = 0 if ok else failures + 1
             delay = next_delay(interval, failures)
             if failures and interval:
                 log.info("next refresh attempt in %.0f s (failure %d in a row)", delay, failures)
             await asyncio.sleep(delay)  # with `once`, until the server stops: the lock stays held
-
-
-async def try_refresh(refresh_once: RefreshOnce) -> bool:
-    """One refresh from RTE; whether it succeeded. Never raises."""
-    try:
-        report = await refresh_once()
-    except Exception:
-        log.exception("refresh failed; serving what is stored")
-        return False
-    return report.ok  # a failed one has said why, in one line

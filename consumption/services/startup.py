@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from consumption.domain import Store
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SkippedFile:
-    name: str
+    file: str
     reason: str  # one line, naming the file and, when there is one, the line
 
 
@@ -43,6 +43,10 @@ class StartupReport:
     half_hours: int = 0  # stored once start-up is done
     imported: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+
+    def describe(self) -> dict[str, object]:
+        """What `/health` shows of start-up."""
+        return {"built": self.built, "files_imported": len(self.imported), "skipped": [asdict(s) for s in self.skipped]}
 
 
 def build_or_update(
@@ -69,29 +73,23 @@ def build_or_update(
     if not (history or local):
         return report
     with store.transaction():
-        for path in history:
-            _import_file(store, path, path.name, report, limits)
-        for path in local:
-            _import_file(store, path, str(path.resolve()), report, limits)
+        # Each file (every member of a zip) in a savepoint, recorded in the archive log under
+        # its name or path; on any failure, undone alone: it is that file's failure.
+        for path, name in [(path, path.name) for path in history] + [(path, str(path.resolve())) for path in local]:
+            try:
+                with store.savepoint():
+                    add_file(store, path, name, limits=limits)
+            except Exception as error:
+                reason = str(error) if isinstance(error, Eco2mixError) else f"{path}: {type(error).__name__}: {error}"
+                log.error("skipped: %s", reason)
+                report.skipped.append(SkippedFile(str(path), reason))
+            else:
+                report.imported.append(str(path))
     report.half_hours = store.points.stored_span().count
     done = f"{'built' if report.built else 'updated'} the database: {report.half_hours} half hours"
     skipped = f"; skipped {len(report.skipped)} files (see /health)" if report.skipped else ""
     log.info("%s from %d files in %.1f s%s", done, len(report.imported), time.perf_counter() - started, skipped)
     return report
-
-
-def _import_file(store: Store, path: Path, name: str, report: StartupReport, limits: ReadLimits) -> None:
-    """Import one file (every member of a zip) in a savepoint and record it under `name` in
-    the archive log; on any failure, undo it alone: it is that file's failure."""
-    try:
-        with store.savepoint():
-            add_file(store, path, name, limits=limits)
-    except Exception as error:
-        reason = str(error) if isinstance(error, Eco2mixError) else f"{path}: {type(error).__name__}: {error}"
-        log.error("skipped: %s", reason)
-        report.skipped.append(SkippedFile(str(path), reason))
-        return
-    report.imported.append(str(path))
 
 
 def _imported_already(store: Store, path: Path) -> bool:
@@ -109,8 +107,6 @@ def _imported_already(store: Store, path: Path) -> bool:
 def _local_files(data_dir: Path, history_dir: Path | None) -> list[Path]:
     """The éCO2mix files under DATA_DIR, by name, leaving out the embedded history's folder
     (data/history is inside data/ in a source checkout)."""
-    if not data_dir.is_dir():
-        return []
     skip = history_dir.resolve() if history_dir is not None else None
     suffixes = (*TEXT_SUFFIXES, ARCHIVE_SUFFIX)
     try:

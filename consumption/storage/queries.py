@@ -96,7 +96,9 @@ BUMP_GENERATION = "UPDATE generation SET value = value + 1 WHERE id = 1"
 SELECT_ARCHIVE = (
     "SELECT name, url, etag, last_modified, size, sha256, half_hours, imported_at FROM archive WHERE name = ?"
 )
-UPSERT_ARCHIVE = "INSERT OR REPLACE INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+UPSERT_ARCHIVE = """
+INSERT OR REPLACE INTO archive (name, url, etag, last_modified, size, sha256, half_hours, imported_at)
+VALUES (:name, :url, :etag, :last_modified, :size, :sha256, :half_hours, :imported_at)"""
 
 ARCHIVE_IMPORTS = "SELECT name, imported_at FROM archive ORDER BY name"
 

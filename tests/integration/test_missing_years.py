@@ -10,10 +10,10 @@ import pytest
 from consumption.config import Settings
 from consumption.domain import ConsumptionPoint, Nature, Outcome, Store
 from consumption.services.importing import import_paths
-from consumption.storage.memory import MemoryStore
 from consumption.storage.repository import SqliteStore
 from tests.eco2mix_files import eco2mix_lines, expected_points, paris_instant, write_eco2mix
 from tests.helpers import stored_rows
+from tests.memory_store import MemoryStore
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, refresh, rte_zip, shifted, whole_year
 from tests.rte_server import PREFIX, fake_rte
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumption.domain import ConsumptionPoint, Nature
-from consumption.storage.memory import MemoryStore
 from consumption.storage.repository import SqliteStore
 from tests.helpers import stored_rows
+from tests.memory_store import MemoryStore
 from tests.store_contract import T0, StoreContract, everything
 
 

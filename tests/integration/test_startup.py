@@ -55,12 +55,12 @@ def test_bad_files_are_skipped_with_their_reason_and_the_others_kept(tmp_path, s
     write_eco2mix(tmp_path / "data" / "b.xls", eco2mix_lines(JANUARY[:1], perimeter="Bretagne"))
     write_eco2mix(tmp_path / "data" / "c.csv", ["not\tan\téCO2mix\tline"], columns=["x", "y"])
     report = build_or_update(store, tmp_path / "history", tmp_path / "data")
-    assert {Path(s.name).name for s in report.skipped} == {
+    assert {Path(s.file).name for s in report.skipped} == {
         "eCO2mix_France_consumption_2024_definitive.zip",
         "b.xls",
         "c.csv",
     }
-    assert all(Path(s.name).name in s.reason for s in report.skipped)
+    assert all(Path(s.file).name in s.reason for s in report.skipped)
     assert [Path(p).name for p in report.imported] == ["eCO2mix_France_consumption_2023_definitive.zip", "a.xls"]
     expected = expected_points(JANUARY) | expected_points([dt.date(2023, 6, 1)])
     assert {t: v for t, v, _ in stored_rows(database_path)} == expected
@@ -91,13 +91,13 @@ def test_files_added_later_to_data_dir_are_imported_at_the_next_start(tmp_path, 
     report = build_or_update(store, tmp_path / "history", data)
     assert not report.built
     assert [Path(p).name for p in report.imported] == ["later.xls"]  # neither the history nor first.xls again
-    assert [Path(s.name).name for s in report.skipped] == ["broken.csv"]
+    assert [Path(s.file).name for s in report.skipped] == ["broken.csv"]
     assert "importing 2 new or changed files" in caplog.text
     assert {n for t, _, n in stored_rows(database_path) if t >= expected_min(JANUARY)} == {Nature.CONSOLIDATED}
     assert report.half_hours == 48 + 96 == len(stored_rows(database_path))
 
     again = build_or_update(store, tmp_path / "history", data)
-    assert (again.imported, [Path(s.name).name for s in again.skipped]) == ([], ["broken.csv"])
+    assert (again.imported, [Path(s.file).name for s in again.skipped]) == ([], ["broken.csv"])
 
     write_eco2mix(later, eco2mix_lines(JANUARY, nature="definitive"))  # changed since its import
     changed = build_or_update(store, tmp_path / "history", data)

@@ -13,8 +13,8 @@ import pytest
 from consumption.domain import Nature
 from consumption.eco2mix.parser import Eco2mixError
 from consumption.services.importing import ImportReport, Source, add_sources
-from consumption.storage.memory import MemoryStore
 from tests.eco2mix_files import days, default_value, eco2mix_lines, eco2mix_text, expected_points
+from tests.memory_store import MemoryStore
 
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
 

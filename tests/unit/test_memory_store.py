@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumption.storage.memory import MemoryStore
+from tests.memory_store import MemoryStore
 from tests.store_contract import StoreContract
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,8 +17,8 @@ from consumption.domain import Archive, ArchiveRecord, Outcome, RefreshRecord, S
 from consumption.eco2mix.download import RteClient
 from consumption.eco2mix.names import REAL_TIME, definitive
 from consumption.services.refresh import FetchReport, fetch_archives
-from consumption.storage.memory import MemoryArchiveLog, MemoryStore
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
+from tests.memory_store import MemoryArchiveLog, MemoryStore
 from tests.rte_archives import rte_zip
 
 BASE = "https://rte.test"
@@ -170,3 +171,42 @@ def test_the_database_work_runs_in_one_thread_and_the_downloads_on_the_loop(stor
     assert archive_log.threads == {worker} and seen["choose"] == worker  # get, record, record_refresh
     assert worker != seen["loop"] == seen["download"]
     assert store.archives.last_refresh() is not None and store.archives.get(REAL_TIME.name) is not None
+
+
+class SlowToImport(MemoryStore):
+    """A store whose import waits for `release`, and that notes when it is closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.importing, self.release, self.closed = threading.Event(), threading.Event(), False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.importing.set()
+        assert self.release.wait(5)
+        with super().transaction():
+            yield
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_run_cancelled_during_the_import_ends_once_the_import_is_recorded_and_the_store_closed(tmp_path):
+    """The server stopping while the thread imports: the import is not cut half-way, and
+    the run ends only once its thread has recorded it and closed the store."""
+    store = SlowToImport()
+
+    async def run() -> None:
+        handler = httpx.MockTransport(lambda request: body(rte_zip(eco2mix_lines(JANUARY))))
+        async with RteClient(BASE, timeout=1.0, transport=handler) as rte:
+            fetching = asyncio.create_task(fetch_archives(lambda: store, rte, lambda _: [REAL_TIME], tmp_path))
+            assert await asyncio.to_thread(store.importing.wait, 5)
+            fetching.cancel()
+            store.release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await fetching
+            assert store.closed and store.archives.last_refresh() is not None
+
+    asyncio.run(run())
+    assert stored(store) == expected_points(JANUARY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [REAL_TIME.name]  # kept, no temporary file left

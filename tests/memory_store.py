@@ -1,8 +1,8 @@
-"""The repositories in memory: the domain's rules without a database.
+"""The repositories in memory, for the unit tests: the domain's rules without a database.
 
-What the services run on in unit tests, held by the same contract tests as the
-SQLite store. A transaction or savepoint copies the state it may have to restore:
-fine for tests and small data, not meant for a whole history.
+What the services run on in unit tests (which may not touch SQLite), held by the same
+contract tests as the SQLite store. A transaction or savepoint copies the state it may
+have to restore: fine for tests and small data, not meant for a whole history.
 """
 
 from __future__ import annotations
@@ -71,9 +71,6 @@ class MemoryArchiveLog(ArchiveLog):
         self.refresh = record
 
 
-_State = tuple[dict[int, ConsumptionPoint], dict[str, ArchiveRecord], RefreshRecord | None]
-
-
 class MemoryStore(Store):
     points: MemoryConsumptionRepository
     archives: MemoryArchiveLog
@@ -84,23 +81,19 @@ class MemoryStore(Store):
         self.generation = 0  # bumped by each transaction that changes points, like SQLite's
 
     @contextmanager
-    def _undone_on_error(self) -> Iterator[_State]:
-        """Yield the state before the block; put it back when the block raises."""
-        before = dict(self.points.points), dict(self.archives.records), self.archives.refresh
-        try:
-            yield before
-        except BaseException:
-            self.points.points, self.archives.records, self.archives.refresh = before
-            raise
-
-    @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._undone_on_error() as before:
+        points = dict(self.points.points)
+        with self.savepoint():
             yield
-        if self.points.points != before[0]:  # the points, not the archive log
+        if self.points.points != points:  # the points, not the archive log
             self.generation += 1
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        with self._undone_on_error():
+        """The state before the block is put back when the block raises."""
+        before = dict(self.points.points), dict(self.archives.records), self.archives.refresh
+        try:
             yield
+        except BaseException:
+            self.points.points, self.archives.records, self.archives.refresh = before
+            raise
