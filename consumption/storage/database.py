@@ -16,13 +16,22 @@ import sqlite3
 from pathlib import Path
 
 from consumption.domain import Nature
-from consumption.storage.queries import APPLICATION_ID, FIRST_GENERATION, SCHEMA, SCHEMA_VERSION
+from consumption.storage.queries import (
+    ADD_DATABASE_ID,
+    APPLICATION_ID,
+    FIRST_GENERATION,
+    IS_VERSION_1,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+)
 
 # Natures are stored as their rank. Without an adapter, sqlite3 binds an IntEnum
 # through its slow path.
 sqlite3.register_adapter(Nature, int)
 
 SQLITE_HEADER_BYTES = 100
+KNOWN_VERSIONS = (1, SCHEMA_VERSION)  # a version-1 database is brought to the current one on opening
 
 
 class DatabaseError(RuntimeError):
@@ -36,13 +45,12 @@ def connect(path: Path) -> sqlite3.Connection:
     only ever see committed imports. `DatabaseError` when the file there is not one
     of ours (then it is left unchanged), or cannot be created or opened.
     """
-    size = _size(path)
-    if size == 0:
+    if _is_absent_or_empty(path):
         _create(path)
     else:
-        _check_ours(path, size)
+        _check_ours(path)
     try:
-        # Not bound to the thread that opens it: a caller may hand a store to the refresh's thread.
+        # Not bound to one thread: a refresh reads on the event loop and imports in a thread, never at once.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise DatabaseError(f"{path}: cannot open the database: {error}") from error
@@ -51,8 +59,9 @@ def connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: the whole history's pages
-        if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            _write_schema(connection)  # an empty SQLite database
+        marked = connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        if not marked or connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            _write_schema(connection)  # one of ours from before the mark or of version 1: add what it lacks
     except sqlite3.Error as error:
         connection.close()
         raise DatabaseError(f"{path}: cannot open the database for writing: {error}") from error
@@ -64,19 +73,20 @@ def read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
-def _size(path: Path) -> int:
-    """The file's size, 0 when there is none: SQLite takes a 0-byte file for a new database."""
+def _is_absent_or_empty(path: Path) -> bool:
+    """No file, or an empty one (SQLite's own view of a 0-byte file: a new database)."""
     try:
-        return path.stat().st_size
+        return path.stat().st_size == 0
     except FileNotFoundError:
-        return 0
+        return True
     except OSError as error:
         raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
 
 
 def _write_schema(connection: sqlite3.Connection) -> None:
+    migrate = ";".join(ADD_DATABASE_ID) if connection.execute(IS_VERSION_1).fetchone()[0] else ""
     connection.executescript(
-        f"BEGIN IMMEDIATE; {SCHEMA}; {FIRST_GENERATION}; PRAGMA user_version = {SCHEMA_VERSION}; "
+        f"BEGIN IMMEDIATE; {SCHEMA}; {migrate}; {FIRST_GENERATION}; PRAGMA user_version = {SCHEMA_VERSION}; "
         f"PRAGMA application_id = {APPLICATION_ID}; COMMIT;"
     )
 
@@ -109,7 +119,7 @@ def _create(path: Path) -> None:
                 leftover.unlink()
 
 
-def _check_ours(path: Path, size: int) -> None:
+def _check_ours(path: Path) -> None:
     """Refuse, without writing anything, a file that is not a database of this program.
 
     The file is read through SQLite only: closing any other descriptor of it would drop the
@@ -118,7 +128,11 @@ def _check_ours(path: Path, size: int) -> None:
     """
     refused = f"{path} is not a database of this program, so it was left unchanged"
     hint = "; set DATABASE_PATH to a new file, or to one this program made"
-    if size < SQLITE_HEADER_BYTES:  # SQLite would take it for an empty database
+    try:
+        too_short = path.stat().st_size < SQLITE_HEADER_BYTES  # SQLite would take it for an empty database
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
+    if too_short:
         raise DatabaseError(f"{refused}: it is not a SQLite file{hint}")
     try:
         with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
@@ -131,11 +145,17 @@ def _check_ours(path: Path, size: int) -> None:
         raise DatabaseError(
             f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
         ) from error
-    if application_id == 0 and version == 0 and not tables:
+    if application_id == APPLICATION_ID:
+        if version not in KNOWN_VERSIONS:
+            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
+        return
+    if application_id != 0:
+        raise DatabaseError(f"{refused}: its application id is {application_id:#x}{hint}")
+    if not tables and version == 0:
         return  # an empty SQLite database: nothing in it to spoil
-    if application_id != APPLICATION_ID:
-        names = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
-        why = f"its application id is {application_id:#x}" if application_id else f"it holds other tables ({names})"
-        raise DatabaseError(f"{refused}: {why}{hint}")
-    if version != SCHEMA_VERSION:
+    foreign = sorted(tables - set(TABLES))
+    if foreign or "consumption" not in tables:
+        names = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise DatabaseError(f"{refused}: it holds other tables ({names or 'none of ours'}){hint}")
+    if version not in KNOWN_VERSIONS:
         raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")

@@ -111,7 +111,7 @@ def test_a_database_that_is_not_ours_is_refused_and_left_unchanged(case, setting
     assert sorted(p.name for p in path.parent.iterdir()) == siblings
 
 
-def test_a_new_database_is_marked_as_ours_and_an_older_schema_is_refused_unchanged(tmp_path):
+def test_a_new_database_is_marked_as_ours_and_an_older_one_of_ours_is_kept(tmp_path):
     new = tmp_path / "new.sqlite3"
     SqliteStore.open(new).close()
     with sqlite3.connect(new) as connection:
@@ -119,18 +119,18 @@ def test_a_new_database_is_marked_as_ours_and_an_older_schema_is_refused_unchang
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     connection.close()
 
-    older = sqlite_file(  # schema version 1, whose generation table had no database id
+    older = sqlite_file(  # as the versions before the mark made them
         tmp_path / "older.sqlite3",
         "CREATE TABLE consumption (timestamp INTEGER PRIMARY KEY, consumption_mw INTEGER NOT NULL,"
         " nature INTEGER NOT NULL) STRICT",
         "INSERT INTO consumption VALUES (1735686000, 70000, 3)",
-        f"PRAGMA application_id = {APPLICATION_ID}",
         "PRAGMA user_version = 1",
     )
-    before = older.read_bytes()
-    with pytest.raises(DatabaseError, match=f"{older}: schema version 1, this program knows 2"):
-        SqliteStore.open(older)
-    assert older.read_bytes() == before
+    SqliteStore.open(older).close()
+    assert stored_rows(older) == [(1735686000, 70000, 3)]
+    with sqlite3.connect(older) as connection:
+        assert connection.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+    connection.close()
 
 
 def test_the_apis_connection_cannot_write(tmp_path):
