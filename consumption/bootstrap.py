@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from consumption.config import Settings
 from consumption.domain import Archive, Store
+from consumption.domain.clock import PARIS
 from consumption.eco2mix.download import RteClient, remove_partial_downloads
 from consumption.eco2mix.parser import ReadLimits
 from consumption.logs import configure_logging
@@ -48,7 +49,7 @@ async def fetch_from_rte(
     def archives(store: Store) -> list[Archive]:
         if years:
             return refresh.archives_to_fetch(*years)
-        return refresh.archives_to_refresh(store.points, refresh.paris_today())
+        return refresh.archives_to_refresh(store.points, PARIS.today())
 
     open_store = functools.partial(SqliteStore.open, settings.database_path)
     limits = ReadLimits.from_megabytes(settings.file_max_mb)

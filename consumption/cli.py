@@ -14,7 +14,7 @@ from consumption.config import MAX_PORT, Settings
 from consumption.domain import Download, Outcome
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import FIRST_DEFINITIVE_YEAR
-from consumption.eco2mix.parser import Eco2mixError, ReadLimits, paris_today
+from consumption.eco2mix.parser import Eco2mixError, ReadLimits
 from consumption.logs import configure_logging
 from consumption.services.importing import FileImport, import_paths
 from consumption.storage.database import DatabaseError
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("paths", nargs="*", type=Path, help="files and folders (default: DATA_DIR)")
     importer.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
 
-    this_year = paris_today().year
+    this_year = PARIS.today().year
     fetcher = commands.add_parser(
         "fetch",
         help="download RTE's archives into DATA_DIR and import them",

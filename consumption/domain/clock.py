@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import time
 import zoneinfo
 from collections.abc import Iterator
 
@@ -55,15 +56,9 @@ class Clock:
             return None
         return int(naive.replace(tzinfo=self.zone, fold=0).timestamp())
 
-    def utc_midnight(self, day: dt.date) -> int | None:
-        """UTC seconds of `day`'s local midnight when the day lasts 24 hours; None on the days
-        the clock changes."""
-        midnight = self.day_start(day)
-        return midnight if self.day_start(day + dt.timedelta(1)) - midnight == DAY else None
-
-    def wall_clock_to_utc(self, day: dt.date, minutes: int) -> int | None:
-        """`to_utc` of `minutes` after midnight on `day`."""
-        return self.to_utc(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
+    def today(self) -> dt.date:
+        """Today on this clock, whatever the host's own time zone."""
+        return dt.datetime.fromtimestamp(time.time(), self.zone).date()
 
     def day_start(self, day: dt.date) -> int:
         """The first instant of the local date `day`: its midnight, or the end of a clock

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -75,11 +74,6 @@ _OFFSETS = {
 }
 
 
-def paris_today() -> dt.date:
-    """Today in Paris, whatever the host's time zone: the day RTE's files and the service count in."""
-    return dt.datetime.fromtimestamp(time.time(), PARIS.zone).date()
-
-
 class Eco2mixError(ValueError):
     """A file that cannot be imported; the message names the file and, if known, the line or record."""
 
@@ -108,7 +102,7 @@ class ReadLimits:
     max_line_bytes: int = 4096
     # Every year from 2000 to next year at quarter-hour resolution, in one file: ODRÉ
     # writes 100 quarter hours on a fall-back day; and a header and a disclaimer.
-    max_lines: int = (paris_today().year + 2 - FIRST_YEAR) * 366 * 100 + 2
+    max_lines: int = (PARIS.today().year + 2 - FIRST_YEAR) * 366 * 100 + 2
 
     @classmethod
     def from_megabytes(cls, megabytes: int) -> ReadLimits:
@@ -194,7 +188,7 @@ def read_date(text: str) -> dt.datetime:
         midnight = dt.datetime.fromisoformat(iso)
     except ValueError:
         raise Refused(f"invalid date {quoted(text)}; expected YYYY-MM-DD or DD/MM/YYYY") from None
-    latest = paris_today().year + 1
+    latest = PARIS.today().year + 1
     if not FIRST_YEAR <= midnight.year <= latest:
         raise Refused(f"date {quoted(text)} is outside the years {FIRST_YEAR} to {latest}")
     return midnight

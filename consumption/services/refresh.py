@@ -25,7 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from consumption.domain.clock import PARIS
 from consumption.domain.model import Archive, ArchiveRecord, Download, Outcome, RefreshRecord
 from consumption.domain.repository import ArchiveSource, ConsumptionRepository, Store, TransactionLost
 from consumption.eco2mix.names import CONSOLIDATED, FIRST_DEFINITIVE_YEAR, REAL_TIME, definitive
@@ -79,11 +78,6 @@ def archives_to_fetch(from_year: int, to_year: int) -> list[Archive]:
 
 OnDownload = Callable[[int, int, Download], None]
 Known = list[tuple[Archive, ArchiveRecord | None]]  # each archive, with what it was when last imported
-
-
-def paris_today() -> dt.date:
-    """Today in Paris, RTE's calendar: on 31 December at 23:30 UTC, it is already next year."""
-    return dt.datetime.now(PARIS.zone).date()
 
 
 def archives_to_refresh(points: ConsumptionRepository, today: dt.date) -> list[Archive]:

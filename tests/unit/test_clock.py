@@ -171,44 +171,24 @@ def test_every_zone_name_is_one_zoneinfo_loads_and_the_default_is_among_them():
     assert all(ZoneInfo(name).key == name for name in ZONE_NAMES)
 
 
-def test_fast_path_agrees_with_zoneinfo_for_every_half_hour_of_two_years():
-    day = dt.date(2024, 1, 1)
-    while day < dt.date(2026, 1, 1):
-        for minutes in range(0, 1440, 30):
-            naive = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
-            assert PARIS.wall_clock_to_utc(day, minutes) == PARIS.to_utc(naive), naive
-        day += dt.timedelta(1)
-
-
-def test_utc_midnight_is_none_exactly_on_the_days_the_clock_changes():
-    changes = {dt.date(2025, 3, 30), dt.date(2025, 10, 26)}
-    day = dt.date(2025, 1, 1)
-    while day < dt.date(2026, 1, 1):
-        midnight = PARIS.utc_midnight(day)
-        assert (midnight is None) == (day in changes), day
-        if midnight is not None:
-            assert midnight == int(dt.datetime.combine(day, dt.time(0), tzinfo=PARIS.zone).timestamp())
-        day += dt.timedelta(1)
-
-
 def test_spring_forward_gap_does_not_exist():
     assert not PARIS.exists(dt.datetime(2025, 3, 30, 2, 0))
     assert not PARIS.exists(dt.datetime(2025, 3, 30, 2, 30))
-    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 2 * 60) is None
+    assert PARIS.to_utc(dt.datetime(2025, 3, 30) + dt.timedelta(minutes=2 * 60)) is None
     # 01:30 is winter time (+01:00), 03:00 summer time (+02:00): both are 01:xx UTC.
-    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 90) == int(
+    assert PARIS.to_utc(dt.datetime(2025, 3, 30) + dt.timedelta(minutes=90)) == int(
         dt.datetime(2025, 3, 30, 0, 30, tzinfo=dt.UTC).timestamp()
     )
-    assert PARIS.wall_clock_to_utc(dt.date(2025, 3, 30), 180) == int(
+    assert PARIS.to_utc(dt.datetime(2025, 3, 30) + dt.timedelta(minutes=180)) == int(
         dt.datetime(2025, 3, 30, 1, 0, tzinfo=dt.UTC).timestamp()
     )
 
 
 def test_fall_back_hour_is_taken_in_summer_time():
-    assert PARIS.wall_clock_to_utc(dt.date(2025, 10, 26), 2 * 60) == int(
+    assert PARIS.to_utc(dt.datetime(2025, 10, 26) + dt.timedelta(minutes=2 * 60)) == int(
         dt.datetime(2025, 10, 26, 0, 0, tzinfo=dt.UTC).timestamp()
     )
-    assert PARIS.wall_clock_to_utc(dt.date(2025, 10, 26), 3 * 60) == int(
+    assert PARIS.to_utc(dt.datetime(2025, 10, 26) + dt.timedelta(minutes=3 * 60)) == int(
         dt.datetime(2025, 10, 26, 2, 0, tzinfo=dt.UTC).timestamp()
     )
 

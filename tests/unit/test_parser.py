@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from consumption.cli import build_parser
-from consumption.domain import Nature
-from consumption.eco2mix import parser
+from consumption.domain import Nature, clock
+from consumption.domain.clock import PARIS
 from consumption.eco2mix.parser import DEFAULT_LIMITS, MEGABYTE, Eco2mixError, FileContents, ReadLimits, parse_eco2mix
 from tests.eco2mix_files import (
     NEW_COLUMNS,
@@ -336,10 +336,10 @@ def test_today_is_pariss_today_on_a_host_that_runs_on_utc(monkeypatch):
     instant = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC).timestamp()
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr(parser, "time", SimpleNamespace(time=lambda: instant))
+    monkeypatch.setattr(clock, "time", SimpleNamespace(time=lambda: instant))
     try:
         assert dt.date.fromtimestamp(instant) == dt.date(2026, 12, 31)
-        assert parser.paris_today() == dt.date(2027, 1, 1)
+        assert PARIS.today() == dt.date(2027, 1, 1)
         next_year = [dt.date(2028, 6, 1)]
         assert parse(eco2mix_text(eco2mix_lines(next_year))) == expected_points(next_year)
         assert build_parser().parse_args(["fetch"]).to_year == 2027
