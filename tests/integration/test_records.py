@@ -274,3 +274,13 @@ def test_the_document_lists_the_intervals_peaks_accepts():
     parameters = openapi_document()["paths"]["/consumption/peaks"]["get"]["parameters"]
     (interval,) = [parameter for parameter in parameters if parameter["name"] == "interval"]
     assert interval["schema"]["enum"] == list(PEAK_INTERVALS)
+
+
+@pytest.mark.parametrize(("path", "extra"), [("/consumption/peaks", {"n": "1000"}), ("/consumption/profile", {})])
+def test_gzip_and_cors_as_on_the_other_data_routes(client, path, extra):
+    headers = {"Accept-Encoding": "gzip", "Origin": "https://example.org"}
+    response = client.get(path, params={"start": "2025-01-01", "end": "2025-12-31", **extra}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.json()["count"] > 0  # the client decompressed it
