@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consumption.domain.model import WATTS_PER_MEGAWATT
-from consumption.storage import records
 from consumption.storage.reader import Freshness, Snapshot
+from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile
 from consumption.web.aggregates import buckets, mean_watts
 from consumption.web.http_cache import caching_headers, matches
 from consumption.web.params import MAX_PARAMETER_LENGTH, BadParameter, Query, read_choice, read_parameters
@@ -65,7 +65,7 @@ def read_peaks(
         return Response(status_code=304, headers=headers)
     stamp, time_range = Stamps(query.clock), query.time_range
     if query.interval == "half-hour":
-        rows = records.peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
+        rows = peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
         items = [
             {"timestamp": stamp(t), "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
             for t, mw, nature in rows
@@ -77,7 +77,7 @@ def read_peaks(
         fields = ("timestamp", f"{extreme}_w", f"{extreme}_at")
         items = [
             dict(zip(fields, (stamp(start), mw * WATTS_PER_MEGAWATT, stamp(at)), strict=True))
-            for start, mw, at in records.peak_buckets(snapshot, bounds, n, order)
+            for start, mw, at in peak_buckets(snapshot, bounds, n, order)
         ]
     head = heading(query, stamp, snapshot.freshness, interval=query.interval, order=order)
     return answer(query, head, fields, items, headers)
@@ -104,8 +104,8 @@ def read_profile(query: Query, by: str | None, if_none_match: str | None, refres
         return Response(status_code=304, headers=headers)
     stamp, time_range = Stamps(query.clock), query.time_range
     first, last = snapshot.bounds(time_range.start, time_range.end)
-    segments = [] if first is None or last is None else records.offset_segments(query.clock, first, last + 1)
-    found = {(weekday, slot): rest for weekday, slot, *rest in records.profile(snapshot, segments, by is not None)}
+    segments = [] if first is None or last is None else offset_segments(query.clock, first, last + 1)
+    found = {(weekday, slot): rest for weekday, slot, *rest in profile(snapshot, segments, by is not None)}
     items = []
     for weekday in range(1, 8) if by else (0,):
         for slot, time in enumerate(SLOTS):
