@@ -18,13 +18,14 @@ PEAK_HALF_HOURS = """
 SELECT timestamp, consumption_mw, nature FROM consumption WHERE timestamp BETWEEN ?1 AND ?2
 ORDER BY consumption_mw {order}, timestamp LIMIT ?3"""
 
-# Each bucket's extreme, the `n` buckets in order of it, then when each first reached it.
+# Each bucket's extreme (a lookup of its own: no sort of the rows), the `n` buckets in order of
+# it, then when each first reached it.
 PEAK_BUCKETS = """
 WITH bucket (start, stop) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?1)),
 extreme (start, stop, mw) AS (
-    SELECT bucket.start, bucket.stop, {extreme}(consumption_mw) FROM bucket
-    JOIN consumption ON timestamp >= bucket.start AND timestamp < bucket.stop
-    GROUP BY bucket.start ORDER BY 3 {order}, bucket.start LIMIT ?2)
+    SELECT start, stop, (SELECT {extreme}(consumption_mw) FROM consumption
+                         WHERE timestamp >= bucket.start AND timestamp < bucket.stop) AS mw
+    FROM bucket WHERE mw IS NOT NULL ORDER BY mw {order}, start LIMIT ?2)
 SELECT start, mw, (SELECT min(timestamp) FROM consumption
                    WHERE timestamp >= extreme.start AND timestamp < extreme.stop AND consumption_mw = extreme.mw)
 FROM extreme ORDER BY mw {order}, start"""
