@@ -4,7 +4,7 @@
     make bench BENCH_ARGS=--quick               # short runs: to try it, not to quote
     make bench BENCH_ARGS="--compare bdb9afc"   # that commit's service as one more column
 
-Prints three Markdown tables; docs/performance.md says what each row means.
+Prints four Markdown tables; docs/performance.md says what each row means.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import json
 import marshal
@@ -19,7 +20,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,25 +34,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from consumption.domain.clock import clock  # noqa: E402
+from consumption.storage.reader import Snapshot  # noqa: E402
+from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile  # noqa: E402
+from tests.server_process import free_port  # noqa: E402
 from tests.synthetic_history import PARIS, write_annual_files, write_odre_export  # noqa: E402
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consumption-bench"
 UV = Path(sys.executable).parent / "uv"  # in the project's venv: `make bench` runs .venv/bin/python
 DATASETTE = "0.65.5"
 FIRST, LAST = 2012, 2025
+HISTORY = tuple(int(dt.datetime(year, 1, 1, tzinfo=PARIS).timestamp()) for year in (FIRST, LAST + 1))
 WINDOWS = 20_000
 WHOLE_HISTORY = f"/consumption?start={FIRST}-01-01&end={LAST}-12-31"
-RANGE_SQL = (
-    "select timestamp, consumption_mw * 1000000 from consumption"
-    " where timestamp between cast(:start as integer) and cast(:end as integer) order by timestamp"
-)
+RANGE_SQL = """select timestamp, consumption_mw * 1000000 from consumption
+where timestamp between cast(:start as integer) and cast(:end as integer) order by timestamp"""
 EXECUTEMANY = """import marshal, sqlite3, sys
 schema, rows = marshal.load(open(sys.argv[1], "rb"))
 db = sqlite3.connect(sys.argv[2], isolation_level=None)
-db.execute("PRAGMA journal_mode = WAL")
-db.execute("PRAGMA synchronous = NORMAL")
-db.execute(schema)
-db.execute("BEGIN")
+db.executescript(f"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; {schema}; BEGIN")
 db.executemany(f"INSERT INTO consumption VALUES ({', '.join('?' * len(rows[0]))})", rows)
 db.execute("COMMIT")
 """
@@ -62,6 +62,8 @@ FLOORS = {  # the least this service's requests/s may be, as a multiple of the o
     "1 day, one URL repeated": {"bare route": 0.7},
 }
 Measure = tuple[str, list[float], str, tuple[str, float] | None]  # label, per server, unit, goal
+VERDICT = {True: "met", False: "**not met**"}
+say = functools.partial(print, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -74,21 +76,11 @@ class Target:
     env: dict[str, str]
 
 
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     result = subprocess.run([str(part) for part in command], capture_output=True, text=True, cwd=cwd, env=env)
     if result.returncode:
         raise SystemExit(f"failed: {' '.join(map(str, command))}\n{result.stdout}{result.stderr}")
     return str(result.stdout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def utc_text(instant: int) -> str:
@@ -97,8 +89,7 @@ def utc_text(instant: int) -> str:
 
 def windows(days: int, count: int) -> list[tuple[int, int]]:
     """`count` windows of `days` days, each starting at a random half hour of the history (seeded)."""
-    first = int(dt.datetime(FIRST, 1, 1, tzinfo=PARIS).timestamp())
-    last = int(dt.datetime(LAST + 1, 1, 1, tzinfo=PARIS).timestamp()) - days * 86400
+    first, last = HISTORY[0], HISTORY[1] - days * 86400
     rng = random.Random(days)
     starts = [first + rng.randrange((last - first) // 1800) * 1800 for _ in range(count)]
     return [(start, start + days * 86400 - 1800) for start in starts]
@@ -115,17 +106,15 @@ def serving(target: Target, folder: Path) -> Iterator[tuple[str, int, float]]:
     """`target` alone on core 0: its base URL, its process id, its seconds to a first one-day answer."""
     port = free_port()
     started = time.perf_counter()
+    command = ["taskset", "-c", "0", *target.command(port)]
     with (folder / f"{target.name}.log").open("w") as log:
-        process = subprocess.Popen(
-            ["taskset", "-c", "0", *target.command(port)], env=target.env, cwd=folder, stdout=log, stderr=log
-        )
+        process = subprocess.Popen(command, env=target.env, cwd=folder, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
             if process.poll() is not None or time.perf_counter() - started > 120:
-                raise SystemExit(
-                    f"{target.name} did not answer:\n{(folder / f'{target.name}.log').read_text()[-3000:]}"
-                )
+                log_text = (folder / f"{target.name}.log").read_text()[-3000:]
+                raise SystemExit(f"{target.name} did not answer:\n{log_text}")
             with contextlib.suppress(OSError):
                 answered_rows(base + target.path(*windows(1, 1)[0]))
                 break
@@ -153,7 +142,7 @@ def wrk(base: str, paths: list[str], seconds: int, folder: Path) -> tuple[float,
 
 def distinct_ranges(
     targets: list[Target], database: Path, seconds: int, rounds: int, folder: Path
-) -> dict[str, dict[str, tuple[float, float]]]:
+) -> dict[str, dict[str, tuple[float, ...]]]:
     """Each row's requests/s and p50 per server, medians of `rounds`. The servers take turns on each
     row, each freshly started, so that a change in the machine's load weighs on all of them alike."""
     day, year = windows(1, WINDOWS), windows(365, WINDOWS)
@@ -169,11 +158,14 @@ def distinct_ranges(
             if answered_rows(base + target.path(*spans[0])) != expected[spans[0]]:
                 raise SystemExit(f"{target.name}: not the {expected[spans[0]]} rows of {spans[0]}")
             loads[row, target.name].append(wrk(base, [target.path(*span) for span in spans], seconds, folder))
-    medians = {
-        key: (statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs))
-        for key, runs in loads.items()
-    }
+    medians = {key: tuple(map(statistics.median, zip(*runs, strict=True))) for key, runs in loads.items()}
     return {row: {target.name: medians[row, target.name] for target in targets} for row in rows}
+
+
+def timed(work: Callable[..., object], *arguments: object) -> float:
+    started = time.perf_counter()
+    work(*arguments)
+    return time.perf_counter() - started
 
 
 def rss_mb(pid: int) -> float:
@@ -189,16 +181,12 @@ def whole_history(target: Target, folder: Path) -> tuple[float, float, float]:
         with serving(target, folder) as (_, _, seconds):
             startups.append(seconds)
     with serving(target, folder) as (base, pid, _):
-        before = rss_mb(pid)
+        before = peak = rss_mb(pid)
         readers = [sys.executable, ROOT / "scripts" / "whole_history_readers.py", base.rsplit(":", 1)[1], "20"]
         with subprocess.Popen([*map(str, readers), WHOLE_HISTORY], stdout=subprocess.PIPE, text=True) as streams:
             assert streams.stdout and streams.stdout.readline() == "sent\n"
             time.sleep(0.2)
-            latencies, peak = [], before
-            for span in windows(1, 5):
-                started = time.perf_counter()
-                answered_rows(base + target.path(*span))
-                latencies.append(time.perf_counter() - started)
+            latencies = [timed(answered_rows, base + target.path(*span)) for span in windows(1, 5)]
             if streams.poll() is not None:
                 raise SystemExit(f"{target.name}: the streams ended before the one-day answers")
             while streams.poll() is None:
@@ -231,19 +219,15 @@ def datasette() -> Path:
 
 
 def install(ref: str) -> tuple[str, Path]:
-    """The project at `ref`, installed from a temporary git worktree into a venv kept per commit."""
+    """The project at `ref`, installed from a temporary `git archive` into a venv kept per commit."""
     commit = run("git", "-C", ROOT, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
     venv = CACHE / f"project-{commit[:12]}"
     if not (venv / ".installed").exists():
         say(f"installing {commit[:7]} in {venv}")
         with tempfile.TemporaryDirectory(prefix="consumption-compare-") as temporary:
-            source = Path(temporary) / "source"
-            run("git", "-C", ROOT, "worktree", "add", "--detach", source, commit)
-            try:
-                sync = ["sync", "--frozen", "--no-dev", "--no-editable", "--python", sys.executable]
-                run(UV, *sync, cwd=source, env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)})
-            finally:
-                run("git", "-C", ROOT, "worktree", "remove", "--force", source)
+            run("sh", "-c", f"git -C {ROOT} archive {commit} | tar -x -C {temporary}")
+            sync = ["sync", "--frozen", "--no-dev", "--no-editable", "--python", sys.executable]
+            run(UV, *sync, cwd=Path(temporary), env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)})
         (venv / ".installed").touch()
     return commit[:7], venv / "bin"
 
@@ -279,10 +263,6 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
-def verdict(met: bool) -> str:
-    return "met" if met else "**not met**"
-
-
 def goal_table(title: str, names: list[str], measures: list[Measure]) -> str:
     """One row per measure: its goal, and each server's value with the goal met or not."""
     rows = []
@@ -291,22 +271,43 @@ def goal_table(title: str, names: list[str], measures: list[Measure]) -> str:
         if goal:
             sign, bound = goal
             met = [value < bound if sign == "<" else value <= bound for value in values]
-            cells = [f"{text} {verdict(ok)}" for text, ok in zip(cells, met, strict=True)]
+            cells = [f"{text} {VERDICT[ok]}" for text, ok in zip(cells, met, strict=True)]
         rows.append([label, f"{goal[0]} {goal[1]}{unit}" if goal else "", *cells])
     return table([title, "goal", *names], rows)
 
 
-def ranges_table(figures: dict[str, dict[str, tuple[float, float]]], servers: list[str]) -> str:
+def ranges_table(figures: dict[str, dict[str, tuple[float, ...]]], servers: list[str]) -> str:
     """Each row's figures, this service's ratios to the bare route and datasette, and the floors."""
     rows = []
     for row, cells in figures.items():
         over = {other: cells["this service"][0] / cells[other][0] for other in ("bare route", "datasette")}
         floors = [
-            f"≥ {least}× {other}: {verdict(over[other] >= least)}" for other, least in FLOORS.get(row, {}).items()
+            f"≥ {least}× {other}: {VERDICT[over[other] >= least]}" for other, least in FLOORS.get(row, {}).items()
         ]
         loads = [f"{cells[server][0]:,.1f} req/s, p50 {cells[server][1]:,.1f} ms" for server in servers]
         rows.append([row, *loads, *(f"{ratio:.2f}×" for ratio in over.values()), "; ".join(floors) or "–"])
     return table(["request", *servers, "service ÷ bare", "service ÷ datasette", "floors"], rows)
+
+
+def records_table(base: str, database: Path, runs: int) -> str:
+    """Peaks and profile through HTTP and their SQL through sqlite3 here, in turns: the fastest of `runs`."""
+    start, stop = HISTORY
+    days, segments = list(clock(PARIS.key).buckets("day", start, stop)), offset_segments(clock(PARIS.key), start, stop)
+    whole = f"?start={FIRST}-01-01&end={LAST}-12-31"
+    reads: dict[str, tuple[str, Callable[[Snapshot], object]]] = {
+        "the 10 highest half hours": (f"peaks{whole}", lambda s: peak_half_hours(s, start, stop - 1, 10, "highest")),
+        "the 10 days of highest peak": (f"peaks{whole}&interval=day", lambda s: peak_buckets(s, days, 10, "highest")),
+        "the profile, 48 slots": (f"profile{whole}", lambda s: profile(s, segments, False)),
+        "the profile by weekday, 336 slots": (f"profile{whole}&by=weekday", lambda s: profile(s, segments, True)),
+    }
+    measures: list[Measure] = []
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        for label, (path, read) in reads.items():
+            url = f"{base}/consumption/{path}"
+            times = [(timed(answered_rows, url), timed(read, Snapshot(db))) for _ in range(runs)]
+            http, plain = (min(column) for column in zip(*times, strict=True))
+            measures.append((f"{label}: {http * 1000:,.0f} ÷ {plain * 1000:,.0f} ms", [http / plain], "×", ("≤", 1.5)))
+    return goal_table(f"peaks and profile, HTTP ÷ sqlite3 (fastest of {runs})", ["ratio"], measures)
 
 
 def streams_table(streams: dict[str, tuple[float, float, float]]) -> str:
@@ -376,9 +377,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="one wrk run of 2 s, one hyperfine run: to try it")
     parser.add_argument("--compare", metavar="COMMIT", help="also measure the service at this commit")
     arguments = parser.parse_args()
-    for tool in ("wrk", "hyperfine", "taskset"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} is needed: `sudo apt-get install {tool}` (Debian, Ubuntu)")
+    if missing := [tool for tool in ("wrk", "hyperfine", "taskset") if not shutil.which(tool)]:
+        raise SystemExit(f"{', '.join(missing)} needed: `sudo apt-get install {' '.join(missing)}` (Debian, Ubuntu)")
     os.sched_setaffinity(0, {1})  # this script, and what it starts without taskset, off the servers' core
     seconds, runs, rounds = (2, 1, 1) if arguments.quick else (5, 5, 3)
     bins = {"this service": Path(sys.executable).parent}
@@ -394,10 +394,14 @@ def main() -> int:
         database = folder / "consumption.sqlite3"
         figures = distinct_ranges([*services, *others(database, folder)], database, seconds, rounds, folder)
         streams = {target.name: whole_history(target, folder) for target in services}
+        with serving(services[0], folder) as (base, _, _):
+            os.sched_setaffinity(0, {0})  # SQL on the server's core, as the server's is
+            peaks_and_profile = records_table(base, folder / "0-files.db", 2 * runs + 1)
     print(f"`make bench{' --quick' * arguments.quick}`, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: each server")
     print(f"alone on core 0; `wrk -t1 -c16 -d{seconds}s` on core 1, median of {rounds}; hyperfine, median of {runs}.\n")
     print(ranges_table(figures, [*bins, "bare route", "datasette"]) + "\n")
     print(streams_table(streams) + "\n")
+    print(peaks_and_profile + "\n")
     print(imports_table(timings, list(bins)))
     return 0
 

@@ -42,6 +42,7 @@ from consumption.web.middleware import EdgeMiddleware
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, Query, read_parameters, read_zone, single_values
+from consumption.web.records import get_peaks, get_profile
 from consumption.web.rendering import (
     FORMATS,
     GAP_FIELDS,
@@ -268,6 +269,8 @@ def create_app(
         Route("/consumption", get_consumption, methods=["GET"]),
         Route("/consumption/latest", get_latest, methods=["GET"]),
         Route("/consumption/gaps", get_gaps, methods=["GET"]),
+        Route("/consumption/peaks", get_peaks, methods=["GET"]),
+        Route("/consumption/profile", get_profile, methods=["GET"]),
         Route("/health", get_health, methods=["GET"]),
         Route("/ready", get_ready, methods=["GET"]),
         Route("/openapi.json", get_openapi, methods=["GET"]),

@@ -22,7 +22,7 @@ def _fill_parameter(parameter: dict[str, Any]) -> None:
     if name in ("start", "end"):
         schema["pattern"] = BOUND_PATTERN
         parameter["description"] = parameter["description"].replace("{years}", YEARS)
-    elif name == "interval":
+    elif name == "interval" and not schema["enum"]:  # /consumption/peaks lists its own
         schema["enum"] = list(INTERVALS)
     elif name == "format":
         schema["enum"] = list(FORMATS)

@@ -166,14 +166,16 @@ def read_choice(name: str, text: str | None, choices: tuple[str, ...], default: 
     return text
 
 
-def read_parameters(request: Request) -> Query:
-    """What a request to `/consumption` asks for, or BadParameter."""
-    return _parse(request.scope["query_string"], request.headers.get("accept", ""))
+def read_parameters(request: Request, extra: tuple[str, ...] = ()) -> Query:
+    """What a request to `/consumption` asks for, or BadParameter; `extra` names the further
+    parameters a route accepts and reads itself."""
+    return _parse(request.scope["query_string"], request.headers.get("accept", ""), extra)
 
 
 @functools.lru_cache(maxsize=1024)  # the same few queries again and again: parse each once
-def _parse(query_string: bytes, accept: str) -> Query:
-    values = single_values(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True), QUERY_PARAMETERS)
+def _parse(query_string: bytes, accept: str, extra: tuple[str, ...]) -> Query:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    values = single_values(pairs, QUERY_PARAMETERS + extra)
     zone = read_zone(values["tz"])
     interval = read_choice("interval", values["interval"], INTERVALS, "half-hour")
     output = read_choice("format", values["format"], FORMATS, preferred_format(accept))

@@ -259,7 +259,7 @@ def test_the_openapi_document_is_valid_and_covers_the_routes(client):
     document = response.json()
     validate(document)
     routes = {"/", "/consumption", "/consumption/latest", "/consumption/gaps", "/health", "/ready", "/openapi.json"}
-    routes |= {"/docs", "/metrics"}
+    routes |= {"/docs", "/metrics", "/consumption/peaks", "/consumption/profile"}
     assert set(document["paths"]) == routes
     assert {p["name"] for p in document["paths"]["/consumption"]["get"]["parameters"]} == {
         "start",

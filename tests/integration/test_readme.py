@@ -134,6 +134,8 @@ def test_the_readme_shows_a_curl_for_each_part_of_the_api_tour() -> None:
     assert any(path.startswith("/consumption?") and "interval=" not in path for path in paths)
     assert any("interval=all" in path for path in paths)
     assert any(path.startswith("/consumption/gaps?") for path in paths)
+    assert any(path.startswith("/consumption/peaks?") for path in paths)
+    assert any(path.startswith("/consumption/profile?") for path in paths)
     csv = [e for e in EXAMPLES if "format=csv" in e.url or e.headers.get("Accept") == "text/csv"]
     assert any(example.where.startswith("README.md") for example in csv)
     assert any(example.status == 400 for example in EXAMPLES if example.where.startswith("README.md"))

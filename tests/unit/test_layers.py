@@ -15,7 +15,7 @@ ALLOWED = {
     "eco2mix": {"domain", "eco2mix", "eco2mix.names"},
     "storage": {"domain", "storage", "storage.reader"},
     "services": {"domain", "eco2mix", "eco2mix.names", "services"},
-    "web": {"domain", "storage.reader", "web", "config", "eco2mix.names"},
+    "web": {"domain", "storage.reader", "storage.records", "web", "config", "eco2mix.names"},
 }
 
 
@@ -30,10 +30,10 @@ def imported_layers(path: Path) -> set[str]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "consumption" and len(parts) > 1:
-                # Two modules stand for themselves: eco2mix.names, pure naming (no I/O), what the
-                # web may know of RTE's archives; storage.reader, the read side the web uses.
+                # Three modules stand for themselves: eco2mix.names, pure naming (no I/O), what the
+                # web may know of RTE's archives; storage.reader and storage.records, the read side the web uses.
                 module = ".".join(parts[1:3])
-                layers.add(module if module in ("eco2mix.names", "storage.reader") else parts[1])
+                layers.add(module if module in ("eco2mix.names", "storage.reader", "storage.records") else parts[1])
             elif parts[0] == "sqlite3":
                 layers.add("sqlite3")
     return layers
