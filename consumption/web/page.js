@@ -24,7 +24,6 @@ const gw = (watts) => (watts / 1e9).toFixed(3) + " GW";
 const INTERVAL_NAMES = { "half-hour": "half hours", day: "daily", month: "monthly" };
 
 let stored = { first: null, last: null };  // the stored span, ISO 8601 with offsets
-let storedYears = [];  // the years holding data, as /health lists them
 let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets, gaps, other}
 let shown = null;  // the range of the fields: [startValue, endValue]
 let comparing = "";  // the year whose same dates are drawn as a second curve, "" for none
@@ -437,15 +436,16 @@ function decimate(points, xOf) {
 
 // --- Another year: the same dates, drawn on the same axis -------------------
 
-function offerYears(years) {
-  storedYears = [...new Set(Object.values(years || {}).flat())].sort();
-  if (!storedYears.length && stored.first) {
-    for (let y = +stored.first.slice(0, 4); y <= +stored.last.slice(0, 4); y++) storedYears.push(y);
+// The years /health says hold data (by source); without them, those of the stored span.
+function offerYears(bySource) {
+  const years = [...new Set(Object.values(bySource || {}).flat())].sort();
+  if (!years.length && stored.first) {
+    for (let y = +stored.first.slice(0, 4); y <= +stored.last.slice(0, 4); y++) years.push(y);
   }
   const select = $("compare");
-  for (const year of storedYears) select.add(new Option(String(year), String(year)));
+  for (const year of years) select.add(new Option(String(year), String(year)));
   select.value = comparing;
-  $("comparing").hidden = !storedYears.length;
+  $("comparing").hidden = !years.length;
 }
 
 function shiftYears(value, years) {  // "YYYY-MM-DDTHH:MM" the same date `years` later (29 Feb rolls over)
@@ -494,10 +494,11 @@ function drawOther(other) {
 function sayOther(other) {
   const note = $("compare-note");
   note.hidden = !comparing;
+  note.classList.toggle("drawn", Boolean(other && other.items.length));
   Object.assign(note.dataset, { first: other ? other.first : "", last: other ? other.last : "" });
-  if (!other) note.textContent = comparing ? comparing + " is the year drawn." : "";
-  else if (!other.items.length) note.textContent = "Nothing stored from " + other.first.replace("T", " ") + " to " + other.last.replace("T", " ") + ".";
-  else note.textContent = "Lighter curve: " + other.first.replace("T", " ") + " to " + other.last.replace("T", " ") + ".";
+  if (!other) return (note.textContent = comparing + " is the year drawn.");
+  const dates = other.first.replace("T", " ") + " to " + other.last.replace("T", " ");
+  note.textContent = other.items.length ? "Lighter curve: " + dates + "." : "Nothing is stored from " + dates + ".";
 }
 
 function otherReadout(node, t) {
@@ -567,44 +568,61 @@ function typicalDay(slots) {
   return day.weekdays.concat(day.weekends).some((w) => w !== null) ? day : null;
 }
 
+// The typical day's chart: as wide as it is shown, in CSS pixels, like the curve's.
+const TYPICAL_HEIGHT = 260;
+let typicalWidth = 960;
+
+function slotX(slot) {  // slot 0 is 00:00, slot 48 is the next midnight
+  return LEFT + (slot / 48) * (typicalWidth - LEFT - RIGHT);
+}
+
 function drawTypical(day) {
-  const chart = $("typical-chart"), width = chart.clientWidth || 960, height = 260;
-  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  const chart = $("typical-chart");
+  typicalWidth = chart.clientWidth || 960;
+  chart.setAttribute("viewBox", `0 0 ${typicalWidth} ${TYPICAL_HEIGHT}`);
   const values = day.weekdays.concat(day.weekends).filter((w) => w !== null);
   const pad = Math.max((Math.max(...values) - Math.min(...values)) * 0.08, 1e8);
   const low = Math.min(...values) - pad, high = Math.max(...values) + pad;
-  const x = (slot) => LEFT + (slot / 48) * (width - LEFT - RIGHT);
-  const y = (w) => TOP + ((high - w) / (high - low)) * (height - TOP - BOTTOM);
+  const y = (w) => TOP + ((high - w) / (high - low)) * (TYPICAL_HEIGHT - TOP - BOTTOM);
+  drawTypicalAxes(low, high, y);
+  for (const kind of ["weekdays", "weekends"]) {
+    $(kind).setAttribute("d", typicalPath(day[kind], y));
+    $(kind).dataset.points = String(day[kind].filter((w) => w !== null).length);
+  }
+  $("typical-cursor").setAttribute("y1", TOP);
+  $("typical-cursor").setAttribute("y2", TYPICAL_HEIGHT - BOTTOM);
+}
+
+function drawTypicalAxes(low, high, y) {
   const [xAxis, yAxis] = [$("typical-x-axis"), $("typical-y-axis")];
   xAxis.replaceChildren();
   yAxis.replaceChildren();
   for (const v of ticks(low / 1e9, high / 1e9, 7)) {
-    line(yAxis, LEFT, y(v * 1e9), width - RIGHT, y(v * 1e9), "grid");
+    line(yAxis, LEFT, y(v * 1e9), typicalWidth - RIGHT, y(v * 1e9), "grid");
     text(yAxis, LEFT - 6, y(v * 1e9) + 4, v.toFixed(v % 1 ? 1 : 0) + " GW", "end");
   }
-  const hours = [1, 2, 3, 6].find((h) => 24 / h <= (width - LEFT - RIGHT) / 70) || 12;
+  const hours = [1, 2, 3, 6].find((h) => 24 / h <= (typicalWidth - LEFT - RIGHT) / 70) || 12;
   for (let h = 0; h <= 24; h += hours) {
-    line(xAxis, x(2 * h), TOP, x(2 * h), height - BOTTOM, "grid");
-    text(xAxis, x(2 * h), height - BOTTOM + 16, String(h).padStart(2, "0") + ":00", h === 24 ? "end" : h ? "middle" : "start");
+    const anchor = h === 0 ? "start" : h === 24 ? "end" : "middle";
+    line(xAxis, slotX(2 * h), TOP, slotX(2 * h), TYPICAL_HEIGHT - BOTTOM, "grid");
+    text(xAxis, slotX(2 * h), TYPICAL_HEIGHT - BOTTOM + 16, String(h).padStart(2, "0") + ":00", anchor);
   }
-  for (const kind of ["weekdays", "weekends"]) {
-    const path = day[kind].map((w, i) => (w === null ? "" : (i && day[kind][i - 1] !== null ? "L" : "M") + x(i + 0.5).toFixed(1) + " " + y(w).toFixed(1)));
-    $(kind).setAttribute("d", path.join(""));
-    $(kind).dataset.points = String(day[kind].filter((w) => w !== null).length);
-  }
-  Object.assign($("typical-cursor").dataset, { left: LEFT, right: width - RIGHT });
-  $("typical-cursor").setAttribute("y1", TOP);
-  $("typical-cursor").setAttribute("y2", height - BOTTOM);
+}
+
+function typicalPath(means, y) {  // each half hour at its middle; a half hour with no data breaks the curve
+  let d = "";
+  means.forEach((w, i) => {
+    if (w !== null) d += (i && means[i - 1] !== null ? "L" : "M") + slotX(i + 0.5).toFixed(1) + " " + y(w).toFixed(1);
+  });
+  return d;
 }
 
 function typicalReadout(event) {
   if (!typical) return;
-  const chart = $("typical-chart"), box = chart.getBoundingClientRect(), cursor = $("typical-cursor");
-  const width = chart.viewBox.baseVal.width, left = +cursor.dataset.left, right = +cursor.dataset.right;
-  const at = ((event.clientX - box.left) * width) / box.width;
-  const slot = Math.min(47, Math.max(0, Math.floor(((at - left) / (right - left)) * 48)));
-  const x = left + ((slot + 0.5) / 48) * (right - left);
-  ["x1", "x2"].forEach((name) => cursor.setAttribute(name, x));
+  const box = $("typical-chart").getBoundingClientRect(), cursor = $("typical-cursor");
+  const at = ((event.clientX - box.left) * typicalWidth) / box.width;
+  const slot = Math.min(47, Math.max(0, Math.floor(((at - LEFT) / (typicalWidth - LEFT - RIGHT)) * 48)));
+  ["x1", "x2"].forEach((name) => cursor.setAttribute(name, slotX(slot + 0.5)));
   cursor.setAttribute("visibility", "visible");
   const time = String(slot >> 1).padStart(2, "0") + (slot % 2 ? ":30" : ":00");
   const [weekdays, weekends] = [typical.weekdays[slot], typical.weekends[slot]];

@@ -1013,7 +1013,17 @@ def test_comparing_with_another_year_draws_its_same_dates_as_a_lighter_curve(ser
         sum(1 for b in buckets if b["count"])
     )
     assert driver.find_element(By.ID, "other").get_attribute("d").count("M") == 1  # 1 Jan to 1 Apr 2024, unbroken
+    choose_year(driver, "2025")  # the year the range ends in: nothing more to draw
+    note = driver.find_element(By.ID, "compare-note")
+    WebDriverWait(driver, 15).until(lambda d: note.text == "2025 is the year drawn.")
+    assert driver.find_element(By.ID, "other").get_attribute("d") == ""
+    driver.get(f"{server}/?start=2024-06-01T00:00&end=2024-06-30T23:30&compare=2025")  # a year not stored there
+    drawn(driver, 30 * 48)
+    note = driver.find_element(By.ID, "compare-note")  # on the page loaded anew
+    WebDriverWait(driver, 15).until(lambda d: note.is_displayed())
+    assert note.text == "Nothing is stored from 2025-06-01 00:00 to 2025-06-30 23:30."
+    assert driver.find_element(By.ID, "other").get_attribute("d") == ""
     choose_year(driver, "")
-    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "other").get_attribute("d") == "")
+    WebDriverWait(driver, 15).until(lambda d: not d.find_element(By.ID, "compare-note").is_displayed())
     assert not driver.find_element(By.ID, "compare-note").is_displayed()
     assert "compare" not in parse_qs(urlsplit(driver.current_url).query)
