@@ -110,8 +110,10 @@ class FakeRecordsRoutes:
             body: dict[str, Any] = {"start": first.isoformat(), "end": last.isoformat(), "unit": "W"}
             body["stored"] = {"first": rows[0][0].isoformat(), "last": rows[-1][0].isoformat()} if rows else {}
             if scope["path"].endswith("peaks"):
+                body |= {"interval": "half-hour", "order": "highest"}
                 data: list[dict[str, Any]] = fake_peaks(chosen, int(request.query_params.get("n", 10)))
             else:
+                body["by"] = "weekday"
                 data = fake_profile(chosen)
             await JSONResponse({**body, "data": data, "count": len(data)})(scope, receive, send)
             return
