@@ -6,6 +6,7 @@ const LEFT = 60, RIGHT = 16, TOP = 20, BOTTOM = 40;
 const HALF_HOUR_MS = 30 * 60 * 1000, HOUR_MS = 3.6e6, DAY_MS = 24 * HOUR_MS;
 // What a range is drawn from: half hours up to 35 days, daily buckets up to 3 years, monthly beyond.
 const HALF_HOURS_MAX_DAYS = 35, DAYS_MAX_DAYS = 3 * 366;
+const PEAKS = 5;  // the highest half hours listed beside the chart
 const LOADING_DELAY_MS = 300;  // answers quicker than this show no loading indicator
 const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;  // "YYYY-MM-DDTHH:MM", as the fields make it
 const $ = (id) => document.getElementById(id);
@@ -23,7 +24,10 @@ const gw = (watts) => (watts / 1e9).toFixed(3) + " GW";
 const INTERVAL_NAMES = { "half-hour": "half hours", day: "daily", month: "monthly" };
 
 let stored = { first: null, last: null };  // the stored span, ISO 8601 with offsets
-let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets, gaps}
+let view = null;  // what is drawn: {start, end (ms, end exclusive), interval, source, points | buckets, gaps, other}
+let shown = null;  // the range of the fields: [startValue, endValue]
+let comparing = "";  // the year whose same dates are drawn as a second curve, "" for none
+let typical = null;  // the typical day drawn: {weekdays, weekends}, 48 means in W (null where none)
 let scaleX = null, scaleY = null;
 let inFlight = null;  // the AbortController of the request the page waits for
 let drag = null;  // a zoom being dragged: {x0} in chart units
@@ -81,14 +85,20 @@ function intervalFor(startValue, endValue) {
   return days > DAYS_MAX_DAYS ? "month" : "day";
 }
 
+function address(startValue, endValue) {  // the page's URL: the range, and the year compared with
+  return "?" + query(startValue, endValue) + (comparing ? "&compare=" + comparing : "");
+}
+
 function go(startValue, endValue) {
   const depth = ((history.state && history.state.depth) || 0) + 1;
-  history.pushState({ depth }, "", "?" + query(startValue, endValue));
+  history.pushState({ depth }, "", address(startValue, endValue));
   show(startValue, endValue);
 }
 
 function fromLocation() {
   const params = new URLSearchParams(location.search);
+  comparing = /^\d{4}$/.test(params.get("compare") || "") ? params.get("compare") : "";
+  $("compare").value = comparing;
   if (params.get("start") && params.get("end")) {
     show(normalised(params.get("start"), false), normalised(params.get("end"), true));
     return true;
@@ -192,6 +202,7 @@ function rangeProblem(startValue, endValue) {
 }
 
 async function show(startValue, endValue) {
+  shown = [startValue, endValue];
   for (const [field, value] of [["start", startValue], ["end", endValue]]) {
     $(field + "-date").value = value.slice(0, 10);
     $(field + "-time").value = value.slice(11, 16);
@@ -201,18 +212,29 @@ async function show(startValue, endValue) {
   $("error").hidden = true;
   if (rangeProblem(startValue, endValue)) {
     view = null;
+    hidePanels();
     return clearChart();
   }
   if (inFlight) inFlight.abort();
   const controller = (inFlight = new AbortController());
   const timer = setTimeout(() => setLoading(true), LOADING_DELAY_MS);
+  const interval = intervalFor(startValue, endValue);
+  const panels = fetchPanels(startValue, endValue, controller.signal);
   try {
-    const [answer, gaps] = await Promise.all([
-      fetchView(startValue, endValue, intervalFor(startValue, endValue), controller.signal),
+    const [answer, gaps, other] = await Promise.all([
+      fetchView(startValue, endValue, interval, controller.signal),
       fetchGaps(startValue, endValue, controller.signal),
+      fetchOther(startValue, endValue, interval, controller.signal),
     ]);
     if (answer.error) fail(answer.error);
-    else if (!render({ ...answer, gaps })) await sayNoData(answer.start, answer.end - HALF_HOUR_MS, controller.signal);
+    else if (!render({ ...answer, gaps, other })) {
+      hidePanels();
+      await sayNoData(answer.start, answer.end - HALF_HOUR_MS, controller.signal);
+    } else {
+      sayOther(other);
+      const answers = await panels;
+      if (!controller.signal.aborted) showPanels(answers);
+    }
   } catch (error) {
     if (error.name !== "AbortError") fail("The service did not answer: " + error.message);
   } finally {
@@ -233,6 +255,7 @@ function showError(message, offerStored) {
 function fail(message) {
   view = null;
   clearChart();
+  hidePanels();
   showError(message, false);
 }
 
@@ -240,6 +263,7 @@ function clearChart() {
   $("x-axis").replaceChildren();
   $("y-axis").replaceChildren();
   $("curve").setAttribute("d", "");
+  $("other").setAttribute("d", "");
   $("band").setAttribute("d", "");
   $("gaps").replaceChildren();
   $("cursor").setAttribute("visibility", "hidden");
@@ -306,11 +330,14 @@ function render(v) {
 
   const span = Math.max(v.end - v.start, HALF_HOUR_MS);
   scaleX = (t) => LEFT + ((t - v.start) / span) * (WIDTH - LEFT - RIGHT);
-  const pad = Math.max((stats.max - stats.min) * 0.08, 1e8);
-  const low = stats.min - pad, high = stats.max + pad;
+  const values = v.other ? v.other.items.map((item) => item.w) : [];
+  const least = Math.min(stats.min, ...values), most = Math.max(stats.max, ...values);
+  const pad = Math.max((most - least) * 0.08, 1e8);
+  const low = least - pad, high = most + pad;
   scaleY = (w) => TOP + ((high - w) / (high - low)) * (HEIGHT - TOP - BOTTOM);
   drawAxes(v.start, v.end, low, high);
   drawGaps(v.gaps, v.start, v.end);
+  if (v.other) drawOther(v.other);
   if (v.points) drawHalfHours(v.points);
   else drawBuckets(v.buckets);
   return true;
@@ -405,6 +432,203 @@ function decimate(points, xOf) {
   });
   flush();
   return out;
+}
+
+// --- Another year: the same dates, drawn on the same axis -------------------
+
+// The years /health says hold data (by source); without them, those of the stored span.
+function offerYears(bySource) {
+  const years = [...new Set(Object.values(bySource || {}).flat())].sort();
+  if (!years.length && stored.first) {
+    for (let y = +stored.first.slice(0, 4); y <= +stored.last.slice(0, 4); y++) years.push(y);
+  }
+  const select = $("compare");
+  for (const year of years) select.add(new Option(String(year), String(year)));
+  select.value = comparing;
+  $("comparing").hidden = !years.length;
+}
+
+function shiftYears(value, years) {  // "YYYY-MM-DDTHH:MM" the same date `years` later (29 Feb rolls over)
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number);
+  return calendarDay(y + years, m, d) + value.slice(10);
+}
+
+// Where the drawn range's axis puts instant t of the year compared: the same Paris date and time.
+function onAxis(t, years) {
+  const p = parisParts(t), midnight = parisMidnight(+p.year, +p.month, +p.day);
+  return parisMidnight(+p.year - years, +p.month, +p.day) + (t - midnight);
+}
+
+// The compared year's half hours or buckets, as the drawn view's interval: {year, first, last, items}.
+// The range is moved whole, so that its last day falls in that year (a winter, the winter ending then).
+async function fetchOther(startValue, endValue, interval, signal) {
+  const years = comparing - Number(endValue.slice(0, 4));
+  if (!comparing || !years) return null;
+  const [first, last] = [shiftYears(startValue, years), shiftYears(endValue, years)];
+  const answer = await fetchView(first, last, interval, signal);
+  const other = { year: comparing, first, last, items: [] };
+  if (answer.error) return other;
+  const step = interval !== "half-hour";
+  for (const item of answer.points || answer.buckets.filter((b) => b.count && b.mean !== null)) {
+    const to = step ? item.end : item.t + HALF_HOUR_MS;
+    const t = onAxis(item.t, years);
+    other.items.push({ t, end: t + to - item.t, from: item.t, to, w: step ? item.mean : item.w, stamp: item.stamp, step });
+  }
+  other.byTime = new Map(other.items.map((item) => [item.t, item]));
+  return other;
+}
+
+// A lighter curve: joined where the compared year's half hours (buckets) follow each other.
+function drawOther(other) {
+  let d = "", previous = null;
+  for (const item of other.items) {
+    if (item.t < view.start || item.end > view.end) continue;
+    d += (previous && item.from - previous.to <= 1000 ? "L" : "M") + xy(item.t, item.w);
+    if (item.step) d += "L" + xy(item.end, item.w);
+    previous = item;
+  }
+  $("other").setAttribute("d", d);
+  $("chart").dataset.otherPoints = String(other.items.length);
+}
+
+function sayOther(other) {
+  const note = $("compare-note");
+  note.hidden = !comparing;
+  note.classList.toggle("drawn", Boolean(other && other.items.length));
+  Object.assign(note.dataset, { first: other ? other.first : "", last: other ? other.last : "" });
+  if (!other) return (note.textContent = comparing + " is the year drawn.");
+  const dates = other.first.replace("T", " ") + " to " + other.last.replace("T", " ");
+  note.textContent = other.items.length ? "Lighter curve: " + dates + "." : "Nothing is stored from " + dates + ".";
+}
+
+function otherReadout(node, t) {
+  const item = view.other && view.other.byTime.get(t);
+  if (!item) return "";
+  Object.assign(node.dataset, { otherTimestamp: item.stamp, otherW: String(item.w) });
+  const label = item.step ? item.stamp.slice(0, view.interval === "month" ? 7 : 10) : item.stamp.slice(0, 16).replace("T", " ");
+  return "; " + label + ": " + gw(item.w);
+}
+
+// --- The range's records and its typical day -------------------------------------
+
+// Asked beside the view; a panel the service cannot fill is not shown, and the chart stays.
+function fetchPanels(startValue, endValue, signal) {
+  const range = query(startValue, endValue), failed = () => ({ ok: false });
+  return Promise.all([
+    getJson("/consumption/peaks", range + "&n=" + PEAKS, signal).catch(failed),
+    getJson("/consumption/profile", range + "&by=weekday", signal).catch(failed),
+  ]);
+}
+
+function showPanels([peaks, profile]) {
+  showPeaks(peaks.ok ? peaks.body.data : []);
+  typical = profile.ok ? typicalDay(profile.body.data) : null;
+  $("typical").hidden = !typical;
+  if (typical) drawTypical(typical);
+}
+
+function hidePanels() {
+  typical = null;
+  $("peaks").hidden = true;
+  $("typical").hidden = true;
+  $("compare-note").hidden = true;
+}
+
+function showPeaks(peaks) {
+  const items = peaks.map((peak) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.at = peak.timestamp;
+    button.dataset.consumptionW = String(peak.consumption_w);
+    const value = document.createElement("strong"), at = document.createElement("span");
+    value.textContent = gw(peak.consumption_w);
+    at.textContent = instantFormat.format(Date.parse(peak.timestamp));
+    button.append(value, " ", at);
+    const item = document.createElement("li");
+    item.append(button);
+    return item;
+  });
+  $("peak-list").replaceChildren(...items);
+  $("peaks").hidden = !items.length;
+}
+
+// Weekdays (ISO 1-5) and weekends (6-7): each half hour's mean over its slots, weighted by their counts.
+function typicalDay(slots) {
+  const sums = { weekdays: Array(48).fill(0), weekends: Array(48).fill(0) };
+  const counts = { weekdays: Array(48).fill(0), weekends: Array(48).fill(0) };
+  for (const slot of slots) {
+    if (!slot.count || slot.mean_w === null) continue;
+    const kind = slot.weekday >= 6 ? "weekends" : "weekdays";
+    const i = 2 * Number(slot.time.slice(0, 2)) + (slot.time.slice(3) === "30" ? 1 : 0);
+    sums[kind][i] += slot.mean_w * slot.count;
+    counts[kind][i] += slot.count;
+  }
+  const means = (kind) => sums[kind].map((sum, i) => (counts[kind][i] ? sum / counts[kind][i] : null));
+  const day = { weekdays: means("weekdays"), weekends: means("weekends") };
+  return day.weekdays.concat(day.weekends).some((w) => w !== null) ? day : null;
+}
+
+// The typical day's chart: as wide as it is shown, in CSS pixels, like the curve's.
+const TYPICAL_HEIGHT = 260;
+let typicalWidth = 960;
+
+function slotX(slot) {  // slot 0 is 00:00, slot 48 is the next midnight
+  return LEFT + (slot / 48) * (typicalWidth - LEFT - RIGHT);
+}
+
+function drawTypical(day) {
+  const chart = $("typical-chart");
+  typicalWidth = chart.clientWidth || 960;
+  chart.setAttribute("viewBox", `0 0 ${typicalWidth} ${TYPICAL_HEIGHT}`);
+  const values = day.weekdays.concat(day.weekends).filter((w) => w !== null);
+  const pad = Math.max((Math.max(...values) - Math.min(...values)) * 0.08, 1e8);
+  const low = Math.min(...values) - pad, high = Math.max(...values) + pad;
+  const y = (w) => TOP + ((high - w) / (high - low)) * (TYPICAL_HEIGHT - TOP - BOTTOM);
+  drawTypicalAxes(low, high, y);
+  for (const kind of ["weekdays", "weekends"]) {
+    $(kind).setAttribute("d", typicalPath(day[kind], y));
+    $(kind).dataset.points = String(day[kind].filter((w) => w !== null).length);
+  }
+  $("typical-cursor").setAttribute("y1", TOP);
+  $("typical-cursor").setAttribute("y2", TYPICAL_HEIGHT - BOTTOM);
+}
+
+function drawTypicalAxes(low, high, y) {
+  const [xAxis, yAxis] = [$("typical-x-axis"), $("typical-y-axis")];
+  xAxis.replaceChildren();
+  yAxis.replaceChildren();
+  for (const v of ticks(low / 1e9, high / 1e9, 7)) {
+    line(yAxis, LEFT, y(v * 1e9), typicalWidth - RIGHT, y(v * 1e9), "grid");
+    text(yAxis, LEFT - 6, y(v * 1e9) + 4, v.toFixed(v % 1 ? 1 : 0) + " GW", "end");
+  }
+  const hours = [1, 2, 3, 6].find((h) => 24 / h <= (typicalWidth - LEFT - RIGHT) / 70) || 12;
+  for (let h = 0; h <= 24; h += hours) {
+    const anchor = h === 0 ? "start" : h === 24 ? "end" : "middle";
+    line(xAxis, slotX(2 * h), TOP, slotX(2 * h), TYPICAL_HEIGHT - BOTTOM, "grid");
+    text(xAxis, slotX(2 * h), TYPICAL_HEIGHT - BOTTOM + 16, String(h).padStart(2, "0") + ":00", anchor);
+  }
+}
+
+function typicalPath(means, y) {  // each half hour at its middle; a half hour with no data breaks the curve
+  let d = "";
+  means.forEach((w, i) => {
+    if (w !== null) d += (i && means[i - 1] !== null ? "L" : "M") + slotX(i + 0.5).toFixed(1) + " " + y(w).toFixed(1);
+  });
+  return d;
+}
+
+function typicalReadout(event) {
+  if (!typical) return;
+  const box = $("typical-chart").getBoundingClientRect(), cursor = $("typical-cursor");
+  const at = ((event.clientX - box.left) * typicalWidth) / box.width;
+  const slot = Math.min(47, Math.max(0, Math.floor(((at - LEFT) / (typicalWidth - LEFT - RIGHT)) * 48)));
+  ["x1", "x2"].forEach((name) => cursor.setAttribute(name, slotX(slot + 0.5)));
+  cursor.setAttribute("visibility", "visible");
+  const time = String(slot >> 1).padStart(2, "0") + (slot % 2 ? ":30" : ":00");
+  const [weekdays, weekends] = [typical.weekdays[slot], typical.weekends[slot]];
+  const node = $("typical-readout"), said = (w) => (w === null ? "no data" : gw(w));
+  Object.assign(node.dataset, { time, weekdaysW: String(weekdays), weekendsW: String(weekends) });
+  node.textContent = time + ": weekdays " + said(weekdays) + ", weekends " + said(weekends);
 }
 
 // --- Axes ----------------------------------------------------------------------
@@ -544,7 +768,7 @@ function readout(event) {
     node.dataset.consumptionW = String(p.w);
     node.dataset.nature = p.nature;
     node.textContent = p.stamp.slice(0, 10) + " " + p.stamp.slice(11, 16) + " (UTC" + p.stamp.slice(19) + "): "
-      + gw(p.w) + " = " + (p.w / 1e6).toLocaleString("en") + " MW, " + p.nature;
+      + gw(p.w) + " = " + (p.w / 1e6).toLocaleString("en") + " MW, " + p.nature + otherReadout(node, p.t);
     return;
   }
   const b = nearest(view.buckets, x, (q) => scaleX((q.t + q.end) / 2));
@@ -560,7 +784,7 @@ function readout(event) {
   placeCursor(scaleX((b.t + b.end) / 2), scaleY(b.mean));
   node.textContent = label + ": mean " + gw(b.mean) + ", min " + gw(b.min) + ", max " + gw(b.max)
     + (b.maxStamp ? " at " + instantFormat.format(Date.parse(b.maxStamp)) : "") + ", "
-    + Math.round(b.energy / 1e9).toLocaleString("en") + " GWh; " + halfHours;
+    + Math.round(b.energy / 1e9).toLocaleString("en") + " GWh; " + halfHours + otherReadout(node, b.t);
 }
 
 function drawSelection(x0, x1) {
@@ -584,15 +808,15 @@ function endDrag(event) {
 }
 
 function wire() {
-  const chart = $("chart");
-  chart.addEventListener("pointerdown", (event) => {
+  const main = $("chart");
+  main.addEventListener("pointerdown", (event) => {
     if (!view || event.button !== 0) return;
     drag = { x0: chartX(event) };
-    chart.setPointerCapture(event.pointerId);
+    main.setPointerCapture(event.pointerId);
   });
-  chart.addEventListener("pointermove", (event) => (drag ? drawSelection(drag.x0, chartX(event)) : readout(event)));
-  chart.addEventListener("pointerup", endDrag);
-  chart.addEventListener("pointercancel", () => {
+  main.addEventListener("pointermove", (event) => (drag ? drawSelection(drag.x0, chartX(event)) : readout(event)));
+  main.addEventListener("pointerup", endDrag);
+  main.addEventListener("pointercancel", () => {
     drag = null;
     $("selection").setAttribute("visibility", "hidden");
   });
@@ -601,7 +825,23 @@ function wire() {
     const [startValue, endValue] = fieldsRange();
     if (!rangeProblem(startValue, endValue)) go(startValue, endValue);
   });
-  window.addEventListener("resize", () => view && render(view));
+  window.addEventListener("resize", () => {
+    if (view) render(view);
+    if (typical) drawTypical(typical);
+  });
+  $("compare").addEventListener("change", () => {
+    comparing = $("compare").value;
+    if (!shown) return;
+    history.replaceState(history.state, "", address(...shown));
+    show(...shown);
+  });
+  $("peak-list").addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (button) go(button.dataset.at.slice(0, 10) + "T00:00", button.dataset.at.slice(0, 10) + "T23:30");
+  });
+  const chart = $("typical-chart");
+  chart.addEventListener("pointermove", typicalReadout);
+  chart.addEventListener("pointerdown", typicalReadout);
   $("back").addEventListener("click", () => history.back());
   $("show-stored").addEventListener("click", () => preset("everything"));
   for (const button of document.querySelectorAll("[data-preset]")) {
@@ -616,10 +856,11 @@ async function start() {
     const response = await fetch("/health");
     const health = await response.json();
     if (health.first !== undefined) noteStored(health);
+    offerYears(health.years);
     if (fromLocation()) return;
     if (!health.last) return showError(health.error || "No data yet: import or fetch RTE's files first.", false);
     const day = health.last.slice(0, 10);  // the last half hour's Paris date
-    history.replaceState({ depth: 0 }, "", "?" + query(day + "T00:00", day + "T23:30"));
+    history.replaceState({ depth: 0 }, "", address(day + "T00:00", day + "T23:30"));
     fromLocation();
   } catch (error) {
     if (!fromLocation()) showError("The service did not answer: " + error.message, false);

@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from consumption.config import Settings
+from consumption.domain.model import Nature
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
@@ -25,7 +28,7 @@ from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
 from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
-from tests.helpers import running_server
+from tests.helpers import running_server, stored_rows
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -87,9 +90,69 @@ def database(tmp_path_factory) -> Path:
     return database
 
 
+class FakeRecordsRoutes:
+    """A STAND-IN until the service has its own: `/consumption/peaks` (half hours only) and
+    `/consumption/profile` answered as the API will answer them (Paris time, JSON), computed in
+    Python from the stored rows; every other request goes to the real app."""
+
+    def __init__(self, app, database: Path) -> None:
+        self.app, self.database = app, database
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] in ("/consumption/peaks", "/consumption/profile"):
+            request = Request(scope, receive)
+            rows = [
+                (dt.datetime.fromtimestamp(timestamp, PARIS), mw * 1_000_000, Nature(nature).label)
+                for timestamp, mw, nature in stored_rows(self.database)
+            ]
+            first, last = (instant(request.query_params[name]) for name in ("start", "end"))
+            chosen = [row for row in rows if first <= row[0] <= last]
+            body: dict[str, Any] = {"start": first.isoformat(), "end": last.isoformat(), "unit": "W"}
+            body["stored"] = {"first": rows[0][0].isoformat(), "last": rows[-1][0].isoformat()} if rows else {}
+            if scope["path"].endswith("peaks"):
+                body |= {"interval": "half-hour", "order": "highest"}
+                data: list[dict[str, Any]] = fake_peaks(chosen, int(request.query_params.get("n", 10)))
+            else:
+                body["by"] = "weekday"
+                data = fake_profile(chosen)
+            await JSONResponse({**body, "data": data, "count": len(data)})(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def fake_peaks(rows: list[tuple[dt.datetime, int, str]], n: int) -> list[dict[str, Any]]:
+    ranked = sorted(rows, key=lambda row: (-row[1], row[0]))[:n]
+    return [{"timestamp": at.isoformat(), "consumption_w": watts, "nature": nature} for at, watts, nature in ranked]
+
+
+def fake_profile(rows: list[tuple[dt.datetime, int, str]]) -> list[dict[str, Any]]:
+    slots: dict[tuple[int, str], list[int]] = {
+        (weekday, f"{minutes // 60:02}:{minutes % 60:02}"): []
+        for weekday in range(1, 8)
+        for minutes in range(0, 1440, 30)
+    }
+    for at, watts, _ in rows:
+        slots[at.isoweekday(), f"{at:%H:%M}"].append(watts)
+    return [
+        {
+            "weekday": weekday,
+            "time": time,
+            "mean_w": sum(watts) / len(watts) if watts else None,
+            "min_w": min(watts, default=None),
+            "max_w": max(watts, default=None),
+            "count": len(watts),
+        }
+        for (weekday, time), watts in slots.items()
+    ]
+
+
+def app_of(database: Path):
+    return FakeRecordsRoutes(create_app(Settings(database_path=database)), database)
+
+
 @pytest.fixture(scope="module")
 def server(database) -> Iterator[str]:
-    with running_server(create_app(Settings(database_path=database))) as url:
+    with running_server(app_of(database)) as url:
         yield url
 
 
@@ -107,7 +170,7 @@ class Slow:
 
 @pytest.fixture(scope="module")
 def slow_server(database) -> Iterator[tuple[str, Slow]]:
-    slow = Slow(create_app(Settings(database_path=database)))
+    slow = Slow(app_of(database))
     with running_server(slow) as url:
         yield url, slow
 
@@ -618,7 +681,7 @@ def history_server(tmp_path_factory) -> Iterator[str]:
     connection = connect(database)
     import_paths(sorted(HISTORY.glob("*.zip")), SqliteStore(connection))
     connection.close()
-    with running_server(create_app(Settings(database_path=database))) as url:
+    with running_server(app_of(database)) as url:
         yield url
 
 
@@ -644,29 +707,40 @@ def test_a_real_year_shows_the_spring_2020_lockdown_in_its_daily_band(history_se
 def axis_labels(browser) -> list[dict[str, Any]]:
     return list(
         browser.execute_script(
-            "return [...document.querySelectorAll('#x-axis text, #y-axis text')].map((node) => {"
+            "return [...document.querySelectorAll('.axis text')].filter((node) => node.getClientRects().length)"
+            ".map((node) => {"
             " const box = node.getBoundingClientRect();"
             " return {axis: node.parentNode.id, left: box.left, right: box.right, top: box.top, height: box.height}; })"
         )
     )
 
 
-def check_phone_layout(phone) -> None:
-    """The page fits the phone's width, its axis labels are legible and apart, its controls
-    are finger-sized."""
-    fits_the_phone(phone)
-    labels = axis_labels(phone)
+def legible_axes(phone, prefix: str = "") -> None:
+    """A chart's axes (the curve's, or with `prefix` another's) have at least three labels each,
+    legible, and the time axis's labels apart."""
+    labels = [label for label in axis_labels(phone) if label["axis"] in (f"{prefix}x-axis", f"{prefix}y-axis")]
     assert (
-        sum(label["axis"] == "x-axis" for label in labels) >= 3
-        and sum(label["axis"] == "y-axis" for label in labels) >= 3
+        sum(label["axis"] == f"{prefix}x-axis" for label in labels) >= 3
+        and sum(label["axis"] == f"{prefix}y-axis" for label in labels) >= 3
     )
     assert min(label["height"] for label in labels) >= 11
-    below = sorted((label["top"], label["left"], label["right"]) for label in labels if label["axis"] == "x-axis")
+    below = sorted(
+        (label["top"], label["left"], label["right"]) for label in labels if label["axis"] == f"{prefix}x-axis"
+    )
     assert all(  # on each line of labels, each ends before the next begins
         right < following or top != next_top
         for (top, _, right), (next_top, following, _) in zip(below, below[1:], strict=False)
     )
-    assert small_targets(phone, "button, input, a") == []
+
+
+def check_phone_layout(phone) -> None:
+    """The page fits the phone's width, its axis labels are legible and apart (the typical day's
+    too, when it is shown), its controls are finger-sized."""
+    fits_the_phone(phone)
+    legible_axes(phone)
+    if phone.find_element(By.ID, "typical").is_displayed():
+        legible_axes(phone, "typical-")
+    assert small_targets(phone, "button, input, a, select") == []
 
 
 @pytest.mark.parametrize("path", ["/", f"/?start={FIRST}&end={LAST}"])
@@ -736,18 +810,21 @@ def differing_pixels(browser, first: bytes, second: bytes) -> dict[str, object]:
 @pytest.fixture
 def picture_browser(tmp_path_factory):
     """A fresh Chromium at the README picture's size: no state left by other tests."""
-    driver = start_chromium(tmp_path_factory.mktemp("picture"), window_size="1100,900")
+    driver = start_chromium(tmp_path_factory.mktemp("picture"), window_size="1100,1250")
     yield driver
     driver.quit()
 
 
 def test_the_readmes_picture_is_the_page_as_it_draws_now(history_server, picture_browser):
-    """docs/page.png is RTE's 2020, pointing at 15 April, as the page draws it now: a change to
-    the page's look fails here until `make screenshot` (UPDATE_SCREENSHOT=1) rewrites the picture,
-    which it does only when the pixels differ."""
+    """docs/page.png is RTE's 2020 beside 2019, pointing at 15 April, as the page draws it now: a
+    change to the page's look fails here until `make screenshot` (UPDATE_SCREENSHOT=1) rewrites the
+    picture, which it does only when the pixels differ."""
     start, end = "2020-01-01T00:00", "2020-12-31T23:30"
-    picture_browser.get(f"{history_server}/?start={start}&end={end}")
+    picture_browser.get(f"{history_server}/?start={start}&end={end}&compare=2019")
     drawn(picture_browser, 366 * 48 - 2, interval="day")
+    compared(picture_browser, "2019-01-01T00:00")
+    wait_for_peaks(picture_browser)
+    WebDriverWait(picture_browser, 15).until(lambda d: d.find_element(By.ID, "typical").is_displayed())
     point_at(picture_browser, chart_offset(picture_browser, start, end, instant("2020-04-15T12:00")))
     shot = picture_browser.get_screenshot_as_png()
     assert differing_pixels(picture_browser, shot, picture_browser.get_screenshot_as_png()) == {"any": 0, "far": 0}
@@ -757,3 +834,198 @@ def test_the_readmes_picture_is_the_page_as_it_draws_now(history_server, picture
         SCREENSHOT.write_bytes(shot)
         return
     assert same, f"{SCREENSHOT} is not the page as it draws now: run `make screenshot` and commit the picture"
+
+
+def listed_peaks(browser) -> list[dict[str, str]]:
+    return [
+        {"at": button.get_attribute("data-at"), "text": button.text}
+        for button in browser.find_elements(By.CSS_SELECTOR, "#peak-list button")
+    ]
+
+
+def highest(server: str, start: str, end: str, n: int) -> list[dict[str, Any]]:
+    """The range's `n` highest half hours from /consumption's half hours, ties earliest first."""
+    data = api(server, start, end)["data"]
+    return sorted(data, key=lambda p: (-p["consumption_w"], dt.datetime.fromisoformat(p["timestamp"])))[:n]
+
+
+def wait_for_peaks(browser) -> list[dict[str, str]]:
+    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "peaks").is_displayed())
+    return listed_peaks(browser)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_five_highest_half_hours_are_listed_beside_the_chart_and_one_zooms_to_its_day(
+    server, browser, phone, width
+):
+    driver = browser if width == "desktop" else phone
+    start, end = "2024-11-25T00:00", "2024-12-08T23:30"
+    driver.get(f"{server}/?start={start}&end={end}")
+    drawn(driver, 14 * 48)
+    expected = highest(server, start, end, 5)
+    assert wait_for_peaks(driver) == [
+        {"at": p["timestamp"], "text": f"{gw(p['consumption_w'])}\n{paris_text(p['timestamp'])}"} for p in expected
+    ]
+    chart, peaks = driver.find_element(By.ID, "chart").rect, driver.find_element(By.ID, "peaks").rect
+    if width == "desktop":  # to the right of the chart, level with it
+        assert peaks["x"] >= chart["x"] + chart["width"] and peaks["y"] < chart["y"] + chart["height"]
+    else:  # below it, in the screen's width, finger-sized
+        assert peaks["y"] >= chart["y"] + chart["height"]
+        fits_the_phone(driver)
+        assert small_targets(driver, "#peak-list button") == []
+    chosen = expected[2]
+    day = chosen["timestamp"][:10]
+    button = driver.find_elements(By.CSS_SELECTOR, "#peak-list button")[2]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait_for_url(driver, f"{day}T00:00", f"{day}T23:30")
+    drawn(driver, len(api(server, day, day)["data"]))
+    assert driver.find_element(By.ID, "max").text == gw(highest(server, day, day, 1)[0]["consumption_w"])
+    driver.find_element(By.ID, "back").click()
+    wait_for_url(driver, start, end)
+
+
+def typical_readout(browser, start: str, end: str, time: str) -> dict[str, str]:
+    """Point at (tap) the typical day's chart at `time`; return its readout's data attributes and text."""
+    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "typical").is_displayed())
+    chart = browser.find_element(By.ID, "typical-chart")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", chart)
+    width = chart.size["width"]
+    box = viewbox_width_of(browser, "typical-chart")
+    slot = int(time[:2]) * 2 + (time[3:] == "30")
+    x = (PLOT_LEFT + (slot + 0.5) / 48 * (box - PLOT_LEFT - PLOT_RIGHT)) / box * width
+    ActionChains(browser).move_to_element_with_offset(chart, round(x - width / 2), 0).click().perform()  # a tap too
+    readout = browser.find_element(By.ID, "typical-readout")
+    return {**browser.execute_script("return Object.assign({}, arguments[0].dataset)", readout), "text": readout.text}
+
+
+def viewbox_width_of(browser, name: str) -> float:
+    return float(browser.find_element(By.ID, name).get_dom_attribute("viewBox").split()[2])
+
+
+def typical_means(server: str, start: str, end: str, time: str) -> tuple[float, float]:
+    """The mean of the range's weekday half hours at `time` (Paris), and of its weekend ones."""
+    means = []
+    for weekend in (False, True):
+        watts = [
+            p["consumption_w"]
+            for p in api(server, start, end)["data"]
+            if (local := dt.datetime.fromisoformat(p["timestamp"]).astimezone(PARIS)).strftime("%H:%M") == time
+            and (local.isoweekday() >= 6) == weekend
+        ]
+        means.append(sum(watts) / len(watts))
+    return means[0], means[1]
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_typical_day_draws_weekdays_and_weekends_as_two_curves(server, browser, phone, width):
+    """March 2024: its last Sunday springs forward, so the weekends' 02:00 has one half hour
+    fewer than its 19:00, and the curves are each half hour's mean over the days that have it."""
+    driver = browser if width == "desktop" else phone
+    start, end = "2024-03-01T00:00", "2024-03-31T23:30"
+    driver.get(f"{server}/?start={start}&end={end}")
+    drawn(driver, 31 * 48 - 2)
+    for time in ("02:00", "19:00"):
+        shown = typical_readout(driver, start, end, time)
+        weekdays, weekends = typical_means(server, start, end, time)
+        assert shown["time"] == time
+        assert abs(float(shown["weekdaysW"]) - weekdays) < 0.01 and abs(float(shown["weekendsW"]) - weekends) < 0.01
+        assert shown["text"] == f"{time}: weekdays {gw(weekdays)}, weekends {gw(weekends)}"
+    assert typical_means(server, start, end, "19:00")[0] != typical_means(server, start, end, "19:00")[1]
+    for kind in ("weekdays", "weekends"):
+        curve = driver.find_element(By.ID, kind)
+        assert curve.get_attribute("data-points") == "48"
+        path = curve.get_attribute("d")
+        assert path.startswith("M") and path.count("M") == 1 and path.count("L") == 47
+    if width == "phone":
+        fits_the_phone(driver)
+        legible_axes(driver, "typical-")
+        assert small_targets(driver, "button, input, a, select") == []
+
+
+def choose_year(browser, year: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.ID, "compare")).select_by_value(year)
+
+
+def compared(browser, first: str) -> dict[str, str]:
+    """Wait for the comparison from `first` to be drawn; return what its note says."""
+    note = browser.find_element(By.ID, "compare-note")
+    WebDriverWait(browser, 15).until(
+        lambda d: (
+            note.is_displayed()
+            and note.get_attribute("data-first") == first
+            and d.find_element(By.ID, "other").get_attribute("d")
+        )
+    )
+    return {"first": note.get_attribute("data-first"), "last": note.get_attribute("data-last"), "text": note.text}
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_comparing_with_another_year_draws_its_same_dates_as_a_lighter_curve(server, browser, phone, width):
+    driver = browser if width == "desktop" else phone
+    start, end = "2025-01-02T00:00", "2025-01-02T23:30"
+    driver.get(f"{server}/?start={start}&end={end}")
+    drawn(driver, 46)
+    assert [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#compare option")] == [
+        "",
+        "2024",
+        "2025",
+    ]
+    assert driver.find_element(By.ID, "other").get_attribute("d") == ""
+    choose_year(driver, "2024")
+    assert compared(driver, "2024-01-02T00:00") == {
+        "first": "2024-01-02T00:00",
+        "last": "2024-01-02T23:30",
+        "text": "Lighter curve: 2024-01-02 00:00 to 2024-01-02 23:30.",
+    }
+    assert parse_qs(urlsplit(driver.current_url).query)["compare"] == ["2024"]
+    path = driver.find_element(By.ID, "other").get_attribute("d")
+    assert path.count("M") == 1 and path.count("L") == 47  # all 48 half hours of 2 January 2024, unbroken
+    if width == "desktop":  # pointing reads the other year's value at the same date and time too
+        other = {p["timestamp"][11:16]: p["consumption_w"] for p in api(server, "2024-01-02", "2024-01-02")["data"]}
+        shown = point_at(driver, chart_offset(driver, start, end, instant("2025-01-02T10:00")))
+        assert shown["timestamp"] == "2025-01-02T10:00:00+01:00"
+        assert shown["otherTimestamp"] == "2024-01-02T10:00:00+01:00" and int(shown["otherW"]) == other["10:00"]
+        assert shown["text"].endswith(f"; 2024-01-02 10:00: {gw(other['10:00'])}")
+    else:
+        check_phone_layout(driver)
+    # The comparison stays on zooming out: a month ending 2 January 2025, over the month ending 2 January 2024.
+    driver.find_element(By.CSS_SELECTOR, "[data-preset=month]").click()
+    wait_for_url(driver, "2024-12-03T00:00", "2025-01-02T23:30")
+    drawn(driver)
+    assert compared(driver, "2023-12-03T00:00") == {
+        "first": "2023-12-03T00:00",
+        "last": "2024-01-02T23:30",
+        "text": "Lighter curve: 2023-12-03 00:00 to 2024-01-02 23:30.",
+    }
+    assert driver.find_element(By.ID, "chart").get_attribute("data-other-points") == str(
+        len(api(server, "2024-01-01", "2024-01-02")["data"])  # nothing is stored before 2024
+    )
+    # A year drawn by day, from its address: over 2023-04-02 to 2024-04-01, of which 2024's days are stored.
+    driver.get(f"{server}/?start=2024-04-02T00:00&end={LAST}&compare=2024")
+    drawn(driver, interval="day")
+    assert driver.find_element(By.ID, "compare").get_attribute("value") == "2024"
+    assert compared(driver, "2023-04-02T00:00")["last"] == "2024-04-01T23:30"
+    buckets = httpx.get(
+        f"{server}/consumption", params={"start": "2023-04-02", "end": "2024-04-01", "interval": "day"}
+    ).json()["data"]
+    assert driver.find_element(By.ID, "chart").get_attribute("data-other-points") == str(
+        sum(1 for b in buckets if b["count"])
+    )
+    assert driver.find_element(By.ID, "other").get_attribute("d").count("M") == 1  # 1 Jan to 1 Apr 2024, unbroken
+    choose_year(driver, "2025")  # the year the range ends in: nothing more to draw
+    note = driver.find_element(By.ID, "compare-note")
+    WebDriverWait(driver, 15).until(lambda d: note.text == "2025 is the year drawn.")
+    assert driver.find_element(By.ID, "other").get_attribute("d") == ""
+    driver.get(f"{server}/?start=2024-06-01T00:00&end=2024-06-30T23:30&compare=2025")  # a year not stored there
+    drawn(driver, 30 * 48)
+    note = driver.find_element(By.ID, "compare-note")  # on the page loaded anew
+    WebDriverWait(driver, 15).until(lambda d: note.is_displayed())
+    assert note.text == "Nothing is stored from 2025-06-01 00:00 to 2025-06-30 23:30."
+    assert driver.find_element(By.ID, "other").get_attribute("d") == ""
+    choose_year(driver, "")
+    WebDriverWait(driver, 15).until(lambda d: not d.find_element(By.ID, "compare-note").is_displayed())
+    assert not driver.find_element(By.ID, "compare-note").is_displayed()
+    assert "compare" not in parse_qs(urlsplit(driver.current_url).query)
