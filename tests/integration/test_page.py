@@ -16,11 +16,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from consumption.config import Settings
-from consumption.domain.model import Nature
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
 from consumption.storage.repository import SqliteStore
@@ -28,7 +25,7 @@ from consumption.web.app import create_app
 from consumption.web.page import CONTENT_SECURITY_POLICY
 from tests.browser import fits_the_phone, needs_chromium, small_targets, start_chromium
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
-from tests.helpers import running_server, stored_rows
+from tests.helpers import running_server
 
 pytestmark = needs_chromium
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -90,64 +87,8 @@ def database(tmp_path_factory) -> Path:
     return database
 
 
-class FakeRecordsRoutes:
-    """A STAND-IN until the service has its own: `/consumption/peaks` (half hours only) and
-    `/consumption/profile` answered as the API will answer them (Paris time, JSON), computed in
-    Python from the stored rows; every other request goes to the real app."""
-
-    def __init__(self, app, database: Path) -> None:
-        self.app, self.database = app, database
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] in ("/consumption/peaks", "/consumption/profile"):
-            request = Request(scope, receive)
-            rows = [
-                (dt.datetime.fromtimestamp(timestamp, PARIS), mw * 1_000_000, Nature(nature).label)
-                for timestamp, mw, nature in stored_rows(self.database)
-            ]
-            first, last = (instant(request.query_params[name]) for name in ("start", "end"))
-            chosen = [row for row in rows if first <= row[0] <= last]
-            body: dict[str, Any] = {"start": first.isoformat(), "end": last.isoformat(), "unit": "W"}
-            body["stored"] = {"first": rows[0][0].isoformat(), "last": rows[-1][0].isoformat()} if rows else {}
-            if scope["path"].endswith("peaks"):
-                body |= {"interval": "half-hour", "order": "highest"}
-                data: list[dict[str, Any]] = fake_peaks(chosen, int(request.query_params.get("n", 10)))
-            else:
-                body["by"] = "weekday"
-                data = fake_profile(chosen)
-            await JSONResponse({**body, "data": data, "count": len(data)})(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def fake_peaks(rows: list[tuple[dt.datetime, int, str]], n: int) -> list[dict[str, Any]]:
-    ranked = sorted(rows, key=lambda row: (-row[1], row[0]))[:n]
-    return [{"timestamp": at.isoformat(), "consumption_w": watts, "nature": nature} for at, watts, nature in ranked]
-
-
-def fake_profile(rows: list[tuple[dt.datetime, int, str]]) -> list[dict[str, Any]]:
-    slots: dict[tuple[int, str], list[int]] = {
-        (weekday, f"{minutes // 60:02}:{minutes % 60:02}"): []
-        for weekday in range(1, 8)
-        for minutes in range(0, 1440, 30)
-    }
-    for at, watts, _ in rows:
-        slots[at.isoweekday(), f"{at:%H:%M}"].append(watts)
-    return [
-        {
-            "weekday": weekday,
-            "time": time,
-            "mean_w": sum(watts) / len(watts) if watts else None,
-            "min_w": min(watts, default=None),
-            "max_w": max(watts, default=None),
-            "count": len(watts),
-        }
-        for (weekday, time), watts in slots.items()
-    ]
-
-
 def app_of(database: Path):
-    return FakeRecordsRoutes(create_app(Settings(database_path=database)), database)
+    return create_app(Settings(database_path=database))
 
 
 @pytest.fixture(scope="module")
