@@ -63,6 +63,9 @@ class Clock:
     def day_start(self, day: dt.date) -> int:
         """The first instant of the local date `day`: its midnight, or the end of a clock
         change that skips it."""
+        return _day_start(self, day)
+
+    def _day_start(self, day: dt.date) -> int:
         midnight = dt.datetime.combine(day, dt.time(), self.zone)
         start = int(midnight.timestamp())
         if self.local(start) == midnight:
@@ -151,6 +154,11 @@ def _day_offset(zone: zoneinfo.ZoneInfo, day: int) -> tuple[int, str] | None:
     if offset is None or offset != last.utcoffset():
         return None
     return int(offset.total_seconds()), first.isoformat()[19:]
+
+
+@functools.lru_cache(maxsize=CACHED_DAYS)  # buckets of days, weeks, months: the same days again and again
+def _day_start(clock: Clock, day: dt.date) -> int:
+    return clock._day_start(day)
 
 
 @functools.lru_cache(maxsize=CACHED_DAYS)
