@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumption.domain.clock import clock
-from consumption.web.params import BOUND_PATTERN, BadParameter, parse_bound, preferred_format
+from consumption.web.openapi import openapi_document
+from consumption.web.params import BadParameter, parse_bound, preferred_format
 
 PARIS = clock("Europe/Paris")
+BOUND_PATTERN = openapi_document()["components"]["schemas"]["Bound"]["pattern"]
 DOCUMENTED = re.compile(BOUND_PATTERN.removeprefix("^").removesuffix("$"))
 
 
@@ -36,7 +38,8 @@ def test_every_value_the_pattern_allows_is_read(text, is_end):
         "1900-01-01",
         "9999-12-31",
         "2025-01-01T24:00",
-        "2025-01-01 06:00",
+        "2025-01-01  06:00",
+        "2025-01-01 06:00 ",
         "2025-01-01T06:00+0100",
         "2025-01-01T06:00:00.1234567",
         "20250101",
@@ -81,6 +84,34 @@ def test_a_fraction_of_a_second_is_refused_not_rounded(text):
 def test_the_leap_days_of_the_range_are_accepted():
     assert DOCUMENTED.fullmatch("2000-02-29") and DOCUMENTED.fullmatch("2024-02-29")
     assert not DOCUMENTED.fullmatch("2023-02-29")
+
+
+@pytest.mark.parametrize(
+    ("spaced", "plain"),
+    [
+        ("2019-01-01 06:00", "2019-01-01T06:00"),
+        ("2019-01-01 06:00:00", "2019-01-01T06:00:00"),
+        ("2019-01-01 06:00Z", "2019-01-01T06:00Z"),
+        ("2019-01-01 06:00:00+01:00", "2019-01-01T06:00:00+01:00"),
+        ("2019-01-01 06:00:00 01:00", "2019-01-01T06:00:00+01:00"),  # and an offset's `+` sent as a space
+        ("2019-01-01 06:00 05:30", "2019-01-01T06:00+05:30"),
+    ],
+)
+def test_a_space_between_date_and_time_is_read_as_t(spaced, plain):
+    assert DOCUMENTED.fullmatch(spaced)
+    for is_end in (False, True):
+        assert parse_bound("end", spaced, PARIS, is_end=is_end) == parse_bound("end", plain, PARIS, is_end=is_end)
+    assert parse_bound("start", "2019-01-01 06:00", PARIS, is_end=False) == 1546318800  # 05:00 UTC
+
+
+@pytest.mark.parametrize("text", ["20190101", "2019-W01-1", "2019-001", "2019-01-01T0600"])
+def test_other_iso_8601_forms_are_refused_with_the_accepted_ones_named(text):
+    with pytest.raises(BadParameter) as refused:
+        parse_bound("start", text, PARIS, is_end=False)
+    message = str(refused.value)
+    assert "YYYY-MM-DD, optionally followed by T (or a space) and hh:mm or hh:mm:ss" in message
+    assert "Z or ±hh:mm" in message
+    assert "not an ISO 8601" not in message
 
 
 def test_a_plus_sent_as_a_space_is_read_as_plus():
