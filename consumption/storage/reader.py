@@ -5,9 +5,7 @@ so no request can ever write), as datasette's `execute_fn` does. A request makes
 to the pool, `await reader.run(work)`: `work` gets a `Snapshot`, one read transaction, and
 does all of that request's SQL in it (and may render there, off the event loop). A read
 waits on no lock for long (a short busy timeout), and its SQL has a time limit: past it,
-`QueryTimeout`, a 503. A short read (`run(work, short=True)`: a few rows, less work than
-the hop to a thread costs) runs on the event loop's own connection, which never waits on a
-lock: when the database is busy it goes to the pool after all.
+`QueryTimeout`, a 503.
 
 A long range is read in batches, one hop each, each in a read transaction of its own that
 ends before the batch is handed on: a stream never holds a snapshot while it waits for a
@@ -66,10 +64,6 @@ class DatabaseUnavailable(RuntimeError):
 
 class QueryTimeout(DatabaseUnavailable):
     """A read ran past the time limit."""
-
-
-class Busy(DatabaseUnavailable):
-    """The database is locked for a moment (a checkpoint, a writer in rollback-journal mode)."""
 
 
 class SnapshotChanged(RuntimeError):
@@ -178,14 +172,9 @@ class Reader:
         self.threads = threads
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._pool: list[threading.Thread] = []
-        self._loop_connection: sqlite3.Connection | None = None
-        self._loop_deadline = [0.0]
 
-    async def run(self, work: Callable[[Snapshot], T], *, short: bool = False) -> T:
-        """`work(snapshot)` in one read transaction, on a thread of the pool, or here when `short`."""
-        if short:
-            with contextlib.suppress(Busy):
-                return self._here(work)
+    async def run(self, work: Callable[[Snapshot], T]) -> T:
+        """`work(snapshot)` in one read transaction, on a thread of the pool."""
         if not self._pool:
             self._pool = [threading.Thread(target=self._serve, daemon=True) for _ in range(self.threads)]
             for thread in self._pool:
@@ -213,24 +202,7 @@ class Reader:
         while batch := list(itertools.islice(pending, 4 * BUCKETS_PER_STATEMENT)):
             yield await self.run(partial(_aggregate_batch, version, batch, render))
 
-    def _here(self, work: Callable[[Snapshot], T]) -> T:
-        """`work` on the event loop's connection, which waits on no lock (`Busy` instead)."""
-        if self._loop_connection is None:
-            self._loop_connection = self._open(self._loop_deadline, busy_timeout=0)
-        self._loop_deadline[0] = time.monotonic() + self.time_limit
-        try:
-            return self._read(self._loop_connection, work)
-        except Busy:
-            raise
-        except DatabaseUnavailable:
-            self._loop_connection.close()
-            self._loop_connection = None
-            raise
-
     def close(self) -> None:
-        if self._loop_connection is not None:
-            self._loop_connection.close()
-            self._loop_connection = None
         for _ in self._pool:
             self._jobs.put(None)
         for thread in self._pool:
@@ -244,7 +216,8 @@ class Reader:
             loop, future, work = job
             try:
                 if connection is None:
-                    connection = self._open(deadline, BUSY_TIMEOUT_MS)
+                    connection = self._open()
+                    connection.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
                 deadline[0] = time.monotonic() + self.time_limit
                 outcome, error = self._read(connection, work), None
             except BaseException as failure:
@@ -259,20 +232,15 @@ class Reader:
         if connection is not None:
             connection.close()
 
-    def _open(self, deadline: list[float], busy_timeout: int) -> sqlite3.Connection:
-        """A read-only connection that waits `busy_timeout` ms at most for a lock, and is
-        interrupted once `time.monotonic()` passes `deadline[0]`."""
+    def _open(self) -> sqlite3.Connection:
         if not self.path.is_file():
             name = self.path.name  # never the path: errors go to clients
             raise DatabaseUnavailable(f"no database {name!r} yet; import data with `consumption import`")
         try:
-            connection = sqlite3.connect(
-                read_only_uri(self.path), uri=True, isolation_level=None, check_same_thread=False
-            )
-            connection.execute(f"PRAGMA busy_timeout = {busy_timeout}")
+            connection = sqlite3.connect(read_only_uri(self.path), uri=True, isolation_level=None)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.Error as error:
             raise self._unavailable(error) from error
-        connection.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
         return connection
 
     def _read(self, connection: sqlite3.Connection, work: Callable[[Snapshot], T]) -> T:
@@ -291,8 +259,7 @@ class Reader:
             raise self._unavailable(error) from error
 
     def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:
-        busy = str(error.sqlite_errorname).startswith("SQLITE_BUSY")
-        return (Busy if busy else DatabaseUnavailable)(f"cannot read the database {self.path.name!r}: {error}")
+        return DatabaseUnavailable(f"cannot read the database {self.path.name!r}: {error}")
 
 
 def _batch(

@@ -57,8 +57,6 @@ log = logging.getLogger(__name__)
 # Bodies of ranges of at most this many half hours (a year: at most 2 MB of JSON) are built
 # whole, in the reading thread, and sent with their length; longer ones are streamed.
 MAX_WHOLE_ROWS = 366 * 48
-# Ranges of at most a week are read on the event loop (storage/reader.py): less work than a hop.
-SHORT_READ = 7 * 86_400
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,7 @@ async def get_consumption(request: Request) -> Response:
     reader, settings = service(request).reader, service(request).settings
     query = read_parameters(request)
     conditional = request.headers.get("if-none-match")
-    read = partial(read_range, query, conditional, settings.refresh_interval)
-    answer = await reader.run(read, short=query.time_range.end - query.time_range.start <= SHORT_READ)
+    answer = await reader.run(partial(read_range, query, conditional, settings.refresh_interval))
     if isinstance(answer, Response):
         return answer
     output = FORMATS[query.output]
@@ -186,15 +183,14 @@ async def get_gaps(request: Request) -> Response:
     if "interval" in request.query_params:
         raise BadParameter("interval", "is not a parameter of /consumption/gaps; expected start, end, tz, format")
     conditional = request.headers.get("if-none-match")
-    read = partial(read_gaps, query, conditional, settings.refresh_interval)
-    return await reader.run(read, short=query.time_range.end - query.time_range.start <= SHORT_READ)
+    return await reader.run(partial(read_gaps, query, conditional, settings.refresh_interval))
 
 
 async def get_latest(request: Request) -> Response:
     """The latest half hour on the clock of `tz`, in the shape of /consumption's items, and its
     age; a 404 when nothing is stored. The age changes every second: no validator."""
     zone = read_zone(single_values(request.query_params.multi_items(), ("tz",))["tz"])
-    row = await service(request).reader.run(Snapshot.latest, short=True)
+    row = await service(request).reader.run(Snapshot.latest)
     if row is None:
         return error_response(404, "no half hour is stored yet; see /health for the last fetch")
     timestamp, mw, nature = row
@@ -224,7 +220,7 @@ async def get_health(request: Request) -> Response:
 
 async def get_ready(request: Request) -> Response:
     """Ready to serve when the database holds data: for load balancers' readiness checks."""
-    freshness = await service(request).reader.run(lambda snapshot: snapshot.freshness, short=True)
+    freshness = await service(request).reader.run(lambda snapshot: snapshot.freshness)
     if freshness.last is None:
         raise DatabaseUnavailable("no data yet: the database is empty; see /health for the last fetch")
     return JSONResponse({"ready": True})
