@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -44,8 +44,7 @@ class BadParameter(ValueError):
         super().__init__(f"parameter {name!r}: {message}")
 
 
-@dataclass(frozen=True)
-class TimeRange:
+class TimeRange(NamedTuple):
     """Inclusive bounds: every half hour whose start lies in [start, end], UTC seconds."""
 
     start: int
@@ -54,9 +53,8 @@ class TimeRange:
     end_text: str
 
 
-@dataclass(frozen=True)
-class Query:
-    """What a request to `/consumption` asks for."""
+class Query(NamedTuple):
+    """What a request to `/consumption` asks for (a tuple: parsed once, shared by equal requests)."""
 
     time_range: TimeRange
     interval: str  # one of clock.INTERVALS
