@@ -32,19 +32,8 @@ from typing import Any, TypeVar
 
 from consumption.domain import RefreshRecord, StoredSpan
 from consumption.domain.model import HALF_HOUR_SECONDS
+from consumption.storage import queries as sql
 from consumption.storage.database import read_only_uri
-from consumption.storage.queries import (
-    ARCHIVE_IMPORTS,
-    FRESHNESS,
-    GAP_STARTS,
-    LATEST_POINT,
-    PACKED_SHIFT,
-    RANGE_BOUNDS,
-    SELECT_BATCH,
-    STORED_SPAN,
-    STORED_YEARS,
-    aggregate_spans,
-)
 
 SQL_THREADS = 4
 BUSY_TIMEOUT_MS = 200  # a writer's checkpoint may hold the WAL index for a moment
@@ -96,7 +85,7 @@ class Snapshot:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
-        first, last, generation, database_id, finished_at, ok, summary = connection.execute(FRESHNESS).fetchone()
+        first, last, generation, database_id, finished_at, ok, summary = connection.execute(sql.FRESHNESS).fetchone()
         refresh = None if finished_at is None else RefreshRecord(finished_at, bool(ok), summary)
         self.freshness = Freshness(f"{database_id}-{generation}", first, last, refresh)
 
@@ -106,12 +95,12 @@ class Snapshot:
 
     def rows(self, start: int, end: int, limit: int = -1) -> list[Row]:
         """The rows whose timestamp lies in [start, end], in time order, at most `limit`."""
-        rows: list[Row] = self.connection.execute(SELECT_BATCH, (start, end, limit)).fetchall()
+        rows: list[Row] = self.connection.execute(sql.SELECT_BATCH, (start, end, limit)).fetchall()
         return rows
 
     def bounds(self, start: int, end: int) -> tuple[int | None, int | None]:
         """The first and last stored instants in [start, end]."""
-        first, last = self.connection.execute(RANGE_BOUNDS, (start, end)).fetchone()
+        first, last = self.connection.execute(sql.RANGE_BOUNDS, (start, end)).fetchone()
         return first, last
 
     def aggregates(self, buckets: Sequence[tuple[int, int]]) -> list[Aggregate]:
@@ -120,12 +109,13 @@ class Snapshot:
         for offset in range(0, len(buckets), BUCKETS_PER_STATEMENT):
             batch = buckets[offset : offset + BUCKETS_PER_STATEMENT]
             parameters = [bound for bucket in batch for bound in bucket]
-            for index, count, total, low, high in self.connection.execute(aggregate_spans(len(batch)), parameters):
+            for index, count, total, low, high in self.connection.execute(sql.aggregate_spans(len(batch)), parameters):
                 if count:
                     start, stop = batch[index]
-                    low_mw, low_at = divmod(low, PACKED_SHIFT)
-                    high_mw, high_after = divmod(high, PACKED_SHIFT)
-                    found.append((start, stop, count, total, low_mw, low_at, high_mw, PACKED_SHIFT - 1 - high_after))
+                    low_mw, low_at = divmod(low, sql.PACKED_SHIFT)
+                    high_mw, high_after = divmod(high, sql.PACKED_SHIFT)
+                    high_at = sql.PACKED_SHIFT - 1 - high_after
+                    found.append((start, stop, count, total, low_mw, low_at, high_mw, high_at))
         return found
 
     def missing_runs(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -142,21 +132,21 @@ class Snapshot:
         if first is None:
             return [(low, high)]
         runs = [(low, first - HALF_HOUR_SECONDS)] if first > low else []
-        for before, after in self.connection.execute(GAP_STARTS, (low, high)):
+        for before, after in self.connection.execute(sql.GAP_STARTS, (low, high)):
             stop = high if after is None or after > high else after - HALF_HOUR_SECONDS
             if before + HALF_HOUR_SECONDS <= stop:
                 runs.append((before + HALF_HOUR_SECONDS, stop))
         return runs
 
     def latest(self) -> Row | None:
-        row: Row | None = self.connection.execute(LATEST_POINT).fetchone()
+        row: Row | None = self.connection.execute(sql.LATEST_POINT).fetchone()
         return row
 
     def status(self) -> DatabaseStatus:
         """Counts, first and last instants, years, last refresh: a scan of the whole table."""
-        count, first, last = self.connection.execute(STORED_SPAN).fetchone()
-        archives = tuple(self.connection.execute(ARCHIVE_IMPORTS))
-        years = tuple(year for (year,) in self.connection.execute(STORED_YEARS))
+        count, first, last = self.connection.execute(sql.STORED_SPAN).fetchone()
+        archives = tuple(self.connection.execute(sql.ARCHIVE_IMPORTS))
+        years = tuple(year for (year,) in self.connection.execute(sql.STORED_YEARS))
         return DatabaseStatus(count, first, last, self.freshness.refresh, archives, years)
 
 

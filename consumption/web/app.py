@@ -34,11 +34,9 @@ from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import DatabaseUnavailable, Reader, Snapshot
 from consumption.web.aggregates import BUCKET_FIELDS, bucket_items, buckets
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
-from consumption.web.head_limits import HeadLimits
-from consumption.web.headers import SecurityHeaders
 from consumption.web.http_cache import caching_headers, matches
-from consumption.web.metrics import Metrics, MetricsMiddleware
-from consumption.web.middleware import EdgeMiddleware
+from consumption.web.metrics import Metrics
+from consumption.web.middleware import Edge
 from consumption.web.openapi import openapi_document
 from consumption.web.page import PAGE_ROUTES
 from consumption.web.params import BadParameter, Query, read_parameters, read_zone, single_values
@@ -279,13 +277,8 @@ def create_app(
     metrics = Metrics(reader, [route.path for route in routes] + ["/metrics"])
     app = Starlette(
         routes=[*routes, Route("/metrics", metrics.endpoint, methods=["GET"])],
-        # Outermost first. A 500 is answered outside them all: `errors.server_error` adds its headers.
-        middleware=[
-            Middleware(SecurityHeaders),
-            Middleware(MetricsMiddleware, metrics=metrics),
-            Middleware(HeadLimits),
-            Middleware(EdgeMiddleware, settings=settings),
-        ],
+        # A 500 is answered outside it: `errors.server_error` adds the security headers.
+        middleware=[Middleware(Edge, settings=settings, metrics=metrics)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

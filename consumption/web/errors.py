@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from consumption.storage.reader import DatabaseUnavailable, SnapshotChanged
-from consumption.web.headers import with_security_headers
+from consumption.web.middleware import with_security_headers
 from consumption.web.params import BadParameter
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,10 @@
-"""Bounds on a request's head: its size answered by the app, its memory and time held by a front.
+"""Bounds on a request's head, held before the app sees it (middleware.py answers its size).
 
-- `HeadLimits`, an ASGI middleware: a target (path and query) longer than MAX_TARGET bytes
-  gets 414, headers longer than MAX_HEADERS bytes get 431, JSON errors that the metrics and
-  the access log see like any other answer.
-- `BoundedHead`, the protocol `serve` gives uvicorn as `http=`: uvicorn's own protocol behind
-  a count of each head's bytes up to its blank line, which closes the connection when a head
-  outgrows MAX_HEAD_BYTES, or is not complete HEAD_TIMEOUT seconds after its first byte (or
-  after the connection opened). uvicorn alone buffers a head of any size with httptools, and
-  stops its keep-alive time-out at the first byte of a head that may never end.
+`BoundedHead`, the protocol `serve` gives uvicorn as `http=`: uvicorn's own protocol behind
+a count of each head's bytes up to its blank line, which closes the connection when a head
+outgrows MAX_HEAD_BYTES, or is not complete HEAD_TIMEOUT seconds after its first byte (or
+after the connection opened). uvicorn alone buffers a head of any size with httptools, and
+stops its keep-alive time-out at the first byte of a head that may never end.
 """
 
 from __future__ import annotations
@@ -15,32 +12,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import import_from_string
 
-from consumption.web.errors import error_response
-
-MAX_TARGET = 8 * 1024
-MAX_HEADERS = 32 * 1024
 MAX_HEAD_BYTES = 128 * 1024  # above a 100 KB header, which the app answers 431: only memory is at stake here
 HEAD_TIMEOUT = 10.0
-CLOSE = {"connection": "close"}
-
-
-class HeadLimits:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and len(scope["raw_path"]) + len(scope["query_string"]) > MAX_TARGET:
-            message = f"the request's path and query are longer than {MAX_TARGET} bytes"
-            await error_response(414, message, CLOSE)(scope, receive, send)
-        elif scope["type"] == "http" and sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADERS:
-            message = f"the request's headers are longer than {MAX_HEADERS} bytes"
-            await error_response(431, message, CLOSE)(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
 
 class BoundedHead(asyncio.Protocol):

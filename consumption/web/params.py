@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -24,25 +24,16 @@ MAX_PARAMETER_LENGTH = 64
 QUERY_PARAMETERS = ("start", "end", "interval", "tz", "format")
 FORMATS = ("json", "csv")
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a bound may name
-EXAMPLE = "2019-01-01, 2019-01-01T06:00 or 2019-01-01T06:00:00+01:00"
 YEARS = f"{FIRST_YEAR}–{LAST_YEAR}"
-
-# A calendar date of FIRST_YEAR..LAST_YEAR (2000-2100): 29 February only in leap years.
-_YEAR = "(?:20[0-9]{2}|2100)"
-_MONTH_DAY = (
-    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+FORMS = (
+    "YYYY-MM-DD, optionally followed by T (or a space) and hh:mm or hh:mm:ss, then optionally Z or ±hh:mm, "
+    "such as 2019-01-01, 2019-01-01T06:00, 2019-01-01 06:00 or 2019-01-01T06:00:00+01:00"
 )
-_LEAP_DAY = "20(?:[02468][048]|[13579][26])-02-29"
-_DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})"
-_TIME = "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
-# `+` as a space too: an unencoded `+` in a URL arrives as a space.
-_OFFSET = "(?:Z|[+ \\-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-BOUND_PATTERN = f"^{_DATE}(?:{_TIME}{_OFFSET}?)?$"
-_BOUND = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET}?)?")
-_LOOKS_LIKE_A_DATE = re.compile(r"([0-9]{4})-(?:(0[1-9]|1[0-2])-([0-9]{2}))?")  # year, and month and day
-_FRACTION = re.compile(r"T[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]")
+# The form alone: `date.fromisoformat` and `datetime.fromisoformat` know the calendar. A `+` may
+# have arrived as a space (an unencoded `+` in a URL); the text is read after `normalized`.
+_HOUR_MINUTE = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_FORM = re.compile(f"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:T{_HOUR_MINUTE}(?::[0-5][0-9])?(?:Z|[+-]{_HOUR_MINUTE})?)?")
+_FRACTION = re.compile(r"[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]")
 
 
 class BadParameter(ValueError):
@@ -53,8 +44,7 @@ class BadParameter(ValueError):
         super().__init__(f"parameter {name!r}: {message}")
 
 
-@dataclass(frozen=True)
-class TimeRange:
+class TimeRange(NamedTuple):
     """Inclusive bounds: every half hour whose start lies in [start, end], UTC seconds."""
 
     start: int
@@ -63,9 +53,8 @@ class TimeRange:
     end_text: str
 
 
-@dataclass(frozen=True)
-class Query:
-    """What a request to `/consumption` asks for."""
+class Query(NamedTuple):
+    """What a request to `/consumption` asks for (a tuple: parsed once, shared by equal requests)."""
 
     time_range: TimeRange
     interval: str  # one of clock.INTERVALS
@@ -77,26 +66,31 @@ class Query:
         return (self.time_range.start, self.time_range.end, self.interval, self.clock.name, self.output)
 
 
-def _check_form(name: str, text: str) -> None:
+def normalized(text: str) -> str:
+    """`text` with a space read as `T` between date and time, and as `+` before an offset."""
+    if len(text) > 10 and text[10] == " ":
+        text = f"{text[:10]}T{text[11:]}"
+    if len(text) > 16 and text[-6] == " ":
+        text = f"{text[:-6]}+{text[-5:]}"
+    return text
+
+
+def _refused(name: str, text: str) -> BadParameter:
+    """Why a bound that is not an accepted date or date-time is refused."""
     if not text:
-        raise BadParameter(name, f"is required: an ISO 8601 date or date-time such as {EXAMPLE}")
+        return BadParameter(name, f"is required: {FORMS}")
     if len(text) > MAX_PARAMETER_LENGTH:
-        raise BadParameter(name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}")
-    if _BOUND.fullmatch(text):
-        return
-    date = _LOOKS_LIKE_A_DATE.match(text)
-    if date and not FIRST_YEAR <= int(date[1]) <= LAST_YEAR:
-        raise BadParameter(name, f"{text!r}: the year must lie in {YEARS}")
-    if date and date[3] and int(date[3]) > (length := calendar.monthrange(int(date[1]), int(date[2]))[1]):
-        month = f"{calendar.month_name[int(date[2])]} {date[1]}"
-        raise BadParameter(name, f"{text!r}: no such day ({month} has {length} days)")
+        return BadParameter(name, f"is {len(text)} characters long; expected at most {MAX_PARAMETER_LENGTH}")
+    if text[:4].isdigit() and text[4:5] == "-" and not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        return BadParameter(name, f"{text!r}: the year must lie in {YEARS}")
+    month = text[5:7]
+    if _FORM.fullmatch(normalized(text)) and month.isdigit() and 1 <= int(month) <= 12:
+        length = calendar.monthrange(int(text[:4]), int(month))[1]
+        month_name = f"{calendar.month_name[int(month)]} {text[:4]}"
+        return BadParameter(name, f"{text!r}: no such day ({month_name} has {length} days)")
     if _FRACTION.search(text):
-        raise BadParameter(name, f"{text!r}: fractions of a second are refused; give whole seconds, as in {EXAMPLE}")
-    raise BadParameter(
-        name,
-        f"{text!r} is not an ISO 8601 date or date-time of {YEARS}; expected {EXAMPLE} "
-        "(YYYY-MM-DD, then optionally Thh:mm[:ss] and Z or ±hh:mm)",
-    )
+        return BadParameter(name, f"{text!r}: fractions of a second are refused; give whole seconds")
+    return BadParameter(name, f"{text!r} is not an accepted date or date-time of {YEARS}; expected {FORMS}")
 
 
 def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
@@ -105,15 +99,18 @@ def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
     A date alone is that day's first instant as a start, and its last half hour as an
     end. A date-time without offset is wall-clock time in `zone`: one that the clock
     skips is refused; one that happens twice is its first occurrence (summer time in
-    Paris, as in RTE's files). An offset whose `+` arrived as a space is read as `+`.
+    Paris, as in RTE's files).
     """
-    _check_form(name, text)
-    if len(text) == 10:
-        first = zone.day_start(dt.date.fromisoformat(text) + dt.timedelta(is_end))
-        return (first - 1) // HALF_HOUR * HALF_HOUR if is_end else first
-    if text[-6] == " ":
-        text = f"{text[:-6]}+{text[-5:]}"
-    value = dt.datetime.fromisoformat(text)
+    read = normalized(text)
+    try:
+        if not _FORM.fullmatch(read) or not FIRST_YEAR <= int(read[:4]) <= LAST_YEAR:
+            raise ValueError(read)
+        if len(read) == 10:
+            first = zone.day_start(dt.date.fromisoformat(read) + dt.timedelta(is_end))
+            return (first - 1) // HALF_HOUR * HALF_HOUR if is_end else first
+        value = dt.datetime.fromisoformat(read)
+    except ValueError:
+        raise _refused(name, text) from None
     if value.tzinfo is None:
         if not zone.exists(value):
             raise BadParameter(
@@ -122,7 +119,7 @@ def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
                 "give another time or an explicit offset",
             )
         value = value.replace(tzinfo=zone.zone, fold=0)
-    return int(value.timestamp())  # whole seconds: the pattern allows no fraction
+    return int(value.timestamp())  # whole seconds: the form allows no fraction
 
 
 def parse_time_range(start_text: str, end_text: str, zone: Clock) -> TimeRange:

@@ -36,6 +36,7 @@ def _instant(text: str, zone: ZoneInfo, *, is_end: bool) -> float | None:
         local = dt.datetime.combine(day, dt.time(0))
         first = _first_instant_at_or_after(local, zone)
         return (first - 1) // 1800 * 1800 if is_end else first
+    text = f"{text[:10]}T{text[11:]}"  # a space there is read as `T`
     if text[-6] == " ":
         text = f"{text[:-6]}+{text[-5:]}"
     value = dt.datetime.fromisoformat(text)

@@ -129,6 +129,20 @@ def test_bounds_are_inclusive_and_offsets_are_honoured(client):
     assert utc["start"] == "2025-01-01T06:00:00+01:00"
 
 
+def test_date_times_as_python_pandas_and_sqlite_print_them_are_read(client):
+    spaced = client.get("/consumption?start=2025-01-01 06:00&end=2025-01-01 07:00:00+01:00")
+    assert spaced.status_code == 200, spaced.text
+    assert spaced.json() == ok(client, start="2025-01-01T06:00", end="2025-01-01T07:00:00+01:00")
+    unencoded_plus = client.get("/consumption?start=2025-01-01 06:00:00+01:00&end=2025-01-01T07:00")
+    assert unencoded_plus.json()["start"] == "2025-01-01T06:00:00+01:00"
+
+
+def test_the_accepted_span_of_years_is_told(client):
+    assert ok(client, start="2000-01-01", end="2100-12-31")["end"] == "2100-12-31T23:30:00+01:00"
+    for bound in ("1999-12-31", "2101-01-01"):
+        assert "the year must lie in 2000–2100" in error(client, 400, start=bound, end="2100-01-01")
+
+
 def test_an_empty_range_is_an_empty_list(client):
     body = ok(client, start="2030-01-01", end="2030-12-31")
     assert (body["count"], body["data"]) == (0, [])
