@@ -170,12 +170,12 @@ def serving(
     preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[Server]:
     """`consumption serve --port 0 ARGS` in `cwd` (by default the database's folder), on
-    `database`, with DATA_DIR `files` beside it, an RTE that refuses connections, no refresh
-    and its log at INFO, unless `env` says otherwise. Yields once it answers /health, on the
-    port it logs (hence INFO at least); then stops it with SIGTERM unless the test did."""
+    `database`, with DATA_DIR `files` beside it, an RTE that refuses connections and no
+    refresh, unless `env` says otherwise. Yields once it answers /health on the port it logs
+    (a LOG_LEVEL above INFO hides it); then stops it with SIGTERM unless the test did."""
     with refused_url() as nowhere:
         defaults = {"DATA_DIR": str(database.parent / "files"), "RTE_BASE_URL": nowhere, "REFRESH_INTERVAL": "0"}
-        environment = serve_environment(database, {**defaults, "LOG_LEVEL": "INFO", **(env or {})})
+        environment = serve_environment(database, {**defaults, **(env or {})})
         process = subprocess.Popen(
             [*SERVE, "--port", "0", *args],
             cwd=cwd or database.parent,

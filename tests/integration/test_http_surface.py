@@ -32,7 +32,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def served(app: ASGIApp, access_log: bool = False) -> AbstractContextManager[str]:
     """uvicorn in a thread with the server's own protocol, logging through the root logger."""
-    return running_server(app, http=BoundedHead, access_log=access_log, log_config=None, lifespan="auto")
+    return running_server(app, http=BoundedHead, access_log=access_log, log_config=None)
 
 
 def connect(url: str, timeout: float) -> socket.socket:
