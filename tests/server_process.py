@@ -168,11 +168,13 @@ def serving(
     args: Sequence[str] = (),
     cwd: Path | None = None,
     preexec_fn: Callable[[], None] | None = None,
+    ready: bool = True,
 ) -> Iterator[Server]:
     """`consumption serve --port 0 ARGS` in `cwd` (by default the database's folder), on
     `database`, with DATA_DIR `files` beside it, an RTE that refuses connections and no
     refresh, unless `env` says otherwise. Yields once it answers /health on the port it logs
-    (a LOG_LEVEL above INFO hides it); then stops it with SIGTERM unless the test did."""
+    (a LOG_LEVEL above INFO hides it), or at once if not `ready`, port unknown; then stops it
+    with SIGTERM unless the test did."""
     with refused_url() as nowhere:
         defaults = {"DATA_DIR": str(database.parent / "files"), "RTE_BASE_URL": nowhere, "REFRESH_INTERVAL": "0"}
         environment = serve_environment(database, {**defaults, **(env or {})})
@@ -187,8 +189,9 @@ def serving(
         )
         server = Server(process)
         try:
-            server.port = int(server.wait_for(SERVING_ON)[1])
-            answer_health(server)
+            if ready:
+                server.port = int(server.wait_for(SERVING_ON)[1])
+                answer_health(server)
             yield server
         finally:
             server.stop()

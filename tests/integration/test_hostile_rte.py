@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -193,8 +194,9 @@ def test_serve_removes_leftover_temporary_files_at_start(rte, settings, monkeypa
     assert main(["refresh"]) == 0  # a database with data: `serve` starts without fetching
     leftover = settings.data_dir / f".{TR}.999999999.abcd1234.part"
     leftover.write_bytes(b"PK\x03\x04 half")
-    with serving(settings.database_path, environment(settings)):
-        assert not leftover.exists()  # removed before it serves
+    with serving(settings.database_path, environment(settings), ready=False) as server:
+        server.wait_for(re.escape(f"removed {leftover}, left by an interrupted download"), timeout=20)
+        assert not leftover.exists()
 
 
 def test_a_server_stopped_during_a_download_stops_at_once_and_records_no_refresh(rte, settings, tmp_path):
