@@ -1,10 +1,6 @@
 """`make bench`: the service beside a bare route and datasette, in one run, with wrk and hyperfine.
 
-    make bench                                  # about 12 minutes
-    make bench BENCH_ARGS=--quick               # short runs: to try it, not to quote
-    make bench BENCH_ARGS="--compare bdb9afc"   # that commit's service as one more column
-
-Prints four Markdown tables; docs/performance.md says what each row means.
+Prints four Markdown tables; docs/performance.md says how to run it and what each row means.
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -37,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 from consumption.domain.clock import clock  # noqa: E402
 from consumption.storage.reader import Snapshot  # noqa: E402
 from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile  # noqa: E402
-from tests.server_process import free_port  # noqa: E402
 from tests.synthetic_history import PARIS, write_annual_files, write_odre_export  # noqa: E402
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consumption-bench"
@@ -99,6 +95,12 @@ def answered_rows(url: str) -> int:
     with urllib.request.urlopen(url, timeout=120) as response:
         document = json.loads(response.read())
     return int(document["count"]) if isinstance(document, dict) else len(document)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:  # freed before the server binds it: a benchmark's risk, not a test's
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

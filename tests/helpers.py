@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -27,9 +29,11 @@ def stored_rows(database_path: Path) -> list[tuple[int, int, int]]:
 
 
 @contextmanager
-def running_server(app: ASGIApp) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free port of 127.0.0.1; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+def running_server(app: ASGIApp, **options: Any) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread, on a port of 127.0.0.1 the system picks; yield its
+    base URL. `options` are uvicorn.Config's, over these defaults."""
+    defaults: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning", "lifespan": "on"}
+    server = uvicorn.Server(uvicorn.Config(app, **{**defaults, **options}))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -43,3 +47,12 @@ def running_server(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def refused_url() -> Iterator[str]:
+    """The URL of a port of 127.0.0.1 that refuses connections: bound, never listening, and held
+    until the block ends, so that no other process can take it meanwhile."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"

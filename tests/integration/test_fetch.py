@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import socket
 import sqlite3
 import time
 import zipfile
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from consumption.cli import main
 from consumption.config import Settings, parse_interval
 from consumption.domain import Outcome
 from tests.eco2mix_files import days, eco2mix_lines, expected_points
-from tests.helpers import running_server, stored_rows
+from tests.helpers import refused_url, running_server, stored_rows
 from tests.rte_archives import CONSOLIDATED, JANUARY, TR, definitive_name, fetch, refresh, rte_zip, shifted, whole_year
 
 
@@ -137,10 +137,11 @@ def test_refresh_asks_for_last_years_definitive_file_until_it_is_imported(rte, s
     assert definitive_name(2024) not in [d.archive.name for d in report.downloads]
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def refused() -> Iterator[str]:
+    """An RTE URL that refuses connections for as long as the test runs."""
+    with refused_url() as url:
+        yield url
 
 
 FAILURES = {
@@ -157,7 +158,7 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("case", FAILURES)
-def test_whatever_rte_answers_nothing_is_lost(case, rte, settings, capsys, monkeypatch):
+def test_whatever_rte_answers_nothing_is_lost(case, rte, settings, refused, capsys, monkeypatch):
     rte.files[TR] = rte_zip(eco2mix_lines(JANUARY[:1]))
     rte.files[CONSOLIDATED] = rte_zip(eco2mix_lines(JANUARY[:1], nature="consolidated"))
     assert refresh(settings, today=dt.date(2025, 1, 2)).ok
@@ -178,7 +179,7 @@ def test_whatever_rte_answers_nothing_is_lost(case, rte, settings, capsys, monke
     else:
         rte.files[TR] = rte_zip(new_lines)
         if fault == "base_url":
-            settings = dataclasses.replace(settings, rte_base_url=f"http://127.0.0.1:{closed_port()}")
+            settings = dataclasses.replace(settings, rte_base_url=refused)
         else:
             rte.faults[TR] = fault
     rte.slow_seconds = settings.http_timeout * 3
@@ -210,8 +211,8 @@ def test_a_failed_archive_is_skipped_and_the_others_imported(rte, settings):
     assert not (settings.data_dir / CONSOLIDATED).exists()
 
 
-def test_unreachable_rte_stops_the_fetch_early(settings):
-    settings = dataclasses.replace(settings, rte_base_url=f"http://127.0.0.1:{closed_port()}")
+def test_unreachable_rte_stops_the_fetch_early(settings, refused):
+    settings = dataclasses.replace(settings, rte_base_url=refused)
     report = fetch(settings, 2012, 2025)
     assert not report.ok
     assert len(report.downloads) == 16

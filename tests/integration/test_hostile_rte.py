@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -193,18 +194,9 @@ def test_serve_removes_leftover_temporary_files_at_start(rte, settings, monkeypa
     assert main(["refresh"]) == 0  # a database with data: `serve` starts without fetching
     leftover = settings.data_dir / f".{TR}.999999999.abcd1234.part"
     leftover.write_bytes(b"PK\x03\x04 half")
-    env = {**os.environ, **environment(settings), "PORT": "0"}
-    command = [sys.executable, "-m", "consumption.cli", "serve"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while leftover.exists():
-            assert server.poll() is None, "serve stopped"
-            assert time.monotonic() < deadline, "the leftover was not removed"
-            time.sleep(0.05)
-    finally:
-        server.terminate()
-        server.wait(10)
+    with serving(settings.database_path, environment(settings), ready=False) as server:
+        server.wait_for(re.escape(f"removed {leftover}, left by an interrupted download"), timeout=20)
+        assert not leftover.exists()
 
 
 def test_a_server_stopped_during_a_download_stops_at_once_and_records_no_refresh(rte, settings, tmp_path):
@@ -220,9 +212,8 @@ def test_a_server_stopped_during_a_download_stops_at_once_and_records_no_refresh
         while not list(settings.data_dir.glob(f".{TR}.*.part")):
             assert time.monotonic() < deadline, "the download never started"
             time.sleep(0.05)
-        server.process.terminate()
         stopping = time.monotonic()
-        server.process.wait(timeout=20)
+        server.stop(timeout=20)
         stopped_in = time.monotonic() - stopping
     assert stopped_in < 5, f"the server took {stopped_in:.1f} s to stop"
     assert not list(settings.data_dir.glob(".*.part"))

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import resource
 import socket
-import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from starlette.types import ASGIApp
 
 from consumption.config import Settings
 from consumption.web import head_limits
 from consumption.web.app import create_app
 from consumption.web.head_limits import BoundedHead
+from tests.helpers import running_server
 from tests.server_process import serving, write_history
 
 ONE_DAY = "/consumption?start=2024-06-01&end=2024-06-01"
@@ -29,23 +30,19 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def served(app, access_log=False):
-    """uvicorn in a thread with the server's own protocol; yields its port."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", http=BoundedHead, access_log=access_log, log_config=None
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive()
-        time.sleep(0.01)
-    return server, thread, server.servers[0].sockets[0].getsockname()[1]
+def served(app: ASGIApp, access_log: bool = False) -> AbstractContextManager[str]:
+    """uvicorn in a thread with the server's own protocol, logging through the root logger."""
+    return running_server(app, http=BoundedHead, access_log=access_log, log_config=None)
 
 
-def raw_exchange(port: int, request: bytes) -> bytes:
+def connect(url: str, timeout: float) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=timeout)
+
+
+def raw_exchange(url: str, request: bytes) -> bytes:
     """Send `request` whole, then read the answer until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with connect(url, timeout=10) as sock:
         sock.sendall(request)
         answer = bytearray()
         while data := sock.recv(65536):
@@ -68,13 +65,9 @@ def raw_exchange(port: int, request: bytes) -> bytes:
     ],
 )
 def test_every_response_carries_the_security_headers(database, path):
-    server, thread, port = served(create_app(Settings(database_path=database)))
-    try:
-        response = httpx.get(f"http://127.0.0.1:{port}{path}")
-        post = httpx.post(f"http://127.0.0.1:{port}{path}")  # 405 for all but 404
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with served(create_app(Settings(database_path=database))) as url:
+        response = httpx.get(url + path)
+        post = httpx.post(url + path)  # 405 for all but 404
     for answer in (response, post):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
@@ -83,12 +76,8 @@ def test_every_response_carries_the_security_headers(database, path):
 
 def test_a_503_names_no_absolute_path(tmp_path):
     missing = tmp_path / "nowhere" / "consumption.sqlite3"
-    server, thread, port = served(create_app(Settings(database_path=missing)))
-    try:
-        answers = [httpx.get(f"http://127.0.0.1:{port}{path}") for path in (ONE_DAY, "/ready", "/health")]
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with served(create_app(Settings(database_path=missing))) as url:
+        answers = [httpx.get(url + path) for path in (ONE_DAY, "/ready", "/health")]
     for answer in answers:
         assert answer.status_code == 503
         assert "consumption.sqlite3" in answer.text or answer.url.path == "/health"
@@ -104,14 +93,10 @@ def test_a_503_names_no_absolute_path(tmp_path):
     ],
 )
 def test_a_request_too_long_gets_414_or_431_counted_and_logged(database, request_bytes, status, route, caplog):
-    server, thread, port = served(create_app(Settings(database_path=database)), access_log=True)
-    try:
+    with served(create_app(Settings(database_path=database)), access_log=True) as url:
         with caplog.at_level("INFO", logger="uvicorn.access"):
-            answer = raw_exchange(port, request_bytes)  # was a 400, or 200 with 1 MB of headers
-        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-    finally:
-        server.should_exit = True
-        thread.join(10)
+            answer = raw_exchange(url, request_bytes)  # was a 400, or 200 with 1 MB of headers
+        metrics = httpx.get(url + "/metrics").text
     assert answer.startswith(b"HTTP/1.1 %d " % status)
     assert b'{"error":"the request' in answer
     assert b"x-content-type-options: nosniff" in answer
@@ -122,20 +107,15 @@ def test_a_request_too_long_gets_414_or_431_counted_and_logged(database, request
 
 def test_a_target_beyond_what_httptools_parses_gets_its_400(database):
     """httptools refuses a target over 64 KB before the app sees it: uvicorn answers."""
-    server, thread, port = served(create_app(Settings(database_path=database)))
-    try:
-        answer = raw_exchange(port, b"GET /consumption?start=" + b"1" * 100_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n")
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with served(create_app(Settings(database_path=database))) as url:
+        answer = raw_exchange(url, b"GET /consumption?start=" + b"1" * 100_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert answer.endswith(b"Invalid HTTP request received.")
 
 
 def test_a_head_beyond_the_memory_bound_is_closed_and_the_server_serves_on(database):
-    server, thread, port = served(create_app(Settings(database_path=database)))
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with served(create_app(Settings(database_path=database))) as url:
+        with connect(url, timeout=10) as sock:
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: ")
             try:
                 for _ in range(5_000):
@@ -143,37 +123,29 @@ def test_a_head_beyond_the_memory_bound_is_closed_and_the_server_serves_on(datab
                 closed = sock.recv(65536) == b""  # closed without an answer
             except (ConnectionResetError, BrokenPipeError):  # or reset: the server read no further
                 closed = True
-        after = httpx.get(f"http://127.0.0.1:{port}/ready")
-    finally:
-        server.should_exit = True
-        thread.join(10)
+        after = httpx.get(url + "/ready")
     assert closed
     assert after.status_code == 200
 
 
 def test_a_head_that_trickles_in_is_closed(database, monkeypatch):
     monkeypatch.setattr(head_limits, "HEAD_TIMEOUT", 0.5)
-    server, thread, port = served(create_app(Settings(database_path=database)))
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n")
-            started = time.monotonic()
-            closed = False
-            while not closed and time.monotonic() - started < 3:
-                time.sleep(0.1)
-                try:
-                    sock.sendall(b"X")  # a byte now and then: uvicorn's keep-alive time-out never fires
-                    sock.setblocking(False)
-                    closed = sock.recv(65536) == b""
-                except BlockingIOError:
-                    pass
-                except OSError:  # reset
-                    closed = True
-                sock.setblocking(True)
-            elapsed = time.monotonic() - started
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with served(create_app(Settings(database_path=database))) as url, connect(url, timeout=5) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n")
+        started = time.monotonic()
+        closed = False
+        while not closed and time.monotonic() - started < 3:
+            time.sleep(0.1)
+            try:
+                sock.sendall(b"X")  # a byte now and then: uvicorn's keep-alive time-out never fires
+                sock.setblocking(False)
+                closed = sock.recv(65536) == b""
+            except BlockingIOError:
+                pass
+            except OSError:  # reset
+                closed = True
+            sock.setblocking(True)
+        elapsed = time.monotonic() - started
     assert closed
     assert 0.3 < elapsed < 2.5  # closed at the time-out, not at once
 
@@ -209,11 +181,10 @@ def test_a_normal_request_answers_within_a_second_while_1100_connections_send_he
 
 
 def test_the_head_limits_apply_to_each_request_of_a_kept_alive_connection(database):
-    server, thread, port = served(create_app(Settings(database_path=database)))
-    try:
+    with served(create_app(Settings(database_path=database))) as url:
         first = b"GET /ready HTTP/1.1\r\nHost: test\r\nX-Fill: " + b"y" * 20_000 + b"\r\n\r\n"
         second = b"GET /ready HTTP/1.1\r\nHost: test\r\nX-Big: " + b"y" * 40_000 + b"\r\n\r\n"
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        with connect(url, timeout=10) as sock:
             sock.sendall(first)
             answer = sock.recv(65536)
             while b'{"ready":true}' not in answer:
@@ -221,9 +192,6 @@ def test_the_head_limits_apply_to_each_request_of_a_kept_alive_connection(databa
             sock.sendall(second)
             while data := sock.recv(65536):
                 answer += data
-    finally:
-        server.should_exit = True
-        thread.join(10)
     # Under the limit, the first is answered; the second's head alone is over it.
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert b"HTTP/1.1 431 " in answer

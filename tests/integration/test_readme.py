@@ -21,8 +21,7 @@ import pytest
 
 from consumption.bootstrap import build_app, prepare_database
 from consumption.config import Settings
-from tests.helpers import running_server
-from tests.server_process import free_port
+from tests.helpers import refused_url, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -98,16 +97,17 @@ def offline_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Cl
     connections; yields a client once start-up's refresh has failed, as /health reports it."""
     data_dir = tmp_path_factory.mktemp("offline") / "data"
     data_dir.mkdir()
-    environment = {"DATA_DIR": str(data_dir), "RTE_BASE_URL": f"http://127.0.0.1:{free_port()}"}
-    settings = Settings.from_environment(env_file=None, environ=environment)
-    startup = prepare_database(settings)
-    assert startup is not None and startup.built and not startup.skipped
-    with running_server(build_app(settings, startup)) as url, httpx.Client(base_url=url, timeout=30) as client:
-        for _ in range(200):
-            if client.get("/health").json()["refresh"] is not None:
-                break
-            time.sleep(0.05)
-        yield client
+    with refused_url() as rte_url:
+        environment = {"DATA_DIR": str(data_dir), "RTE_BASE_URL": rte_url}
+        settings = Settings.from_environment(env_file=None, environ=environment)
+        startup = prepare_database(settings)
+        assert startup is not None and startup.built and not startup.skipped
+        with running_server(build_app(settings, startup)) as url, httpx.Client(base_url=url, timeout=30) as client:
+            for _ in range(200):
+                if client.get("/health").json()["refresh"] is not None:
+                    break
+                time.sleep(0.05)
+            yield client
 
 
 def scalar_pairs(value: object) -> set[tuple[str, str]]:

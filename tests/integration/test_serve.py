@@ -4,68 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import zipfile
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 
 from consumption.cli import main
 from tests.eco2mix_files import days, eco2mix_lines, expected_points, write_eco2mix
+from tests.server_process import SERVE, Server, serve_environment, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 JANUARY = days(dt.date(2025, 1, 1), dt.date(2025, 1, 3))
 NO_HISTORY = {"HISTORY_DIR": ""}  # these tests are about DATA_DIR and RTE: no embedded history
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(tmp_path: Path, data_dir: Path, **settings: str) -> tuple[subprocess.Popen, str]:
-    """`consumption serve` offline on `data_dir`, with the embedded history unless
-    `settings` say otherwise."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("HISTORY_DIR", "LOG_FORMAT", "REFRESH_INTERVAL")}
-    env |= {
-        "RTE_BASE_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there: offline
-        "DATA_DIR": str(data_dir),
-        "DATABASE_PATH": str(tmp_path / "db" / "consumption.sqlite3"),
-        **settings,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "consumption.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.communicate()[0]}")
-        try:
-            httpx.get(f"{url}/health", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the server did not answer within 30 s")
-
-
-def stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    output, _ = process.communicate(timeout=10)
-    return output
+def serve(tmp_path: Path, data_dir: Path, **settings: str) -> AbstractContextManager[Server]:
+    """`consumption serve` offline on `data_dir`, refreshing once at start (the default), with the
+    embedded history unless `settings` say otherwise, in a database folder it creates."""
+    database = tmp_path / "db" / "consumption.sqlite3"
+    return serving(database, {"DATA_DIR": str(data_dir), "REFRESH_INTERVAL": "once", **settings}, cwd=tmp_path)
 
 
 def health_after_refresh(url: str) -> dict:
@@ -79,13 +41,10 @@ def health_after_refresh(url: str) -> dict:
 
 def serve_january(tmp_path: Path) -> tuple[dict, dict, str]:
     """Serve tmp_path/rte without the history; /health, 2025-01-01..03, and the log."""
-    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
-    try:
-        health = httpx.get(f"{url}/health").json()
-        body = httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
-    finally:
-        output = stop(process)
-    return health, body, output
+    with serve(tmp_path, tmp_path / "rte", **NO_HISTORY) as server:
+        health = httpx.get(f"{server.url}/health").json()
+        body = httpx.get(f"{server.url}/consumption", params={"start": "2025-01-01", "end": "2025-01-03"}).json()
+    return health, body, server.output
 
 
 def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
@@ -97,25 +56,21 @@ def test_serve_builds_the_database_from_data_dir_then_reuses_it(tmp_path):
     assert "and 1 éCO2mix files in" in output
     assert health["startup"] == {"built": True, "files_imported": 1, "skipped": []}
 
-    process, url = serve(tmp_path, tmp_path / "rte", **NO_HISTORY)
-    health = httpx.get(f"{url}/health").json()
-    output = stop(process)
-    assert "reusing the database" in output
-    assert "building" not in output
+    with serve(tmp_path, tmp_path / "rte", **NO_HISTORY) as server:
+        health = httpx.get(f"{server.url}/health").json()
+    assert "reusing the database" in server.output
+    assert "building" not in server.output
     assert health["startup"]["built"] is False
 
 
 def test_serve_offline_without_any_data_starts_empty_and_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
-    process, url = serve(tmp_path, tmp_path / "empty", **NO_HISTORY)
-    try:
-        health = health_after_refresh(url)
-    finally:
-        output = stop(process)
+    with serve(tmp_path, tmp_path / "empty", **NO_HISTORY) as server:
+        health = health_after_refresh(server.url)
     assert (health["status"], health["half_hours"]) == ("empty", 0)
     assert health["refresh"]["ok"] is False
     assert "cannot reach RTE" in health["refresh"]["summary"]
-    assert "cannot reach RTE" in output
+    assert "cannot reach RTE" in server.output
 
 
 def test_offline_first_start_serves_the_embedded_history(tmp_path):
@@ -124,13 +79,12 @@ def test_offline_first_start_serves_the_embedded_history(tmp_path):
     2019-01-03 17:00."""
     (tmp_path / "empty").mkdir()
     started = time.monotonic()
-    process, url = serve(tmp_path, tmp_path / "empty")
-    try:
-        body = httpx.get(f"{url}/consumption", params={"start": "2019-01-01T06:00", "end": "2019-01-03T17:00"}).json()
+    with serve(tmp_path, tmp_path / "empty") as server:
+        params = {"start": "2019-01-01T06:00", "end": "2019-01-03T17:00"}
+        body = httpx.get(f"{server.url}/consumption", params=params).json()
         answered = time.monotonic() - started
-        health = health_after_refresh(url)
-    finally:
-        output = stop(process)
+        health = health_after_refresh(server.url)
+    output = server.output
     values = [p["consumption_w"] / 1e6 for p in body["data"]]
     assert body["count"] == len(values) == 119
     assert round(sum(values) / len(values), 1) == 65_329.3
@@ -167,12 +121,9 @@ def test_a_bad_file_at_start_up_is_skipped_and_named_in_health(tmp_path):
 
 def test_logs_are_json_lines_when_asked(tmp_path):
     write_eco2mix(tmp_path / "rte" / "tr.xls", eco2mix_lines(JANUARY))
-    process, url = serve(tmp_path, tmp_path / "rte", LOG_FORMAT="json", ACCESS_LOG="true", **NO_HISTORY)
-    try:
-        httpx.get(f"{url}/consumption", params={"start": "2025-01-01", "end": "2025-01-01"})
-    finally:
-        output = stop(process)
-    lines = [json.loads(line) for line in output.splitlines()]  # every line is one JSON object
+    with serve(tmp_path, tmp_path / "rte", LOG_FORMAT="json", ACCESS_LOG="true", **NO_HISTORY) as server:
+        httpx.get(f"{server.url}/consumption", params={"start": "2025-01-01", "end": "2025-01-01"})
+    lines = [json.loads(line) for line in server.output.splitlines()]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     assert any(line["logger"] == "consumption.services.startup" and "built" in line["message"] for line in lines)
     access = [line for line in lines if line["logger"] == "uvicorn.access"]
@@ -181,11 +132,9 @@ def test_logs_are_json_lines_when_asked(tmp_path):
 
 
 def test_serve_answers_the_sample_values_in_watts(tmp_path, samples):
-    process, url = serve(tmp_path, samples / "national", **NO_HISTORY)
-    try:
-        body = httpx.get(f"{url}/consumption", params={"start": "2026-02-01T06:00", "end": "2026-02-03T17:00"}).json()
-    finally:
-        stop(process)
+    with serve(tmp_path, samples / "national", **NO_HISTORY) as server:
+        params = {"start": "2026-02-01T06:00", "end": "2026-02-03T17:00"}
+        body = httpx.get(f"{server.url}/consumption", params=params).json()
     archive = samples / "national" / "2026-02-01_2026-03-15_eCO2mix_RTE_En-cours-TR.zip"
     with zipfile.ZipFile(archive) as z:
         lines = z.read(z.namelist()[0]).decode("cp1252").splitlines()
@@ -224,26 +173,19 @@ def test_refresh_off_asks_rte_nothing_and_once_asks_at_start(tmp_path):
             rte_url = f"http://127.0.0.1:{rte.getsockname()[1]}"
             data = tmp_path / value / "data"
             data.mkdir(parents=True)
-            process, url = serve(tmp_path / value, data, REFRESH_INTERVAL=value, RTE_BASE_URL=rte_url, **NO_HISTORY)
-            try:
+            with serve(tmp_path / value, data, REFRESH_INTERVAL=value, RTE_BASE_URL=rte_url, **NO_HISTORY) as server:
                 assert connection_arrives(rte, within=3 if asked else 1.5) is asked, value
                 if not asked:
-                    assert httpx.get(f"{url}/health").json()["refresh"] is None
-            finally:
-                stop(process)
+                    assert httpx.get(f"{server.url}/health").json()["refresh"] is None
 
 
 def test_a_busy_port_stops_serve_at_once_naming_the_port_and_its_setting(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as busy, listening_socket() as rte:
         port = busy.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k not in ("HISTORY_DIR", "REFRESH_INTERVAL")}
-        env |= {
-            "RTE_BASE_URL": f"http://127.0.0.1:{rte.getsockname()[1]}",
-            "DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_PATH": str(tmp_path / "db" / "consumption.sqlite3"),
-        }
+        settings = {"RTE_BASE_URL": f"http://127.0.0.1:{rte.getsockname()[1]}", "DATA_DIR": str(tmp_path / "data")}
+        env = serve_environment(tmp_path / "db" / "consumption.sqlite3", settings)
         result = subprocess.run(
-            [sys.executable, "-m", "consumption.cli", "serve", "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=tmp_path,
             env=env,
             capture_output=True,
