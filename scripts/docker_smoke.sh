@@ -2,10 +2,8 @@
 # Build the image; run it with no network at all and check it serves the
 # embedded history (2012-2021) within seconds; start the compose project on a
 # temporary folder of éCO2mix files (RTE unreachable), wait for healthy, check
-# the history's and the files' values, restart and check the database was
-# reused (no second build), then tear everything down.
-# Exits non-zero on any failure.
-#
+# the history's and the files' values, restart and check the database was reused
+# (no second build), then tear everything down. Exits non-zero on any failure:
 #   PYTHON_IMAGE=local/python:3-bookworm scripts/docker_smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
