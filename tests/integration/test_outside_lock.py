@@ -22,7 +22,7 @@ from tests.rte_archives import CONSOLIDATED, TR, rte_zip
 from tests.rte_server import FakeRte
 from tests.server_process import serving, write_history
 
-HELD_SECONDS = 5.0
+HELD_SECONDS = 10.0  # as long as a `consumption import` of years, or a backup, may hold it
 ONE_DAY = {"start": "2025-06-01", "end": "2025-06-01"}
 
 
