@@ -14,9 +14,9 @@ from consumption.config import MAX_PORT, Settings
 from consumption.domain import Download, Outcome
 from consumption.domain.clock import PARIS
 from consumption.eco2mix.names import FIRST_DEFINITIVE_YEAR
-from consumption.eco2mix.parser import Eco2mixError, ReadLimits
+from consumption.eco2mix.parser import Eco2mixError, FileContents, ReadLimits
 from consumption.logs import configure_logging
-from consumption.services.importing import FileImport, ImportReport, import_paths
+from consumption.services.importing import ImportReport, import_paths
 from consumption.storage.database import DatabaseError
 from consumption.storage.repository import SqliteStore
 
@@ -30,16 +30,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def describe_file(imported: FileImport) -> str:
+def describe_file(s: FileContents) -> str:
     """`name: France, real-time, 2026-02-01 00:00 → 2026-03-15 23:30 Paris time, N half-hours`."""
-    s = imported.contents
     natures = "/".join(n.label for n in sorted(s.natures)) or "no nature"
     span = "no half-hour"
     if s.first is not None and s.last is not None:
         span = f"{PARIS.local(s.first):%Y-%m-%d %H:%M} → {PARIS.local(s.last):%Y-%m-%d %H:%M} Paris time"
     return (
         f"{s.source}: {s.perimeter or 'no perimeter'}, {natures}, {span}, "
-        f"{s.half_hours} half-hours read, {imported.changed} new or changed"
+        f"{s.half_hours} half-hours read, {s.changed} new or changed"
     )
 
 
@@ -49,9 +48,9 @@ def run_import(settings: Settings, paths: Sequence[Path], database: Path | None)
     started = time.perf_counter()
     read = ImportReport()
 
-    def progress(imported: FileImport) -> None:
-        read.files.append(imported)
-        print(f"[{len(read.files)}] {describe_file(imported)}", flush=True)
+    def progress(contents: FileContents) -> None:
+        read.files.append(contents)
+        print(f"[{len(read.files)}] {describe_file(contents)}", flush=True)
 
     is_new = not database_path.exists()
     new_folders = [folder for folder in database_path.parents if not folder.exists()]  # deepest first

@@ -114,7 +114,7 @@ DEFAULT_LIMITS = ReadLimits()
 
 @dataclass
 class FileContents:
-    """What one file held, filled in while it is parsed."""
+    """What one file held, filled in while it is parsed; and, once imported, how many stored half hours it changed."""
 
     source: str
     natures: set[Nature] = field(default_factory=set)
@@ -122,6 +122,7 @@ class FileContents:
     half_hours: int = 0
     first: int | None = None  # UTC seconds of the first and last half hours yielded
     last: int | None = None
+    changed: int = 0
 
     @property
     def perimeter(self) -> str | None:
