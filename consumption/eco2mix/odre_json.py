@@ -40,7 +40,7 @@ def readings(
                 raise parser.Refused(f"more than {limits.max_lines:,} records; refused")
             parser.read_perimeter(item.get("perimetre") or item.get("libelle_region") or "")
             mw = None if item.get("consommation") is None else parser.read_mw(item["consommation"])
-            when = parser.read_instant((item.get("date_heure") or "").encode(), days.__getitem__)
+            when = parser.read_instant((item.get("date_heure") or "").encode(), days)
             nature = natures[item.get("nature") or ""]
             contents.data_lines += 1
             if mw is not None:
