@@ -14,6 +14,7 @@ in our own words: nothing the remote server sent is echoed to logs or `/health`.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import logging
 import os
@@ -41,7 +42,6 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_REDIRECTS = 5
 DECODABLE_ENCODINGS = ("gzip", "deflate")
 PART_SUFFIX = ".part"
-_WRITING: set[Path] = set()  # the temporary files this process's downloads are writing
 
 
 class DownloadError(Exception):
@@ -97,10 +97,10 @@ class RteClient:
         temporary: Path | None = None
         try:
             into.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{archive.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=into)
+            handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=PART_SUFFIX, dir=into)
             temporary = Path(name)
-            _WRITING.add(temporary)
             with os.fdopen(handle, "wb") as output:
+                fcntl.flock(output, fcntl.LOCK_EX)  # held until closed: see remove_partial_downloads
                 async with asyncio.timeout(self.deadline):
                     await self._fetch(self.client, known, output, result)
             if result.outcome is Outcome.FAILED:  # bytes were written: new, or those of the last import
@@ -113,10 +113,8 @@ class RteClient:
         except (DownloadError, httpx.HTTPError, OSError) as error:  # TimeoutError is an OSError
             result.message, result.unreachable = _reason(error, into, self.deadline)
         finally:
-            if temporary is not None:
-                _WRITING.discard(temporary)
-                if result.temporary is None:
-                    temporary.unlink(missing_ok=True)
+            if temporary is not None and result.temporary is None:
+                temporary.unlink(missing_ok=True)
         return result
 
     async def _fetch(
@@ -227,15 +225,15 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
     """Delete the temporary files that downloads interrupted earlier (a `kill -9`) left in
     `data_dir`; return them.
 
-    A temporary file names the process that writes it: one of another process still
-    running is left alone, unless it is older than `older_than` seconds (a download's
-    deadline), which no download in progress can be.
+    A download holds a lock on its file until it ends, which the system releases when the
+    process dies: a file still locked is left alone, unless it is older than `older_than`
+    seconds (a download's deadline), which no download in progress can be.
     """
     removed: list[Path] = []
     now = time.time()
     for path in list(data_dir.glob(f".*{PART_SUFFIX}")):  # none when the folder cannot be read
         try:
-            if _written_by_another_live_process(path) and now - path.stat().st_mtime < older_than:
+            if _locked(path) and now - path.stat().st_mtime < older_than:
                 continue
             path.unlink()
         except OSError as error:
@@ -246,17 +244,10 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
     return removed
 
 
-def _written_by_another_live_process(path: Path) -> bool:
-    parts = path.name.rsplit(".", 3)  # .{archive}.{pid}.{random}.part
-    if len(parts) != 4 or not parts[1].isdigit():
-        return False
-    pid = int(parts[1])
-    if pid == os.getpid():  # in a container, an earlier run's process may have had the same id
-        return path in _WRITING
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        pass
-    return True
+def _locked(path: Path) -> bool:
+    with path.open("rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
