@@ -45,11 +45,11 @@ def readings(
             contents.data_lines += 1
             if mw is not None:
                 yield number, when, mw, nature
-    except ijson.JSONError as error:
-        problem = f"invalid JSON: {' '.join(str(error).split())[:200]}; {_EXPECTED}"
-        raise parser.Eco2mixError(source, problem, number + 1, "record") from error
-    except JsonShapeError as error:
-        raise parser.Eco2mixError(source, f"{error}; {_EXPECTED}", number + 1, "record") from error
+    except (ijson.JSONError, JsonShapeError) as error:
+        problem = (
+            str(error) if isinstance(error, JsonShapeError) else f"invalid JSON: {' '.join(str(error).split())[:200]}"
+        )
+        raise parser.Eco2mixError(source, f"{problem}; {_EXPECTED}", number + 1, "record") from error
     except parser.Refused as error:
         raise parser.Eco2mixError(source, str(error), number, "record") from None
     finally:
@@ -77,8 +77,7 @@ def items(stream: object) -> Iterator[dict[str, str]]:
             if scalar is not None:
                 item[str(value)] = str(scalar)
         yield item
-    for _ in events:  # ijson raises on anything but white space after the array
-        raise JsonShapeError("more after the array of records")
+    next(events, None)  # ijson raises on anything but white space after the array
 
 
 class _BoundedJson:
