@@ -62,6 +62,7 @@ COLUMNS = {
 }
 _CLOCK = {f"{h:02d}:{m:02d}".encode(): h * 3600 + m * 60 for h in range(24) for m in range(60)}  # seconds
 _SIGNS = {b"+": 1, b"-": -1}
+_OFFSETS = {sign + clock: factor * seconds for clock, seconds in _CLOCK.items() for sign, factor in _SIGNS.items()}
 _NATURES = (("definitiv", Nature.DEFINITIVE), ("consolid", Nature.CONSOLIDATED), ("tempsreel", Nature.REAL_TIME))
 
 
@@ -225,11 +226,11 @@ def out_of_range(text: str) -> Refused:
 def read_instant(raw: bytes, days: Cache[bytes, int]) -> int:
     """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC seconds; `days` gives
     the UTC seconds of a `YYYY-MM-DD` midnight."""
-    seconds, sign, offset = _CLOCK.get(raw[11:16]), _SIGNS.get(raw[19:20]), _CLOCK.get(raw[20:])
-    if seconds is None or sign is None or offset is None or raw[10:11] != b"T" or raw[16:19] != b":00":
+    seconds, offset = _CLOCK.get(raw[11:16]), _OFFSETS.get(raw[19:])
+    if seconds is None or offset is None or raw[10:11] != b"T" or raw[16:19] != b":00":
         expected = "expected YYYY-MM-DDTHH:MM:00+HH:MM"
         raise Refused(f"invalid date and time {quoted(raw.decode(errors='replace'))}; {expected}")
-    return days[raw[:10]] + seconds - sign * offset
+    return days[raw[:10]] + seconds - offset
 
 
 def utc_day_start(text: str) -> int:
