@@ -289,10 +289,7 @@ def _starts_as_json(head: bytes) -> bool:
 
 
 def parse_eco2mix(
-    stream: IO[bytes],
-    source: str,
-    contents: FileContents | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    stream: IO[bytes], source: str, contents: FileContents | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[ConsumptionPoint]:
     """Yield France's consumption at :00 and :30 from an éCO2mix file's bytes, in any layout.
 
