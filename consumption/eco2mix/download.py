@@ -14,6 +14,7 @@ in our own words: nothing the remote server sent is echoed to logs or `/health`.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import logging
 import os
@@ -21,6 +22,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,13 +42,13 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_REDIRECTS = 5
 DECODABLE_ENCODINGS = ("gzip", "deflate")
 PART_SUFFIX = ".part"
-_WRITING: set[Path] = set()  # the temporary files this process's downloads are writing
 
 
 class DownloadError(Exception):
     """Why one download failed, in our own words: never bytes from the remote server."""
 
 
+@dataclass
 class RteClient:
     """RTE's download server: its base URL and the limits every download keeps to.
 
@@ -59,20 +61,12 @@ class RteClient:
     of one run share on the running event loop, and closes it on exit.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        timeout: float,
-        deadline: float = DEFAULT_DEADLINE_SECONDS,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
-    ) -> None:
-        self.base_url = base_url
-        self.timeout = timeout
-        self.deadline = deadline
-        self.max_bytes = max_bytes
-        self.transport = transport
-        self.client: httpx.AsyncClient | None = None
+    base_url: str
+    timeout: float
+    deadline: float = DEFAULT_DEADLINE_SECONDS
+    max_bytes: int = DEFAULT_MAX_BYTES
+    transport: httpx.AsyncBaseTransport | None = None  # tests: httpx.MockTransport
+    client: httpx.AsyncClient | None = field(default=None, init=False)
 
     async def __aenter__(self) -> RteClient:
         self.client = httpx.AsyncClient(
@@ -100,38 +94,57 @@ class RteClient:
         if self.client is None:
             raise RuntimeError("RteClient.download outside `async with RteClient(...)`")
         result = Download(archive, self.url(archive), Outcome.FAILED)
+        temporary: Path | None = None
         try:
             into.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{archive.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=into)
-        except OSError as error:
-            result.message = f"cannot write into {into}: {error.strerror or type(error).__name__}"
-            return result
-        temporary = Path(name)
-        _WRITING.add(temporary)
-        try:
+            handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=PART_SUFFIX, dir=into)
+            temporary = Path(name)
             with os.fdopen(handle, "wb") as output:
+                fcntl.flock(output, fcntl.LOCK_EX)  # held until closed: see remove_partial_downloads
                 async with asyncio.timeout(self.deadline):
-                    await _fetch_into(self.client, self.base_url, known, output, result, self.max_bytes)
-            _settle(result, known, temporary)
+                    await self._fetch(self.client, known, output, result)
+            if result.outcome is Outcome.FAILED:  # bytes were written: new, or those of the last import
+                if known is not None and known.sha256 == result.sha256:
+                    result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
+                else:
+                    temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
+                    result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
+                    result.message = f"downloaded {result.size / 1e6:.1f} MB"
         except (DownloadError, httpx.HTTPError, OSError) as error:  # TimeoutError is an OSError
             result.message, result.unreachable = _reason(error, into, self.deadline)
         finally:
-            _WRITING.discard(temporary)
-            if result.temporary is None:
+            if temporary is not None and result.temporary is None:
                 temporary.unlink(missing_ok=True)
         return result
 
+    async def _fetch(
+        self, client: httpx.AsyncClient, known: ArchiveRecord | None, output: BinaryIO, result: Download
+    ) -> None:
+        """GET the archive's URL, following redirects within RTE's host, and write it to `output`.
 
-def _settle(result: Download, known: ArchiveRecord | None, temporary: Path) -> None:
-    """After the response: unchanged when the bytes are those of the last import, else downloaded."""
-    if result.outcome is not Outcome.FAILED:
-        return
-    if known is not None and known.sha256 == result.sha256:
-        result.outcome, result.message = Outcome.UNCHANGED, "unchanged: same content as the last import"
-        return
-    temporary.chmod(0o644)  # mkstemp's 0600 would hide the archive from other users
-    result.outcome, result.temporary = Outcome.DOWNLOADED, temporary
-    result.message = f"downloaded {result.size / 1e6:.1f} MB"
+        Sets `result`'s outcome when RTE says unchanged or not published; leaves it FAILED
+        with the size and digest filled in when bytes were written (the caller decides).
+        """
+        allowed = _origin(httpx.URL(self.base_url))
+        request_url = httpx.URL(result.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            if _origin(request_url) != allowed:
+                raise DownloadError(f"redirected away from {self.base_url}; refused")
+            async with client.stream("GET", request_url, headers=_conditional_headers(known)) as response:
+                if response.has_redirect_location:
+                    request_url = response.url.join(response.headers["Location"])
+                    continue
+                if response.status_code == 304:
+                    result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
+                    return
+                if response.status_code == 404 and result.archive.may_be_absent:
+                    result.outcome, result.message = Outcome.NOT_PUBLISHED, "not published yet (404)"
+                    return
+                if response.status_code != 200:
+                    raise DownloadError(f"HTTP {response.status_code}")
+                await _write_body(response, output, result, self.max_bytes)
+                return
+        raise DownloadError(f"more than {MAX_REDIRECTS} redirects; stopped")
 
 
 def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
@@ -142,34 +155,21 @@ def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
         return str(error), False
     if isinstance(error, httpx.TimeoutException):
         return f"timed out ({type(error).__name__})", isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout))
-    if isinstance(error, httpx.ConnectError):
-        return "cannot reach RTE (connection failed)", True
     if isinstance(error, httpx.HTTPError):
-        return f"cannot reach RTE ({type(error).__name__})", False
+        return f"cannot reach RTE ({type(error).__name__})", isinstance(error, httpx.ConnectError)
     strerror = error.strerror if isinstance(error, OSError) else None
     return f"cannot write into {into}: {strerror or type(error).__name__}", False
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
-    headers = {}
-    if known is not None:
-        if known.etag:
-            headers["If-None-Match"] = known.etag
-        if known.last_modified:
-            headers["If-Modified-Since"] = known.last_modified
-    return headers
+    if known is None:
+        return {}
+    headers = {"If-None-Match": known.etag, "If-Modified-Since": known.last_modified}
+    return {name: value for name, value in headers.items() if value}
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default_port = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host, url.port or default_port
-
-
-def _describe_start(first_bytes: bytes) -> str:
-    """What came instead of a zip, said in our words: the bytes themselves are not shown."""
-    if first_bytes.lstrip()[:1] == b"<":
-        return "an HTML page"
-    return "content that is not a zip archive"
+    return url.scheme, url.host, url.port  # httpx gives no port when it is the scheme's default
 
 
 class _Decoder:
@@ -189,47 +189,10 @@ class _Decoder:
             return
         try:
             while data:
-                chunk = self.zlib.decompress(data, CHUNK_BYTES)
+                yield self.zlib.decompress(data, CHUNK_BYTES)
                 data = self.zlib.unconsumed_tail
-                if chunk:
-                    yield chunk
         except zlib.error as error:
             raise DownloadError("a corrupt Content-Encoding; refused") from error
-
-
-async def _fetch_into(
-    client: httpx.AsyncClient,
-    base_url: str,
-    known: ArchiveRecord | None,
-    output: BinaryIO,
-    result: Download,
-    max_bytes: int,
-) -> None:
-    """GET the archive's URL, following redirects within RTE's host, and write it to `output`.
-
-    Sets `result`'s outcome when RTE says unchanged or not published; leaves it FAILED
-    with the size and digest filled in when bytes were written (the caller decides).
-    """
-    allowed = _origin(httpx.URL(base_url))
-    request_url = httpx.URL(result.url)
-    for _ in range(MAX_REDIRECTS + 1):
-        if _origin(request_url) != allowed:
-            raise DownloadError(f"redirected away from {base_url}; refused")
-        async with client.stream("GET", request_url, headers=_conditional_headers(known)) as response:
-            if response.has_redirect_location:
-                request_url = response.url.join(response.headers["Location"])
-                continue
-            if response.status_code == 304:
-                result.outcome, result.message = Outcome.UNCHANGED, "unchanged since the last import"
-                return
-            if response.status_code == 404 and result.archive.may_be_absent:
-                result.outcome, result.message = Outcome.NOT_PUBLISHED, "not published yet (404)"
-                return
-            if response.status_code != 200:
-                raise DownloadError(f"HTTP {response.status_code}")
-            await _write_body(response, output, result, max_bytes)
-            return
-    raise DownloadError(f"more than {MAX_REDIRECTS} redirects; stopped")
 
 
 async def _write_body(response: httpx.Response, output: BinaryIO, result: Download, max_bytes: int) -> None:
@@ -243,8 +206,9 @@ async def _write_body(response: httpx.Response, output: BinaryIO, result: Downlo
     size = 0
     async for raw in response.aiter_raw():
         for chunk in decoder.decode(raw):
-            if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):
-                raise DownloadError(f"not a zip archive: RTE sent {_describe_start(chunk)}")
+            if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):  # said in our words, not its bytes
+                sent = "an HTML page" if chunk.lstrip()[:1] == b"<" else "content that is not a zip archive"
+                raise DownloadError(f"not a zip archive: RTE sent {sent}")
             size += len(chunk)
             if size > max_bytes:
                 raise DownloadError(too_large)
@@ -261,19 +225,15 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
     """Delete the temporary files that downloads interrupted earlier (a `kill -9`) left in
     `data_dir`; return them.
 
-    A temporary file names the process that writes it: one of another process still
-    running is left alone, unless it is older than `older_than` seconds (a download's
-    deadline), which no download in progress can be.
+    A download holds a lock on its file until it ends, which the system releases when the
+    process dies: a file still locked is left alone, unless it is older than `older_than`
+    seconds (a download's deadline), which no download in progress can be.
     """
     removed: list[Path] = []
-    try:
-        candidates = [p for p in data_dir.iterdir() if p.name.startswith(".") and p.name.endswith(PART_SUFFIX)]
-    except OSError:
-        return removed
     now = time.time()
-    for path in candidates:
+    for path in list(data_dir.glob(f".*{PART_SUFFIX}")):  # none when the folder cannot be read
         try:
-            if _written_by_another_live_process(path) and now - path.stat().st_mtime < older_than:
+            if _locked(path) and now - path.stat().st_mtime < older_than:
                 continue
             path.unlink()
         except OSError as error:
@@ -284,17 +244,10 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
     return removed
 
 
-def _written_by_another_live_process(path: Path) -> bool:
-    parts = path.name.rsplit(".", 3)  # .{archive}.{pid}.{random}.part
-    if len(parts) != 4 or not parts[1].isdigit():
-        return False
-    pid = int(parts[1])
-    if pid == os.getpid():  # in a container, an earlier run's process may have had the same id
-        return path in _WRITING
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _locked(path: Path) -> bool:
+    with path.open("rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False

@@ -40,16 +40,16 @@ def readings(
                 raise parser.Refused(f"more than {limits.max_lines:,} records; refused")
             parser.read_perimeter(item.get("perimetre") or item.get("libelle_region") or "")
             mw = None if item.get("consommation") is None else parser.read_mw(item["consommation"])
-            when = parser.read_instant((item.get("date_heure") or "").encode(), days.__getitem__)
+            when = parser.read_instant((item.get("date_heure") or "").encode(), days)
             nature = natures[item.get("nature") or ""]
             contents.data_lines += 1
             if mw is not None:
                 yield number, when, mw, nature
-    except ijson.JSONError as error:
-        problem = f"invalid JSON: {' '.join(str(error).split())[:200]}; {_EXPECTED}"
-        raise parser.Eco2mixError(source, problem, number + 1, "record") from error
-    except JsonShapeError as error:
-        raise parser.Eco2mixError(source, f"{error}; {_EXPECTED}", number + 1, "record") from error
+    except (ijson.JSONError, JsonShapeError) as error:
+        problem = (
+            str(error) if isinstance(error, JsonShapeError) else f"invalid JSON: {' '.join(str(error).split())[:200]}"
+        )
+        raise parser.Eco2mixError(source, f"{problem}; {_EXPECTED}", number + 1, "record") from error
     except parser.Refused as error:
         raise parser.Eco2mixError(source, str(error), number, "record") from None
     finally:
@@ -77,8 +77,7 @@ def items(stream: object) -> Iterator[dict[str, str]]:
             if scalar is not None:
                 item[str(value)] = str(scalar)
         yield item
-    for _ in events:  # ijson raises on anything but white space after the array
-        raise JsonShapeError("more after the array of records")
+    next(events, None)  # ijson raises on anything but white space after the array
 
 
 class _BoundedJson:

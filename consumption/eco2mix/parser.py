@@ -38,7 +38,8 @@ from consumption.domain.model import ConsumptionPoint, Nature
 
 NATIONAL_PERIMETER = "France"
 MISSING_VALUES = frozenset({"", "ND", "-"})
-DISCLAIMER_START = "RTE ne pourra"
+DISCLAIMER_START = b"RTE ne pourra"  # ASCII: the same bytes in every encoding
+BOM = b"\xef\xbb\xbf"
 ENCODING = "cp1252"  # RTE's files; UTF-8 when the header reads as UTF-8 (ODRÉ's, re-saved copies)
 FIRST_YEAR = 2000  # RTE publishes éCO2mix data from 2012; nothing before 2000 can be right
 MIN_CONSUMPTION_MW = 1
@@ -48,37 +49,27 @@ BLOCK_BYTES = 256 * 1024
 
 _QUOTED_MAX = 40  # characters of a bad value quoted in a message
 _DELIMITERS = ("\t", ";", ",")
-_EXPECTED_HEADER = (
-    "expected RTE's tab-separated columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export"
-)
+_EXPECTED_HEADER = "expected RTE's columns Périmètre, Nature, Date, Heures, Consommation, or ODRÉ's export"
 # Normalised header name -> the column's role, in every layout: RTE's (older files say
 # "Heure"), ODRÉ's labels and field names. Exact: `Consommation corrigée (MW)` is none.
 COLUMNS = {
-    name: role
-    for role, names in {
-        "perimeter": ("perimetre", "region", "libelleregion"),  # ODRÉ's regional exports: refused by name
-        "nature": ("nature",),
-        "date": ("date",),
-        "time": ("heures", "heure"),
-        "instant": ("dateheure", "dateetheure"),
-        "consumption": ("consommation", "consommationmw"),
-    }.items()
-    for name in names
+    **dict.fromkeys(("perimetre", "region", "libelleregion"), "perimeter"),  # ODRÉ's regional exports: refused
+    "nature": "nature",
+    "date": "date",
+    **dict.fromkeys(("heures", "heure"), "time"),
+    **dict.fromkeys(("dateheure", "dateetheure"), "instant"),
+    **dict.fromkeys(("consommation", "consommationmw"), "consumption"),
 }
 _CLOCK = {f"{h:02d}:{m:02d}".encode(): h * 3600 + m * 60 for h in range(24) for m in range(60)}  # seconds
-_OFFSETS = {
-    f"{sign}{h:02d}:{m:02d}".encode(): int(f"{sign}1") * (h * 3600 + m * 60)
-    for sign in "+-"
-    for h in range(15)
-    for m in (0, 30, 45)
-}
+_SIGNS = {b"+": 1, b"-": -1}
+_OFFSETS = {sign + clock: factor * seconds for clock, seconds in _CLOCK.items() for sign, factor in _SIGNS.items()}
+_NATURES = (("definitiv", Nature.DEFINITIVE), ("consolid", Nature.CONSOLIDATED), ("tempsreel", Nature.REAL_TIME))
 
 
 class Eco2mixError(ValueError):
     """A file that cannot be imported; the message names the file and, if known, the line or record."""
 
     def __init__(self, source: str, message: str, line: int | None = None, unit: str = "line") -> None:
-        self.source = source
         self.line = line  # the record's number in a JSON file
         where = f"{source}, {unit} {line}" if line is not None else source
         super().__init__(f"{where}: {message}")
@@ -114,7 +105,7 @@ DEFAULT_LIMITS = ReadLimits()
 
 @dataclass
 class FileContents:
-    """What one file held, filled in while it is parsed."""
+    """What one file held, filled in while it is parsed; and, once imported, how many stored half hours it changed."""
 
     source: str
     natures: set[Nature] = field(default_factory=set)
@@ -122,6 +113,7 @@ class FileContents:
     half_hours: int = 0
     first: int | None = None  # UTC seconds of the first and last half hours yielded
     last: int | None = None
+    changed: int = 0
 
     @property
     def perimeter(self) -> str | None:
@@ -154,6 +146,22 @@ def quoted(text: str) -> str:
     return repr(text if len(text) <= _QUOTED_MAX else text[:_QUOTED_MAX] + "…")
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Cache(dict[K, V]):
+    """What each distinct text of a column reads as: a file repeats few of them."""
+
+    def __init__(self, read: Callable[[K], V]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.read(key)
+        return value
+
+
 def normalise_header(name: str) -> str:
     """`' Périmètre '` -> `'perimetre'`: lower case ASCII letters and digits only."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -169,11 +177,9 @@ def read_perimeter(text: str) -> None:
 def read_nature(text: str) -> Nature:
     """`Données temps réel` / `Données consolidées` / `Données définitives` -> Nature."""
     key = normalise_header(text)
-    for part, nature in (("definitiv", Nature.DEFINITIVE), ("consolid", Nature.CONSOLIDATED)):
+    for part, nature in _NATURES:
         if part in key:
             return nature
-    if "tempsreel" in key:
-        return Nature.REAL_TIME
     expected = "expected Données temps réel, Données consolidées or Données définitives"
     raise Refused(f"unknown nature {quoted(text)}; {expected}")
 
@@ -209,9 +215,7 @@ def read_mw(text: str) -> int | None:
         return None
     whole, point, fraction = text.partition(".")
     if whole.isascii() and whole.isdigit() and not (point and fraction.strip("0")):
-        if len(whole) > 6:
-            raise out_of_range(whole)
-        return int(whole)
+        return int(whole)  # at most a line's length of digits; to_points checks its range
     raise Refused(f"consumption {quoted(text)} is not an integer number of MW")
 
 
@@ -219,35 +223,19 @@ def out_of_range(text: str) -> Refused:
     return Refused(f"consumption {quoted(text)} MW is outside {MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW")
 
 
-def read_instant(raw: bytes, read_day: Callable[[bytes], int]) -> int:
-    """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC seconds; `read_day`
-    gives the UTC seconds of a `YYYY-MM-DD` midnight."""
+def read_instant(raw: bytes, days: Cache[bytes, int]) -> int:
+    """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC seconds; `days` gives
+    the UTC seconds of a `YYYY-MM-DD` midnight."""
     seconds, offset = _CLOCK.get(raw[11:16]), _OFFSETS.get(raw[19:])
     if seconds is None or offset is None or raw[10:11] != b"T" or raw[16:19] != b":00":
         expected = "expected YYYY-MM-DDTHH:MM:00+HH:MM"
         raise Refused(f"invalid date and time {quoted(raw.decode(errors='replace'))}; {expected}")
-    return read_day(raw[:10]) + seconds - offset
+    return days[raw[:10]] + seconds - offset
 
 
 def utc_day_start(text: str) -> int:
     """A date's midnight in UTC seconds, for instants read with their offset."""
     return int(read_date(text).replace(tzinfo=dt.UTC).timestamp())
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class Cache(dict[K, V]):
-    """What each distinct text of a column reads as: a file repeats few of them."""
-
-    def __init__(self, read: Callable[[K], V]) -> None:
-        super().__init__()
-        self.read = read
-
-    def __missing__(self, key: K) -> V:
-        value = self[key] = self.read(key)
-        return value
 
 
 def to_points(
@@ -290,21 +278,18 @@ def starts_eco2mix(stream: IO[bytes], source: str) -> bool:
     if _starts_as_json(head):
         return True
     try:
-        _Delimited(head.splitlines()[0] if head else b"", source)
+        _header((head.splitlines() or [b""])[0], source)
     except Eco2mixError:
         return False
     return True
 
 
 def _starts_as_json(head: bytes) -> bool:
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"[", b"{")
+    return head.removeprefix(BOM).lstrip()[:1] in (b"[", b"{")
 
 
 def parse_eco2mix(
-    stream: IO[bytes],
-    source: str,
-    contents: FileContents | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    stream: IO[bytes], source: str, contents: FileContents | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[ConsumptionPoint]:
     """Yield France's consumption at :00 and :30 from an éCO2mix file's bytes, in any layout.
 
@@ -323,7 +308,7 @@ def parse_eco2mix(
     _, header = next(lines, (0, b""))
     if not header:
         raise Eco2mixError(source, "the file is empty; expected an éCO2mix header line")
-    yield from to_points(_Delimited(header, source).readings(lines, contents), source, contents, "line")
+    yield from to_points(_delimited(header, lines, source, contents), source, contents, "line")
 
 
 def read_block(stream: IO[bytes], source: str, next_line: int) -> bytes:
@@ -362,70 +347,71 @@ def _lines(head: bytes, stream: IO[bytes], source: str, limits: ReadLimits) -> I
         block = read_block(stream, source, count + 1)
 
 
-class _Delimited:
-    """RTE's tab-separated files, their re-saved copies and ODRÉ's CSV export, by their header."""
+def _header(line: bytes, source: str) -> tuple[str, bytes, dict[str, int]]:
+    """The encoding, the delimiter and the columns (role -> index) of a header line; an
+    Eco2mixError when a role has no column."""
+    try:
+        text, encoding = line.removeprefix(BOM).decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = line.decode(ENCODING, errors="replace"), ENCODING
+    delimiter = max(_DELIMITERS, key=text.count)  # no name in any layout holds another's delimiter
+    columns: dict[str, int] = {}
+    for index, name in enumerate(text.split(delimiter)):
+        columns.setdefault(COLUMNS.get(normalise_header(name), ""), index)
+    given = set(columns) | ({"date", "time"} if "instant" in columns else set())
+    missing = [role for role in ("perimeter", "nature", "date", "time", "consumption") if role not in given]
+    if missing:
+        problem = f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}"
+        raise Eco2mixError(source, f"{problem}; {_EXPECTED_HEADER}", line=1)
+    columns.pop("", None)
+    return encoding, delimiter.encode(), columns
 
-    def __init__(self, header: bytes, source: str) -> None:
-        try:
-            text, self.encoding = header.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, self.encoding = header.decode(ENCODING, errors="replace"), ENCODING
-        self.source = source
-        delimiter = max(_DELIMITERS, key=text.count)  # no name in any layout holds another's delimiter
-        self.delimiter = delimiter.encode()
-        self.columns: dict[str, int] = {}
-        for index, name in enumerate(text.split(delimiter)):
-            self.columns.setdefault(COLUMNS.get(normalise_header(name), ""), index)
-        given = set(self.columns) | ({"date", "time"} if "instant" in self.columns else set())
-        missing = [role for role in ("perimeter", "nature", "date", "time", "consumption") if role not in given]
-        if missing:
-            problem = f"not an éCO2mix file: the header (line 1) has no column for {', '.join(missing)}"
-            raise Eco2mixError(source, f"{problem}; {_EXPECTED_HEADER}", line=1)
-        self.columns.pop("", None)
-        self.disclaimer = DISCLAIMER_START.encode(self.encoding)
-        self.natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(self.text(raw)))
-        self.days: Cache[bytes, int | dt.datetime] = Cache(lambda raw: paris_day(read_date(self.text(raw))))
-        self.times: Cache[bytes, int] = Cache(read_time)
-        self.instant_days: Cache[bytes, int] = Cache(lambda raw: utc_day_start(self.text(raw)))
 
-    def text(self, raw: bytes) -> str:
-        return raw.decode(self.encoding, errors="replace")
+def _delimited(
+    header: bytes, lines: Iterator[tuple[int, bytes]], source: str, contents: FileContents
+) -> Iterator[Reading]:
+    """RTE's tab-separated files, their re-saved copies and ODRÉ's CSV export: a reading per
+    data line that holds a value; blank lines and the disclaimer (padded by a spreadsheet
+    to the data's width, or quoted) are skipped."""
+    encoding, delimiter, columns = _header(header, source)
 
-    def readings(self, lines: Iterator[tuple[int, bytes]], contents: FileContents) -> Iterator[Reading]:
-        """A reading per data line that holds a value; blank lines and the disclaimer (padded
-        by a spreadsheet to the data's width, or quoted) are skipped."""
-        columns, days, times, natures = self.columns, self.days, self.times, self.natures
-        width = max(columns.values()) + 1  # split no further: see the module's docstring
-        perimeter, nature, consumption = columns["perimeter"], columns["nature"], columns["consumption"]
-        date, time_, instant = columns.get("date", -1), columns.get("time", -1), columns.get("instant", -1)
-        france, delimiter, disclaimer = NATIONAL_PERIMETER.encode(), self.delimiter, self.disclaimer
-        instant_day = self.instant_days.__getitem__
-        number = data_lines = 0
-        try:
-            for number, line in lines:
-                row = line.split(delimiter, width)
-                if len(row) < width or row[perimeter] != france:
-                    if not line.strip() or row[0].lstrip(b'"').startswith(disclaimer):
-                        continue
-                    if len(row) < width:
-                        raise Refused(f"{len(row)} fields where at least {width} were expected")
-                    read_perimeter(self.text(row[perimeter]))
-                data_lines += 1
-                nature_read, value = natures[row[nature]], row[consumption]
-                if instant >= 0:
-                    when: dt.datetime | int = read_instant(row[instant], instant_day)
-                elif isinstance(day := days[row[date]], int):
-                    when = day + times[row[time_]]
-                else:  # a day the clock changes: its wall clock, which to_points reads
-                    when = day + dt.timedelta(seconds=times[row[time_]])
-                if value.isdigit() and len(value) <= 6:
-                    mw: int | None = int(value)
-                else:
-                    mw = read_mw(self.text(value)) if value else None
-                if mw is not None:
-                    yield number, when, mw, nature_read
-        except Refused as error:
-            raise Eco2mixError(self.source, str(error), number) from None
-        finally:
-            contents.data_lines += data_lines
-            contents.natures.update(natures.values())
+    def text(raw: bytes) -> str:
+        return raw.decode(encoding, errors="replace")
+
+    natures: Cache[bytes, Nature] = Cache(lambda raw: read_nature(text(raw)))
+    days: Cache[bytes, int | dt.datetime] = Cache(lambda raw: paris_day(read_date(text(raw))))
+    times: Cache[bytes, int] = Cache(read_time)
+    instant_days: Cache[bytes, int] = Cache(lambda raw: utc_day_start(text(raw)))
+    width = max(columns.values()) + 1  # split no further: see the module's docstring
+    perimeter, nature, consumption = columns["perimeter"], columns["nature"], columns["consumption"]
+    date, time_, instant = columns.get("date", -1), columns.get("time", -1), columns.get("instant", -1)
+    france = NATIONAL_PERIMETER.encode()
+    number = data_lines = 0
+    try:
+        for number, line in lines:
+            row = line.split(delimiter, width)
+            if len(row) < width or row[perimeter] != france:
+                if not line.strip() or row[0].lstrip(b'"').startswith(DISCLAIMER_START):
+                    continue
+                if len(row) < width:
+                    raise Refused(f"{len(row)} fields where at least {width} were expected")
+                read_perimeter(text(row[perimeter]))
+            data_lines += 1
+            nature_read, value = natures[row[nature]], row[consumption]
+            if instant >= 0:
+                when: dt.datetime | int = read_instant(row[instant], instant_days)
+            elif isinstance(day := days[row[date]], int):
+                when = day + times[row[time_]]
+            else:  # a day the clock changes: its wall clock, which to_points reads
+                when = day + dt.timedelta(seconds=times[row[time_]])
+            if value.isdigit() and len(value) <= 6:
+                mw: int | None = int(value)
+            else:
+                mw = read_mw(text(value)) if value else None
+            if mw is not None:
+                yield number, when, mw, nature_read
+    except Refused as error:
+        raise Eco2mixError(source, str(error), number) from None
+    finally:
+        contents.data_lines += data_lines
+        contents.natures.update(natures.values())

@@ -83,38 +83,35 @@ def _is_eco2mix(source: Eco2mixSource) -> bool:
 
 def archive_sources(path: Path, label: str | None = None) -> list[Eco2mixSource]:
     """The éCO2mix files in the zip archive at `path`, named `label` in messages."""
+    name = label or str(path)
     try:
         with zipfile.ZipFile(path) as archive:
             members = [info.filename for info in archive.infolist() if not info.is_dir()]
     except Exception as error:  # zipfile raises many types on a damaged or hostile archive
-        raise Eco2mixError(label or str(path), f"not a readable zip archive: {describe(error)}") from error
+        raise Eco2mixError(name, f"not a readable zip archive: {describe(error)}") from error
     sources = [source for member in sorted(members) if _is_eco2mix(source := Eco2mixSource(path, member, label))]
     if not sources:
-        raise Eco2mixError(
-            label or str(path), f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)}, or .txt)"
-        )
+        raise Eco2mixError(name, f"the archive holds no éCO2mix file ({', '.join(TEXT_SUFFIXES)}, or .txt)")
     return sources
 
 
-def _file_sources(path: Path, named: bool) -> list[Eco2mixSource]:
-    """The sources of one file: an archive's members, or the file; in a folder, only by known names."""
-    if path.name.lower().endswith(ARCHIVE_SUFFIX) or (named and zipfile.is_zipfile(path)):
-        return archive_sources(path)
-    return [Eco2mixSource(path)] if named or _is_eco2mix(Eco2mixSource(path)) else []
-
-
 def find_sources(paths: Iterable[Path]) -> list[Eco2mixSource]:
-    """The éCO2mix files at `paths`, in order; folders are searched recursively, by name.
+    """The éCO2mix files at `paths`, in order. A file named on its own is read whatever its
+    name; folders are searched recursively, by name (and a `.txt` file by its header).
 
     A path that does not exist, or an archive with no éCO2mix file in it is an error.
     """
     sources: list[Eco2mixSource] = []
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                sources.extend(_file_sources(child, named=False))
+            files, named = sorted(p for p in path.rglob("*") if p.is_file()), False
         elif path.is_file():
-            sources.extend(_file_sources(path, named=True))
+            files, named = [path], True
         else:
             raise Eco2mixError(str(path), "no such file or folder")
+        for file in files:
+            if file.name.lower().endswith(ARCHIVE_SUFFIX) or (named and zipfile.is_zipfile(file)):
+                sources += archive_sources(file)
+            elif named or _is_eco2mix(Eco2mixSource(file)):
+                sources.append(Eco2mixSource(file))
     return sources

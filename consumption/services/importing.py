@@ -29,31 +29,19 @@ class Source(Protocol):
 
 
 @dataclass
-class FileImport:
-    """One file's outcome: what it held, and how many stored half hours it changed."""
-
-    contents: FileContents
-    changed: int
-
-
-@dataclass
 class ImportReport:
-    files: list[FileImport] = field(default_factory=list)
+    files: list[FileContents] = field(default_factory=list)
 
     @property
     def half_hours(self) -> int:
-        return sum(f.contents.half_hours for f in self.files)
+        return sum(f.half_hours for f in self.files)
 
     @property
     def changed(self) -> int:
         return sum(f.changed for f in self.files)
 
 
-class NoFilesError(Eco2mixError):
-    """The paths hold no éCO2mix file at all."""
-
-
-OnFile = Callable[[FileImport], None]
+OnFile = Callable[[FileContents], None]
 
 
 def add_sources(
@@ -70,28 +58,24 @@ def add_sources(
     for source in sources:
         contents = FileContents(source.name)
         with source.open(limits) as stream:
-            changed = points.add(parse_eco2mix(stream, source.name, contents, limits))
+            contents.changed = points.add(parse_eco2mix(stream, source.name, contents, limits))
         if contents.data_lines == 0:
             log.warning("%s: a header and no data lines; nothing imported", source.name)
-        imported = FileImport(contents, changed)
-        report.files.append(imported)
+        report.files.append(contents)
         if on_file is not None:
-            on_file(imported)
+            on_file(contents)
     return report
 
 
 def import_paths(
-    paths: Sequence[Path],
-    store: Store,
-    on_file: OnFile | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    paths: Sequence[Path], store: Store, on_file: OnFile | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ImportReport:
     """Import the éCO2mix files found at `paths` (files, folders, zip archives) in one
     transaction, each recorded in the archive log under its path as start-up records
     DATA_DIR's files: the next start does not import them again."""
     sources = find_sources(paths)
     if not sources:
-        raise NoFilesError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
+        raise Eco2mixError(", ".join(map(str, paths)), "no éCO2mix file (.xls, .csv, .json or .zip) found")
     report = ImportReport()
     with store.transaction():
         for path in dict.fromkeys(source.path for source in sources):  # a zip's members, once
@@ -105,22 +89,18 @@ def add_file(
     """Add the points of the file at `path` (every member of a zip) and record it in the
     archive log under `name`, inside a transaction the caller holds."""
     report = add_sources(find_sources([path]), store.points, on_file, limits)
-    store.archives.record(_file_record(name, path, report.half_hours))
-    return report
-
-
-def _file_record(name: str, path: Path, half_hours: int) -> ArchiveRecord:
-    """The archive log's record of a file imported from disk."""
-    return ArchiveRecord(
+    record = ArchiveRecord(
         name=name,
         url=path.resolve().as_uri(),
         etag=None,
         last_modified=None,
         size=path.stat().st_size,
         sha256=file_sha256(path),
-        half_hours=half_hours,
+        half_hours=report.half_hours,
         imported_at=int(time.time()),
     )
+    store.archives.record(record)
+    return report
 
 
 def file_sha256(path: Path) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import logging
 import os
 import re
@@ -146,25 +147,22 @@ def test_health_and_logs_never_echo_what_the_server_sent(fault, rte, settings, m
 def test_leftover_temporary_files_are_removed_at_the_next_run(rte, settings, monkeypatch):
     settings.data_dir.mkdir(parents=True)
     stale = [
-        settings.data_dir / f".{TR}.abcd1234.part",  # named as before the process id was part of it
-        settings.data_dir / f".{TR}.999999999.abcd1234.part",  # a process that no longer runs
+        settings.data_dir / f".{TR}.abcd1234.part",  # left by a download that was killed: no lock
+        settings.data_dir / f".{TR}.999999999.abcd1234.part",  # named as before, with a process id
     ]
-    live = subprocess.Popen(["sleep", "30"])
-    mine = settings.data_dir / f".{CONSOLIDATED}.{live.pid}.abcd1234.part"  # a download in progress elsewhere
-    try:
-        for path in [*stale, mine]:
-            path.write_bytes(b"PK\x03\x04 half")
+    mine = settings.data_dir / f".{CONSOLIDATED}.abcd1234.part"  # a download in progress elsewhere
+    for path in [*stale, mine]:
+        path.write_bytes(b"PK\x03\x04 half")
+    with mine.open("rb") as in_progress:
+        fcntl.flock(in_progress, fcntl.LOCK_EX)  # as a download holds it until it ends
         for name, value in environment(settings).items():
             monkeypatch.setenv(name, value)
-        # A file of a live process older than a download's deadline is stale too: a deadline
-        # far longer than the refresh takes, however loaded the machine, keeps `mine` in progress.
+        # A locked file older than a download's deadline is stale too: a deadline far longer
+        # than the refresh takes, however loaded the machine, keeps `mine` in progress.
         monkeypatch.setenv("DOWNLOAD_DEADLINE", "3600")
         assert main(["refresh"]) == 0
         assert [p for p in stale if p.exists()] == []
         assert mine.exists()
-    finally:
-        live.kill()
-        live.wait()
     assert remove_partial_downloads(settings.data_dir) == [mine]
 
 

@@ -51,7 +51,7 @@ def test_an_import_stores_every_half_hour_and_reports_what_it_read() -> None:
     expected = expected_points(JANUARY)
     assert {t: mw for t, (mw, _) in stored(store).items()} == expected
     assert (report.half_hours, report.changed) == (len(expected), len(expected))
-    assert report.files[0].contents.natures == {Nature.REAL_TIME}
+    assert report.files[0].natures == {Nature.REAL_TIME}
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time() -> None:
