@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import functools
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -59,6 +59,22 @@ def _day_texts(zone: str, day: int) -> tuple[tuple[str, ...], tuple[str, ...]] |
     return (before,) * split + (after,) * (48 - split), _times_of_day(offset)
 
 
+@functools.lru_cache(maxsize=8192)
+def _day_parts(zone: str, day: int, output: Format) -> tuple[Sequence[str], Sequence[str]] | None:
+    """`_day_texts` as the parts of `output`'s rows before their watts: the date's, the time's."""
+    table = _day_texts(zone, day)
+    if table is None:
+        return None
+    dates, times = table
+    parts = {text: output.date_part(text) for text in set(dates)}
+    return [parts[text] for text in dates], _time_parts(times, output)
+
+
+@functools.cache
+def _time_parts(times: tuple[str, ...], output: Format) -> tuple[str, ...]:
+    return tuple(output.time_part(text) for text in times)
+
+
 class Stamps:
     """The text of instants on `clock`, as `Clock.isoformat` writes it; those of the half-hour
     grid from a cache of each day's texts, which costs a fraction of a datetime per row."""
@@ -77,28 +93,30 @@ class Stamps:
     def optional(self, instant: int | None) -> str | None:
         return None if instant is None else self(instant)
 
-    def of_rows(self, rows: list[Row]) -> list[str]:
-        """The texts of rows' timestamps (on the grid, in time order), a UTC day at a time."""
-        texts: list[str] = []
+    def rows(self, rows: list[Row], output: Format, head: bytes = b"", tail: bytes = b"") -> bytes:
+        """The rows (on the grid, in time order) as `output` writes them, a UTC day at a time,
+        between `head` and `tail`: a year is one join and one copy."""
+        lines = [head.decode()]
+        natures = {nature: output.nature_part(label) for nature, label in NATURE_LABELS.items()}
         start = 0
         while start < len(rows):
             day = rows[start][0] // DAY_SECONDS
             stop = bisect.bisect_left(rows, ((day + 1) * DAY_SECONDS,), start)
-            table = _day_texts(self.clock.name, day)
-            if table is None:
-                texts += [self.clock.isoformat(row[0]) for row in rows[start:stop]]
-            else:
-                (dates, times), indices = table, [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in rows[start:stop]]
-                texts += [dates[index] + times[index] for index in indices]
+            dates, times = _day_parts(self.clock.name, day, output) or ((), ())
+            if not dates:
+                dates = [output.date_part("")] * (stop - start)
+                times = [output.time_part(self(row[0])) for row in rows[start:stop]]
+            elif stop - start < 48:  # a day with gaps
+                indices = [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in rows[start:stop]]
+                dates, times = [dates[i] for i in indices], [times[i] for i in indices]
+            lines += [
+                f"{date}{time}{mw * WATTS_PER_MEGAWATT}{natures[nature]}"
+                for date, time, (_, mw, nature) in zip(dates, times, rows[start:stop], strict=True)
+            ]
             start = stop
-        return texts
-
-
-def half_hour_items(rows: list[Row], stamp: Stamps) -> list[Item]:
-    return [
-        {"timestamp": text, "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
-        for text, (_, mw, nature) in zip(stamp.of_rows(rows), rows, strict=True)
-    ]
+        lines[:2] = ["".join(lines[:2])]
+        lines[-1] += tail.decode()
+        return output.row_separator.join(lines).encode()
 
 
 def gap_items(runs: list[tuple[int, int]], stamp: Stamps) -> list[Item]:
@@ -118,9 +136,20 @@ def envelope(start: str, end: str, interval: str | None, freshness: Freshness, s
     return head
 
 
+# A half hour's row is cut from what orjson or the csv module writes: nothing is escaped by hand.
 class JsonFormat:
     media_type = "application/json"
     separator = b","
+    row_separator = ","
+
+    def date_part(self, text: str) -> str:
+        return orjson.dumps({"timestamp": text}).decode()[:-2]
+
+    def time_part(self, text: str) -> str:
+        return orjson.dumps({"timestamp": text, "consumption_w": 0}).decode()[len('{"timestamp":"') : -2]
+
+    def nature_part(self, label: str) -> str:
+        return "," + orjson.dumps({"nature": label}).decode()[1:]
 
     def head(self, envelope: Mapping[str, Any], fields: Iterable[str]) -> bytes:
         return orjson.dumps(envelope)[:-1] + b',"data":['
@@ -140,6 +169,16 @@ class JsonFormat:
 class CsvFormat:
     media_type = "text/csv; charset=utf-8"
     separator = b""
+    row_separator = ""
+
+    def date_part(self, text: str) -> str:
+        return self._lines([[text, ""]]).decode()[:-3]
+
+    def time_part(self, text: str) -> str:
+        return self._lines([[text, ""]]).decode()[:-2]
+
+    def nature_part(self, label: str) -> str:
+        return self._lines([["", label]]).decode()
 
     def head(self, envelope: Mapping[str, Any], fields: Iterable[str]) -> bytes:
         return self._lines([fields])
