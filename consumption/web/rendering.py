@@ -29,6 +29,7 @@ HALF_HOUR_FIELDS = ("timestamp", "consumption_w", "nature")
 GAP_FIELDS = ("first", "last", "half_hours")
 DAY_SECONDS = 86_400
 EPOCH = dt.date(1970, 1, 1)
+WHOLE_DAY = range(48)
 
 
 @functools.cache
@@ -66,8 +67,15 @@ def _day_parts(zone: str, day: int, output: Format) -> tuple[Sequence[str], Sequ
     if table is None:
         return None
     dates, times = table
-    parts = {text: output.date_part(text) for text in set(dates)}
-    return [parts[text] for text in dates], _time_parts(times, output)
+    split = dates.index(dates[-1])  # the half hours before local midnight, if any
+    return [output.date_part(dates[0])] * split + [output.date_part(dates[-1])] * (48 - split), _time_parts(
+        times, output
+    )
+
+
+@functools.cache
+def _nature_parts(output: Format) -> dict[int, str]:
+    return {nature: output.nature_part(label) for nature, label in NATURE_LABELS.items()}
 
 
 @functools.cache
@@ -93,25 +101,33 @@ class Stamps:
     def optional(self, instant: int | None) -> str | None:
         return None if instant is None else self(instant)
 
+    def _parts(self, day: int, rows: list[Row], output: Format) -> tuple[Sequence[str], Sequence[str]]:
+        """The parts of UTC day `day`'s rows before their watts, by half hour: for a day whose
+        offset changes, those of `rows` from `Clock.isoformat`."""
+        table = _day_parts(self.clock.name, day, output)
+        if table is not None:
+            return table
+        times = [""] * 48
+        for row in rows:
+            times[row[0] % DAY_SECONDS // HALF_HOUR_SECONDS] = output.time_part(self(row[0]))
+        return [output.date_part("")] * 48, times
+
     def rows(self, rows: list[Row], output: Format, head: bytes = b"", tail: bytes = b"") -> bytes:
         """The rows (on the grid, in time order) as `output` writes them, a UTC day at a time,
         between `head` and `tail`: a year is one join and one copy."""
         lines = [head.decode()]
-        natures = {nature: output.nature_part(label) for nature, label in NATURE_LABELS.items()}
+        natures = _nature_parts(output)
         start = 0
         while start < len(rows):
             day = rows[start][0] // DAY_SECONDS
             stop = bisect.bisect_left(rows, ((day + 1) * DAY_SECONDS,), start)
-            dates, times = _day_parts(self.clock.name, day, output) or ((), ())
-            if not dates:
-                dates = [output.date_part("")] * (stop - start)
-                times = [output.time_part(self(row[0])) for row in rows[start:stop]]
-            elif stop - start < 48:  # a day with gaps
-                indices = [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in rows[start:stop]]
-                dates, times = [dates[i] for i in indices], [times[i] for i in indices]
+            day_rows = rows[start:stop]
+            dates, times = self._parts(day, day_rows, output)
+            whole = len(day_rows) == 48
+            indices = WHOLE_DAY if whole else [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in day_rows]
             lines += [
-                f"{date}{time}{mw * WATTS_PER_MEGAWATT}{natures[nature]}"
-                for date, time, (_, mw, nature) in zip(dates, times, rows[start:stop], strict=True)
+                f"{dates[i]}{times[i]}{mw * WATTS_PER_MEGAWATT}{natures[nature]}"
+                for i, (_, mw, nature) in zip(indices, day_rows, strict=True)
             ]
             start = stop
         lines[:2] = ["".join(lines[:2])]
