@@ -61,16 +61,17 @@ def _day_texts(zone: str, day: int) -> tuple[tuple[str, ...], tuple[str, ...]] |
 
 
 @functools.lru_cache(maxsize=8192)
-def _day_parts(zone: str, day: int, output: Format) -> tuple[Sequence[str], Sequence[str]] | None:
-    """`_day_texts` as the parts of `output`'s rows before their watts: the date's, the time's."""
+def _day_parts(zone: str, day: int, output: Format) -> tuple[Sequence[str], Sequence[str]]:
+    """The parts of `output`'s rows of the 48 half hours of UTC day `day` on the clock of `zone`
+    before their watts: the date's and the time's (all in the time's when `_day_texts` has none)."""
     table = _day_texts(zone, day)
     if table is None:
-        return None
+        texts = (clock(zone).isoformat(day * DAY_SECONDS + i * HALF_HOUR_SECONDS) for i in range(48))
+        return [output.date_part("")] * 48, [output.time_part(text) for text in texts]
     dates, times = table
     split = dates.index(dates[-1])  # the half hours before local midnight, if any
-    return [output.date_part(dates[0])] * split + [output.date_part(dates[-1])] * (48 - split), _time_parts(
-        times, output
-    )
+    before, after = output.date_part(dates[0]), output.date_part(dates[-1])
+    return [before] * split + [after] * (48 - split), _time_parts(times, output)
 
 
 @functools.cache
@@ -101,17 +102,6 @@ class Stamps:
     def optional(self, instant: int | None) -> str | None:
         return None if instant is None else self(instant)
 
-    def _parts(self, day: int, rows: list[Row], output: Format) -> tuple[Sequence[str], Sequence[str]]:
-        """The parts of UTC day `day`'s rows before their watts, by half hour: for a day whose
-        offset changes, those of `rows` from `Clock.isoformat`."""
-        table = _day_parts(self.clock.name, day, output)
-        if table is not None:
-            return table
-        times = [""] * 48
-        for row in rows:
-            times[row[0] % DAY_SECONDS // HALF_HOUR_SECONDS] = output.time_part(self(row[0]))
-        return [output.date_part("")] * 48, times
-
     def rows(self, rows: list[Row], output: Format, head: bytes = b"", tail: bytes = b"") -> bytes:
         """The rows (on the grid, in time order) as `output` writes them, a UTC day at a time,
         between `head` and `tail`: a year is one join and one copy."""
@@ -122,7 +112,7 @@ class Stamps:
             day = rows[start][0] // DAY_SECONDS
             stop = bisect.bisect_left(rows, ((day + 1) * DAY_SECONDS,), start)
             day_rows = rows[start:stop]
-            dates, times = self._parts(day, day_rows, output)
+            dates, times = _day_parts(self.clock.name, day, output)
             whole = len(day_rows) == 48
             indices = WHOLE_DAY if whole else [row[0] % DAY_SECONDS // HALF_HOUR_SECONDS for row in day_rows]
             lines += [
@@ -132,7 +122,7 @@ class Stamps:
             start = stop
         lines[:2] = ["".join(lines[:2])]
         lines[-1] += tail.decode()
-        return output.row_separator.join(lines).encode()
+        return output.separator.decode().join(lines).encode()
 
 
 def gap_items(runs: list[tuple[int, int]], stamp: Stamps) -> list[Item]:
@@ -156,7 +146,6 @@ def envelope(start: str, end: str, interval: str | None, freshness: Freshness, s
 class JsonFormat:
     media_type = "application/json"
     separator = b","
-    row_separator = ","
 
     def date_part(self, text: str) -> str:
         return orjson.dumps({"timestamp": text}).decode()[:-2]
@@ -176,16 +165,10 @@ class JsonFormat:
     def tail(self, name: str, count: int) -> bytes:
         return b"]," + orjson.dumps({name: count})[1:]
 
-    def whole(self, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
-        """The same bytes as the head, the items and the tail of a stream, written at once."""
-        name, value = count
-        return orjson.dumps({**envelope, "data": items, name: value})
-
 
 class CsvFormat:
     media_type = "text/csv; charset=utf-8"
     separator = b""
-    row_separator = ""
 
     def date_part(self, text: str) -> str:
         return self._lines([[text, ""]]).decode()[:-3]
@@ -205,9 +188,6 @@ class CsvFormat:
     def tail(self, name: str, count: int) -> bytes:
         return b""
 
-    def whole(self, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
-        return self._lines([fields, *(item.values() for item in items)])
-
     @staticmethod
     def _lines(rows: Iterable[Iterable[Any]]) -> bytes:
         text = io.StringIO()
@@ -216,4 +196,11 @@ class CsvFormat:
 
 
 Format = JsonFormat | CsvFormat
+
+
+def whole(output: Format, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
+    """The same bytes as the head, the items and the tail of a stream, written at once."""
+    return output.head(envelope, fields) + output.items(items) + output.tail(*count)
+
+
 FORMATS: dict[str, Format] = {"json": JsonFormat(), "csv": CsvFormat()}
