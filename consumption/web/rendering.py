@@ -41,13 +41,11 @@ def _times_of_day(offset: int) -> tuple[str, ...]:
     return tuple(f"{m % 1440 // 60:02d}:{m % 60:02d}:00{suffix}" for m in local)
 
 
-# A day is 48 references to two date texts and to its offset's shared times: 8192 days
-# (22 years) in about 5 MB.
 @functools.lru_cache(maxsize=8192)
-def _day_texts(zone: str, day: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """The texts of the 48 half hours of UTC day `day` on the clock of `zone`, each its date's
-    and its time's, when its offset is the same all day and a whole number of minutes (else
-    None: `Clock.isoformat` writes them)."""
+def _day_texts(zone: str, day: int) -> tuple[str, str, int, tuple[str, ...]] | None:
+    """The texts of the 48 half hours of UTC day `day` on the clock of `zone`: the dates before
+    and after local midnight, how many half hours precede it, and the times, when its offset is
+    the same all day and a whole number of minutes (else None: `Clock.isoformat` writes them)."""
     start = day * DAY_SECONDS
     first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
     assert first is not None
@@ -57,7 +55,7 @@ def _day_texts(zone: str, day: int) -> tuple[tuple[str, ...], tuple[str, ...]] |
     date, second = divmod(start + offset, DAY_SECONDS)
     before, after = (f"{EPOCH + dt.timedelta(days=d)}T" for d in (date, date + 1))
     split = 48 - second // HALF_HOUR_SECONDS  # the half hours before local midnight
-    return (before,) * split + (after,) * (48 - split), _times_of_day(offset)
+    return before, after, split, _times_of_day(offset)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -68,10 +66,8 @@ def _day_parts(zone: str, day: int, output: Format) -> tuple[Sequence[str], Sequ
     if table is None:
         texts = (clock(zone).isoformat(day * DAY_SECONDS + i * HALF_HOUR_SECONDS) for i in range(48))
         return [output.date_part("")] * 48, [output.time_part(text) for text in texts]
-    dates, times = table
-    split = dates.index(dates[-1])  # the half hours before local midnight, if any
-    before, after = output.date_part(dates[0]), output.date_part(dates[-1])
-    return [before] * split + [after] * (48 - split), _time_parts(times, output)
+    before, after, split, times = table
+    return [output.date_part(before)] * split + [output.date_part(after)] * (48 - split), _time_parts(times, output)
 
 
 @functools.cache
@@ -96,8 +92,9 @@ class Stamps:
         table = None if second % HALF_HOUR_SECONDS else _day_texts(self.clock.name, day)
         if table is None:
             return self.clock.isoformat(instant)
-        dates, times = table
-        return dates[second // HALF_HOUR_SECONDS] + times[second // HALF_HOUR_SECONDS]
+        before, after, split, times = table
+        index = second // HALF_HOUR_SECONDS
+        return (before if index < split else after) + times[index]
 
     def optional(self, instant: int | None) -> str | None:
         return None if instant is None else self(instant)
