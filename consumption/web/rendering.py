@@ -35,28 +35,12 @@ WHOLE_DAY = range(48)
 
 
 @functools.cache
-def _times_of_day(offset: int) -> tuple[str, ...]:
-    """The texts after the date of the 48 half hours of a UTC day, at `offset`, from UTC midnight on."""
+def _times_of_day(offset: int, output: Parts) -> tuple[str, ...]:
+    """The parts after the date of the 48 half hours of a UTC day, at `offset`, from UTC midnight on."""
     sign, minutes = "+" if offset >= 0 else "-", abs(offset) // 60
     suffix = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
     local = (offset // 60 + m for m in range(0, 1440, 30))
-    return tuple(f"{m % 1440 // 60:02d}:{m % 60:02d}:00{suffix}" for m in local)
-
-
-def _day_texts(zone: str, day: int) -> tuple[str, str, int, tuple[str, ...]] | None:
-    """The texts of the 48 half hours of UTC day `day` on the clock of `zone`: the dates before
-    and after local midnight, how many half hours precede it, and the times, when its offset is
-    the same all day and a whole number of minutes (else None: `Clock.isoformat` writes them)."""
-    start = day * DAY_SECONDS
-    first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
-    assert first is not None
-    offset = int(first.total_seconds())
-    if first != last or offset % 60:
-        return None
-    date, second = divmod(start + offset, DAY_SECONDS)
-    before, after = (f"{EPOCH + dt.timedelta(days=d)}T" for d in (date, date + 1))
-    split = 48 - second // HALF_HOUR_SECONDS  # the half hours before local midnight
-    return before, after, split, _times_of_day(offset)
+    return tuple(output.time_part(f"{m % 1440 // 60:02d}:{m % 60:02d}:00{suffix}") for m in local)
 
 
 # A day is 48 references to two date parts and to its offset's shared time parts: 16384 days
@@ -64,23 +48,24 @@ def _day_texts(zone: str, day: int) -> tuple[str, str, int, tuple[str, ...]] | N
 @functools.lru_cache(maxsize=16384)
 def _day_parts(zone: str, day: int, output: Parts) -> tuple[Sequence[str], Sequence[str]]:
     """The parts of `output`'s rows of the 48 half hours of UTC day `day` on the clock of `zone`
-    before their watts: the date's and the time's (all in the time's when `_day_texts` has none)."""
-    table = _day_texts(zone, day)
-    if table is None:
-        texts = (clock(zone).isoformat(day * DAY_SECONDS + i * HALF_HOUR_SECONDS) for i in range(48))
+    before their watts: the date's and the time's, from the day's offset when it is the same all
+    day and a whole number of minutes, else all in the time's, as `Clock.isoformat` writes them."""
+    start = day * DAY_SECONDS
+    first, last = (clock(zone).local(t).utcoffset() for t in (start, start + DAY_SECONDS - 1))
+    assert first is not None
+    offset = int(first.total_seconds())
+    if first != last or offset % 60:
+        texts = (clock(zone).isoformat(start + i * HALF_HOUR_SECONDS) for i in range(48))
         return [output.date_part("")] * 48, [output.time_part(text) for text in texts]
-    before, after, split, times = table
-    return [output.date_part(before)] * split + [output.date_part(after)] * (48 - split), _time_parts(times, output)
+    date, second = divmod(start + offset, DAY_SECONDS)
+    before, after = (output.date_part(f"{EPOCH + dt.timedelta(days=d)}T") for d in (date, date + 1))
+    split = 48 - second // HALF_HOUR_SECONDS  # the half hours before local midnight
+    return [before] * split + [after] * (48 - split), _times_of_day(offset, output)
 
 
 @functools.cache
 def _nature_parts(output: Format) -> dict[int, str]:
     return {nature: output.nature_part(label) for nature, label in NATURE_LABELS.items()}
-
-
-@functools.cache
-def _time_parts(times: tuple[str, ...], output: Parts) -> tuple[str, ...]:
-    return tuple(output.time_part(text) for text in times)
 
 
 class Stamps:
