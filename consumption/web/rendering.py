@@ -43,9 +43,9 @@ def _times_of_day(offset: int, output: Parts) -> tuple[str, ...]:
     return tuple(output.time_part(f"{m % 1440 // 60:02d}:{m % 60:02d}:00{suffix}") for m in local)
 
 
-# A day is 48 references to two date parts and to its offset's shared time parts: 16384 days
-# (22 years in two formats) in about 8 MB.
-@functools.lru_cache(maxsize=16384)
+# A day is 48 references to two date parts and to its offset's shared time parts: 8192 days
+# (22 years in one format) in about 7 MB.
+@functools.lru_cache(maxsize=8192)
 def _day_parts(zone: str, day: int, output: Parts) -> tuple[Sequence[str], Sequence[str]]:
     """The parts of `output`'s rows of the 48 half hours of UTC day `day` on the clock of `zone`
     before their watts: the date's and the time's, from the day's offset when it is the same all
