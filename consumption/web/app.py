@@ -31,7 +31,7 @@ from consumption.config import Settings
 from consumption.domain.clock import PARIS
 from consumption.domain.model import HALF_HOUR_SECONDS, WATTS_PER_MEGAWATT
 from consumption.eco2mix.names import years_by_source
-from consumption.storage.reader import DatabaseUnavailable, Reader, Snapshot
+from consumption.storage.reader import Aggregate, DatabaseUnavailable, Reader, Row, Snapshot
 from consumption.web.aggregates import BUCKET_FIELDS, bucket_items, buckets
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
 from consumption.web.http_cache import caching_headers, matches
@@ -50,7 +50,7 @@ from consumption.web.rendering import (
     Stamps,
     envelope,
     gap_items,
-    half_hour_items,
+    whole,
 )
 
 log = logging.getLogger(__name__)
@@ -102,14 +102,14 @@ def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: 
     if query.interval == "half-hour":
         if (end - start) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
             return Stream(headers, output.head(head, HALF_HOUR_FIELDS), snapshot.freshness.version)
-        items = half_hour_items(snapshot.rows(start, end), stamp)
-        body = output.whole(head, HALF_HOUR_FIELDS, items, ("count", len(items)))
+        rows = snapshot.rows(start, end)
+        body = stamp.rows(rows, output, output.head(head, HALF_HOUR_FIELDS), output.tail("count", len(rows)))
         return Response(body, media_type=output.media_type, headers=headers)
     first, last = snapshot.bounds(start, end)
     if first is not None and last is not None and (last - first) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
         return Stream(headers, output.head(head, BUCKET_FIELDS), snapshot.freshness.version, first, last)
     items = bucket_items(snapshot.aggregates(list(buckets(query, first, last))), stamp)
-    body = output.whole(head, BUCKET_FIELDS, items, ("count", len(items)))
+    body = whole(output, head, BUCKET_FIELDS, items, ("count", len(items)))
     return Response(body, media_type=output.media_type, headers=headers)
 
 
@@ -136,10 +136,9 @@ async def streamed(reader: Reader, query: Query, output: Format, stream: Stream,
     """
     stamp, start, end = Stamps(query.clock), query.time_range.start, query.time_range.end
     if query.interval == "half-hour":
-        render = partial(_rendered, output, half_hour_items, stamp)
-        batches = reader.batches(stream.version, start, end, render)
+        batches = reader.batches(stream.version, start, end, partial(_half_hours, output, stamp))
     else:
-        render = partial(_rendered, output, bucket_items, stamp)
+        render = partial(_buckets, output, stamp)
         batches = reader.aggregate_batches(stream.version, buckets(query, stream.first, stream.last), render)
     sent, count, complete = len(stream.head), 0, False
     try:
@@ -157,12 +156,12 @@ async def streamed(reader: Reader, query: Query, output: Format, stream: Stream,
             log.info("stream of %s stopped after %d bytes", path, sent)
 
 
-ItemsOf = Callable[[Any, Stamps], list[Any]]
+def _half_hours(output: Format, stamp: Stamps, rows: list[Row]) -> tuple[bytes, int]:
+    return stamp.rows(rows, output), len(rows)
 
 
-def _rendered(output: Format, items_of: ItemsOf, stamp: Stamps, rows: Any) -> tuple[bytes, int]:
-    items = items_of(rows, stamp)
-    return (output.items(items) if items else b""), len(items)
+def _buckets(output: Format, stamp: Stamps, aggregates: list[Aggregate]) -> tuple[bytes, int]:
+    return output.items(bucket_items(aggregates, stamp)), len(aggregates)
 
 
 def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
@@ -174,7 +173,7 @@ def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: S
     items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
     head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
     missing = ("missing_half_hours", sum(item["half_hours"] for item in items))
-    return Response(output.whole(head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
+    return Response(whole(output, head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
 
 
 async def get_gaps(request: Request) -> Response:

@@ -19,7 +19,7 @@ from consumption.storage.records import offset_segments, peak_buckets, peak_half
 from consumption.web.aggregates import buckets, mean_watts
 from consumption.web.http_cache import caching_headers, matches
 from consumption.web.params import MAX_PARAMETER_LENGTH, BadParameter, Query, read_choice, read_parameters
-from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps
+from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, whole
 
 PEAK_INTERVALS = ("day", "week", "month", "year")
 ORDERS = ("highest", "lowest")
@@ -38,7 +38,7 @@ def read_count(text: str | None) -> int:
 
 def answer(query: Query, head: Item, fields: tuple[str, ...], items: list[Item], headers: dict[str, str]) -> Response:
     output = FORMATS[query.output]
-    body = output.whole(head, fields, items, ("count", len(items)))
+    body = whole(output, head, fields, items, ("count", len(items)))
     return Response(body, media_type=output.media_type, headers=headers)
 
 

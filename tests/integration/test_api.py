@@ -9,8 +9,10 @@ import io
 import sqlite3
 import time
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import jsonschema
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,6 +112,19 @@ def test_fall_back_day_has_48_half_hours_with_both_offsets(client):
     ]
     # The repeated hour in winter time was never in RTE's file: it is absent, not invented.
     assert "2025-10-26T02:00:00+01:00" not in stamps
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Europe/Paris"])
+def test_a_summer_time_day_is_json_with_its_keys_in_order_on_any_clock(client, zone):
+    # Paris changes its offset within this UTC day; Kolkata's is half an hour off the hour.
+    response = get(client, start="2025-03-29T22:00Z", end="2025-03-31T00:00Z", tz=zone)
+    assert response.status_code == 200
+    items = orjson.loads(response.content)["data"]
+    assert [list(item) for item in items] == [["timestamp", "consumption_w", "nature"]] * 46
+    clock = ZoneInfo(zone)
+    expected = [dt.datetime.fromtimestamp(t, clock).isoformat() for t in instants({"data": items})]
+    assert [item["timestamp"] for item in items] == expected
+    assert len(set(expected)) == 46 and all(isinstance(item["consumption_w"], int) for item in items)
 
 
 def test_an_ambiguous_naive_time_is_its_first_occurrence(client):
