@@ -29,7 +29,7 @@ def settings(tmp_path, rte: FakeRte) -> Settings:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The API's fixture database (tests/api_fixtures.py), one per test module."""
+    """The API's fixture database (tests/api_fixtures.py), built once: the tests only read it."""
     return write_api_database(tmp_path_factory.mktemp("api"))
