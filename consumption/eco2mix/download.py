@@ -155,8 +155,10 @@ def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
         return str(error), False
     if isinstance(error, httpx.TimeoutException):
         return f"timed out ({type(error).__name__})", isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout))
+    if isinstance(error, httpx.ConnectError):
+        return "cannot reach RTE (connection failed)", True
     if isinstance(error, httpx.HTTPError):
-        return f"cannot reach RTE ({type(error).__name__})", isinstance(error, httpx.ConnectError)
+        return f"cannot reach RTE ({type(error).__name__})", False
     strerror = error.strerror if isinstance(error, OSError) else None
     return f"cannot write into {into}: {strerror or type(error).__name__}", False
 

@@ -204,6 +204,8 @@ class Reader:
         deadline = [0.0]
         while (job := self._jobs.get()) is not None:
             loop, future, work = job
+            if future.cancelled():  # its client has gone while it waited
+                continue
             try:
                 if connection is None:
                     connection = self._open()

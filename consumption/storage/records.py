@@ -21,7 +21,8 @@ ORDER BY consumption_mw {order}, timestamp LIMIT ?3"""
 # Each bucket's extreme (a lookup of its own: no sort of the rows), the `n` buckets in order of
 # it, then when each first reached it.
 PEAK_BUCKETS = """
-WITH bucket (start, stop) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?1)),
+WITH bucket (start, stop) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)),
 extreme (start, stop, mw) AS (
     SELECT start, stop, (SELECT {extreme}(consumption_mw) FROM consumption
                          WHERE timestamp >= bucket.start AND timestamp < bucket.stop) AS mw
@@ -33,7 +34,8 @@ FROM extreme ORDER BY mw {order}, start"""
 # A half hour's wall-clock slot (0 for 00:00 … 47 for 23:30) and ISO weekday (1 Monday …
 # 7 Sunday) from its UTC start and the zone's offset then: each stretch of one offset is a segment.
 PROFILE = """
-WITH segment (start, stop, offset) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
+WITH segment (start, stop, offset) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))
 SELECT {weekday} AS weekday, (timestamp + offset) % 86400 / 1800 AS slot,
        count(*), sum(consumption_mw), min(consumption_mw), max(consumption_mw)
 FROM segment JOIN consumption ON timestamp >= segment.start AND timestamp < segment.stop

@@ -144,6 +144,8 @@ async def streamed(reader: Reader, query: Query, output: Format, stream: Stream,
     try:
         yield stream.head
         async for chunk, items in batches:
+            if not items:  # a batch of buckets that all fall in a gap: nothing to separate
+                continue
             yield output.separator + chunk if count else chunk
             sent, count = sent + len(chunk), count + items
         yield output.tail("count", count)

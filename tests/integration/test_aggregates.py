@@ -20,6 +20,7 @@ from consumption.services.importing import import_paths
 from consumption.storage.repository import SqliteStore
 from tests.api_fixtures import Client, api_client, schema
 from tests.eco2mix_files import days, eco2mix_lines, write_eco2mix
+from tests.helpers import stored_rows
 from tests.zone_labels import local_label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +149,16 @@ def test_gaps_show_as_count_below_expected_and_empty_buckets_are_absent(client):
     data = aggregate(client, start="2024-12-30", end="2025-02-02", interval="month")["data"]
     # December 2024 has no data; January holds 3 days of 31; February none.
     assert [(b["timestamp"], b["count"], b["expected"]) for b in data] == [("2025-01-01T00:00:00+01:00", 144, 31 * 48)]
+
+
+def test_a_streamed_range_of_buckets_stays_json_across_long_gaps(client, database):
+    """Over a year of buckets streams, a batch at a time; batches that fall wholly in a gap
+    (September 2024 to January 2025 here, thousands of hours) add nothing, not even a comma."""
+    data = aggregate(client, start="2024-01-01", end="2025-12-31", interval="hour")["data"]
+    with sqlite3.connect(database) as connection:
+        hours = connection.execute("SELECT count(DISTINCT timestamp / 3600) FROM consumption").fetchone()[0]
+    assert len(data) == hours  # Paris's hours are whole UTC hours
+    assert sum(bucket["count"] for bucket in data) == len(stored_rows(database))
 
 
 def test_csv_has_the_same_columns_and_values(client):

@@ -145,7 +145,7 @@ def refused() -> Iterator[str]:
 
 
 FAILURES = {
-    "connection refused": ("base_url", "cannot reach RTE"),
+    "connection refused": ("base_url", "cannot reach RTE (connection failed)"),
     "connection closed": ("refuse", "cannot reach RTE"),
     "time-out": ("slow", "timed out"),
     "HTTP 500": ("500", "HTTP 500"),
