@@ -39,6 +39,7 @@ SQL_THREADS = 4
 BUSY_TIMEOUT_MS = 200  # a writer's checkpoint may hold the WAL index for a moment
 PROGRESS_STEPS = 1000  # SQLite instructions between two looks at the time limit
 ROWS_PER_BATCH = 250
+MAX_WAITING = 256  # requests queued for a reading thread; beyond, a 503 rather than an ever longer wait
 BUCKETS_PER_STATEMENT = 64
 Row = tuple[int, int, int]
 # A bucket [start, stop) and its half hours: how many, their sum, minimum and maximum in MW,
@@ -169,6 +170,8 @@ class Reader:
             self._pool = [threading.Thread(target=self._serve, daemon=True) for _ in range(self.threads)]
             for thread in self._pool:
                 thread.start()
+        if self._jobs.qsize() >= MAX_WAITING:
+            raise DatabaseUnavailable(f"{MAX_WAITING} requests are waiting for the database: the service is busy")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.put((loop, future, work))

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from consumption.config import Settings
 from consumption.domain.clock import PARIS
 from consumption.services.importing import import_paths
 from consumption.storage.database import connect
-from consumption.storage.reader import DatabaseUnavailable, Snapshot
+from consumption.storage.reader import MAX_WAITING, DatabaseUnavailable, Reader, Snapshot
 from consumption.storage.repository import SqliteStore
 from consumption.web.app import create_app
 from tests.api_fixtures import (
@@ -280,6 +281,25 @@ def test_a_query_past_the_time_limit_is_a_503_that_says_so(database, monkeypatch
         assert response.status_code == 503
         assert "longer than 50 ms (SQL_TIME_LIMIT_MS)" in response.json()["error"]
         assert ok(client, start="2025-01-01", end="2025-01-01")["count"] == 48  # the next request is answered
+
+
+def test_a_request_beyond_the_reading_threads_queue_is_a_503(database):
+    reader = Reader(database, 10_000, threads=1)
+    release = threading.Event()
+
+    async def flood() -> list[object]:
+        held = asyncio.ensure_future(reader.run(lambda snapshot: release.wait(10)))
+        await asyncio.sleep(0.1)  # the one thread is busy: the next requests wait in the queue
+        waiting = [asyncio.ensure_future(reader.run(lambda snapshot: snapshot.freshness)) for _ in range(MAX_WAITING)]
+        await asyncio.sleep(0)
+        with pytest.raises(DatabaseUnavailable, match="the service is busy"):
+            await reader.run(lambda snapshot: snapshot.freshness)
+        release.set()
+        return await asyncio.gather(held, *waiting)
+
+    answers = asyncio.run(flood())
+    reader.close()
+    assert len(answers) == MAX_WAITING + 1  # every queued request was answered once the thread was free
 
 
 def test_the_openapi_document_is_valid_and_covers_the_routes(client):
