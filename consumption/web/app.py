@@ -34,7 +34,7 @@ from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import Aggregate, DatabaseUnavailable, Reader, Row, Snapshot
 from consumption.web.aggregates import BUCKET_FIELDS, bucket_items, buckets
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
-from consumption.web.http_cache import caching_headers, matches
+from consumption.web.http_cache import answer
 from consumption.web.metrics import Metrics
 from consumption.web.middleware import Edge
 from consumption.web.openapi import openapi_document
@@ -87,11 +87,8 @@ class Stream:
     last: int | None = None
 
 
-def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response | Stream:
-    """The answer to /consumption from one snapshot: a 304, a whole body, or what a stream needs."""
-    headers = caching_headers(snapshot.freshness, query.resolved(), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_range(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Response | Stream:
+    """The answer to /consumption from one snapshot: a whole body, or what a stream needs."""
     output, time_range = FORMATS[query.output], query.time_range
     if query.output == "csv":
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
@@ -114,15 +111,13 @@ def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: 
 
 
 async def get_consumption(request: Request) -> Response:
-    reader, settings = service(request).reader, service(request).settings
     query = read_parameters(request)
-    conditional = request.headers.get("if-none-match")
-    answer = await reader.run(partial(read_range, query, conditional, settings.refresh_interval))
-    if isinstance(answer, Response):
-        return answer
+    found = await answer(request, query.resolved(), partial(read_range, query))
+    if isinstance(found, Response):
+        return found
     output = FORMATS[query.output]
-    body = streamed(reader, query, output, answer, request.url.path)
-    return StreamingResponse(body, media_type=output.media_type, headers=answer.headers)
+    body = streamed(service(request).reader, query, output, found, request.url.path)
+    return StreamingResponse(body, media_type=output.media_type, headers=found.headers)
 
 
 async def streamed(reader: Reader, query: Query, output: Format, stream: Stream, path: str) -> AsyncIterator[bytes]:
@@ -166,11 +161,7 @@ def _buckets(output: Format, stamp: Stamps, aggregates: list[Aggregate]) -> tupl
     return output.items(bucket_items(aggregates, stamp)), len(aggregates)
 
 
-def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
-    resolved = ("gaps", query.time_range.start, query.time_range.end, query.clock.name, query.output)
-    headers = caching_headers(snapshot.freshness, resolved, refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_gaps(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, output, time_range = Stamps(query.clock), FORMATS[query.output], query.time_range
     items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
     head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
@@ -180,12 +171,11 @@ def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: S
 
 async def get_gaps(request: Request) -> Response:
     """The runs of missing half hours in a range: only the stored span can have gaps."""
-    reader, settings = service(request).reader, service(request).settings
     query = read_parameters(request)
     if "interval" in request.query_params:
         raise BadParameter("interval", "is not a parameter of /consumption/gaps; expected start, end, tz, format")
-    conditional = request.headers.get("if-none-match")
-    return await reader.run(partial(read_gaps, query, conditional, settings.refresh_interval))
+    resolved = ("gaps", query.time_range.start, query.time_range.end, query.clock.name, query.output)
+    return await answer(request, resolved, partial(read_gaps, query))
 
 
 async def get_latest(request: Request) -> Response:

@@ -17,7 +17,7 @@ from consumption.domain.model import WATTS_PER_MEGAWATT
 from consumption.storage.reader import Freshness, Snapshot
 from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile
 from consumption.web.aggregates import buckets, mean_watts
-from consumption.web.http_cache import caching_headers, matches
+from consumption.web.http_cache import answer
 from consumption.web.params import MAX_PARAMETER_LENGTH, BadParameter, Query, read_choice, read_parameters
 from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, whole
 
@@ -36,7 +36,7 @@ def read_count(text: str | None) -> int:
     return int(text)
 
 
-def answer(query: Query, head: Item, fields: tuple[str, ...], items: list[Item], headers: dict[str, str]) -> Response:
+def respond(query: Query, head: Item, fields: tuple[str, ...], items: list[Item], headers: dict[str, str]) -> Response:
     output = FORMATS[query.output]
     body = whole(output, head, fields, items, ("count", len(items)))
     return Response(body, media_type=output.media_type, headers=headers)
@@ -57,12 +57,7 @@ def slot_item(time: str, count: int, total: int | None, low: int | None, high: i
     return {"time": time, "mean_w": mean_watts(total, count), "min_w": low_w, "max_w": high_w, "count": count}
 
 
-def read_peaks(
-    query: Query, n: int, order: str, if_none_match: str | None, refresh: int, snapshot: Snapshot
-) -> Response:
-    headers = caching_headers(snapshot.freshness, ("peaks", *query.resolved(), n, order), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_peaks(query: Query, n: int, order: str, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, time_range = Stamps(query.clock), query.time_range
     if query.interval == "half-hour":
         rows = peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
@@ -80,7 +75,7 @@ def read_peaks(
             for start, mw, at in peak_buckets(snapshot, bounds, n, order)
         ]
     head = heading(query, stamp, snapshot.freshness, interval=query.interval, order=order)
-    return answer(query, head, fields, items, headers)
+    return respond(query, head, fields, items, headers)
 
 
 async def get_peaks(request: Request) -> Response:
@@ -92,16 +87,10 @@ async def get_peaks(request: Request) -> Response:
     query = read_parameters(request, ("n", "order"))
     n = read_count(request.query_params.get("n"))
     order = read_choice("order", request.query_params.get("order"), ORDERS, "highest")
-    service = request.app.state.service
-    work = partial(read_peaks, query, n, order, request.headers.get("if-none-match"), service.settings.refresh_interval)
-    response: Response = await service.reader.run(work)
-    return response
+    return await answer(request, ("peaks", *query.resolved(), n, order), partial(read_peaks, query, n, order))
 
 
-def read_profile(query: Query, by: str | None, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
-    headers = caching_headers(snapshot.freshness, ("profile", *query.resolved(), by), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_profile(query: Query, by: str | None, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, time_range = Stamps(query.clock), query.time_range
     first, last = snapshot.bounds(time_range.start, time_range.end)
     segments = [] if first is None or last is None else offset_segments(query.clock, first, last + 1)
@@ -113,7 +102,7 @@ def read_profile(query: Query, by: str | None, if_none_match: str | None, refres
             items.append({"weekday": weekday, **item} if by else item)
     fields = ("weekday",) * bool(by) + ("time", "mean_w", "min_w", "max_w", "count")
     head = heading(query, stamp, snapshot.freshness, by=by)
-    return answer(query, head, fields, items, headers)
+    return respond(query, head, fields, items, headers)
 
 
 async def get_profile(request: Request) -> Response:
@@ -125,7 +114,4 @@ async def get_profile(request: Request) -> Response:
     by = request.query_params.get("by")
     if by is not None:
         read_choice("by", by, BY, "")
-    service = request.app.state.service
-    work = partial(read_profile, query, by, request.headers.get("if-none-match"), service.settings.refresh_interval)
-    response: Response = await service.reader.run(work)
-    return response
+    return await answer(request, ("profile", *query.resolved(), by), partial(read_profile, query, by))
