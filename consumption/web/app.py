@@ -94,7 +94,7 @@ def read_range(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Res
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
     stamp = Stamps(query.clock)
-    head = envelope(time_range.start_text, time_range.end_text, query.interval, snapshot.freshness, stamp)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", interval=query.interval)
     start, end = time_range.start, time_range.end
     if query.interval == "half-hour":
         if (end - start) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
@@ -106,8 +106,7 @@ def read_range(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Res
     if first is not None and last is not None and (last - first) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
         return Stream(headers, output.head(head, BUCKET_FIELDS), snapshot.freshness.version, first, last)
     items = bucket_items(snapshot.aggregates(list(buckets(query, first, last))), stamp)
-    body = whole(output, head, BUCKET_FIELDS, items, ("count", len(items)))
-    return Response(body, media_type=output.media_type, headers=headers)
+    return whole(output, head, BUCKET_FIELDS, items, ("count", len(items)), headers)
 
 
 async def get_consumption(request: Request) -> Response:
@@ -164,9 +163,9 @@ def _buckets(output: Format, stamp: Stamps, aggregates: list[Aggregate]) -> tupl
 def read_gaps(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, output, time_range = Stamps(query.clock), FORMATS[query.output], query.time_range
     items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
-    head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
+    head = envelope(time_range, snapshot.freshness, stamp)
     missing = ("missing_half_hours", sum(item["half_hours"] for item in items))
-    return Response(whole(output, head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
+    return whole(output, head, GAP_FIELDS, items, missing, headers)
 
 
 async def get_gaps(request: Request) -> Response:

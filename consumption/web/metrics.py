@@ -49,10 +49,7 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "last_refresh_timestamp_seconds": ("When the last fetch or refresh from RTE ended, Unix seconds", ()),
     "last_refresh_success": ("1 when the last fetch or refresh left every archive current", ()),
     "archive_imported_timestamp_seconds": ("When each archive was last imported, Unix seconds", ("archive",)),
-    "refresh_archive_outcome": (
-        "This process's last try of each archive: 1 for its outcome",
-        ("archive", "outcome"),
-    ),
+    "refresh_archive_outcome": ("This process's last try of each archive: 1 for its outcome", ("archive", "outcome")),
     "refresh_archive_timestamp_seconds": ("When this process last tried each RTE archive, Unix seconds", ("archive",)),
 }
 

@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consumption.domain.model import WATTS_PER_MEGAWATT
-from consumption.storage.reader import Freshness, Snapshot
+from consumption.storage.reader import Snapshot
 from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile
 from consumption.web.aggregates import buckets, mean_watts
 from consumption.web.http_cache import answer
 from consumption.web.params import MAX_PARAMETER_LENGTH, BadParameter, Query, read_choice, read_parameters
-from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, whole
+from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, envelope, whole
 
 PEAK_INTERVALS = ("day", "week", "month", "year")
 ORDERS = ("highest", "lowest")
@@ -34,19 +34,6 @@ def read_count(text: str | None) -> int:
     if not re.fullmatch("[0-9]{1,4}", text) or not 1 <= int(text) <= MAX_PEAKS:
         raise BadParameter("n", f"{text[:MAX_PARAMETER_LENGTH]!r} is not a whole number from 1 to {MAX_PEAKS}")
     return int(text)
-
-
-def respond(query: Query, head: Item, fields: tuple[str, ...], items: list[Item], headers: dict[str, str]) -> Response:
-    output = FORMATS[query.output]
-    body = whole(output, head, fields, items, ("count", len(items)))
-    return Response(body, media_type=output.media_type, headers=headers)
-
-
-def heading(query: Query, stamp: Stamps, freshness: Freshness, **asked: str | None) -> Item:
-    """What the JSON says before `data`: the bounds as resolved, the unit, what was asked, the stored span."""
-    stored = {"first": stamp.optional(freshness.first), "last": stamp.optional(freshness.last)}
-    bounds = {"start": query.time_range.start_text, "end": query.time_range.end_text}
-    return {**bounds, "unit": "W", **asked, "stored": stored}
 
 
 def slot_item(time: str, count: int, total: int | None, low: int | None, high: int | None) -> Item:
@@ -74,8 +61,8 @@ def read_peaks(query: Query, n: int, order: str, snapshot: Snapshot, headers: di
             dict(zip(fields, (stamp(start), mw * WATTS_PER_MEGAWATT, stamp(at)), strict=True))
             for start, mw, at in peak_buckets(snapshot, bounds, n, order)
         ]
-    head = heading(query, stamp, snapshot.freshness, interval=query.interval, order=order)
-    return respond(query, head, fields, items, headers)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", interval=query.interval, order=order)
+    return whole(FORMATS[query.output], head, fields, items, ("count", len(items)), headers)
 
 
 async def get_peaks(request: Request) -> Response:
@@ -101,8 +88,8 @@ def read_profile(query: Query, by: str | None, snapshot: Snapshot, headers: dict
             item = slot_item(time, *found.get((weekday, slot), (0, None, None, None)))
             items.append({"weekday": weekday, **item} if by else item)
     fields = ("weekday",) * bool(by) + ("time", "mean_w", "min_w", "max_w", "count")
-    head = heading(query, stamp, snapshot.freshness, by=by)
-    return respond(query, head, fields, items, headers)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", by=by)
+    return whole(FORMATS[query.output], head, fields, items, ("count", len(items)), headers)
 
 
 async def get_profile(request: Request) -> Response:
