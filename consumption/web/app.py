@@ -192,21 +192,13 @@ async def get_latest(request: Request) -> Response:
 
 async def get_health(request: Request) -> Response:
     status = await service(request).reader.run(Snapshot.status)
-    stamp = Stamps(PARIS)
-    refresh = status.refresh
-    return JSONResponse(
-        {
-            "status": "ok" if status.count else "empty",
-            "half_hours": status.count,
-            "first": stamp.optional(status.first),
-            "last": stamp.optional(status.last),
-            "refresh": None
-            if refresh is None
-            else {"time": stamp(refresh.finished_at), "ok": refresh.ok, "summary": refresh.report},
-            "years": years_by_source((name for name, _ in status.archives), status.years),
-            "startup": service(request).startup,
-        }
-    )
+    stamp, refresh = Stamps(PARIS), status.refresh
+    body: dict[str, object] = {"status": "ok" if status.count else "empty", "half_hours": status.count}
+    body |= {"first": stamp.optional(status.first), "last": stamp.optional(status.last), "refresh": None}
+    if refresh is not None:
+        body["refresh"] = {"time": stamp(refresh.finished_at), "ok": refresh.ok, "summary": refresh.report}
+    body |= {"years": years_by_source((name for name, _ in status.archives), status.years)}
+    return JSONResponse(body | {"startup": service(request).startup})
 
 
 async def get_ready(request: Request) -> Response:
