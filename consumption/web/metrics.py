@@ -62,12 +62,9 @@ class Metrics:
         self.requests = Counter(
             "consumption_http_requests", "HTTP requests answered, by route and status", ["route", "status"], registry=r
         )
+        latency = "Time from a request's arrival to its response's last byte, by route"
         self.latency = Histogram(
-            "consumption_http_request_duration_seconds",
-            "Time from a request's arrival to its response's last byte, by route",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
+            "consumption_http_request_duration_seconds", latency, ["route"], buckets=LATENCY_BUCKETS, registry=r
         )
         self.gauges = {name: Gauge(f"consumption_{name}", *about, registry=r) for name, about in GAUGES.items()}
         self._counted: dict[tuple[str, int], Counter] = {}
