@@ -73,14 +73,12 @@ class Metrics:
     def observe(self, path: str, status: int, seconds: float) -> None:
         """Count one answered request: the per-request cost, so label children are cached."""
         route = path if path in self.routes else OTHER_ROUTE
-        counter = self._counted.get((route, status))
-        if counter is None:
-            counter = self._counted[route, status] = self.requests.labels(route, str(status))
-        counter.inc()
-        histogram = self._timed.get(route)
-        if histogram is None:
-            histogram = self._timed[route] = self.latency.labels(route)
-        histogram.observe(seconds)
+        if (route, status) not in self._counted:
+            self._counted[route, status] = self.requests.labels(route, str(status))
+        self._counted[route, status].inc()
+        if route not in self._timed:
+            self._timed[route] = self.latency.labels(route)
+        self._timed[route].observe(seconds)
 
     def record_archive(self, archive: str, outcome: str) -> None:
         """The outcome (an `Outcome` value) of this process's last attempt at `archive`."""

@@ -98,7 +98,5 @@ async def get_profile(request: Request) -> Response:
         expected = "expected start, end, by, tz, format"
         raise BadParameter("interval", f"is not a parameter of /consumption/profile; {expected}")
     query = read_parameters(request, ("by",))
-    by = request.query_params.get("by")
-    if by is not None:
-        read_choice("by", by, BY, "")
+    by = read_choice("by", request.query_params.get("by"), BY, "") or None
     return await answer(request, ("profile", *query.resolved(), by), partial(read_profile, query, by))
