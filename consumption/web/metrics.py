@@ -92,17 +92,16 @@ class Metrics:
         except DatabaseUnavailable:
             self.gauges["database_up"].set(0)
             return
-        gauges = self.gauges
-        gauges["database_up"].set(1)
-        gauges["half_hour_values_stored"].set(status.count)
+        self.gauges["database_up"].set(1)
+        self.gauges["half_hour_values_stored"].set(status.count)
         if status.last is not None:
-            gauges["newest_half_hour_age_seconds"].set(time.time() - status.last)
+            self.gauges["newest_half_hour_age_seconds"].set(time.time() - status.last)
         if status.refresh is not None:
-            gauges["last_refresh_timestamp_seconds"].set(status.refresh.finished_at)
-            gauges["last_refresh_success"].set(1 if status.refresh.ok else 0)
+            self.gauges["last_refresh_timestamp_seconds"].set(status.refresh.finished_at)
+            self.gauges["last_refresh_success"].set(1 if status.refresh.ok else 0)
         for name, imported_at in status.archives:
             # A file imported from disk is logged under its path: the label names only the file.
-            gauges["archive_imported_timestamp_seconds"].labels(name.rsplit("/", 1)[-1]).set(imported_at)
+            self.gauges["archive_imported_timestamp_seconds"].labels(name.rsplit("/", 1)[-1]).set(imported_at)
 
     async def endpoint(self, request: Request) -> Response:
         await self.read_database()

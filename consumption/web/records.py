@@ -47,10 +47,9 @@ def slot_item(time: str, count: int, total: int | None, low: int | None, high: i
 def read_peaks(query: Query, n: int, order: str, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, time_range = Stamps(query.clock), query.time_range
     if query.interval == "half-hour":
-        rows = peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
         items = [
             {"timestamp": stamp(t), "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
-            for t, mw, nature in rows
+            for t, mw, nature in peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
         ]
         fields = HALF_HOUR_FIELDS
     else:
