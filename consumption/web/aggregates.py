@@ -43,10 +43,9 @@ def buckets(query: Query, first: int | None, last: int | None) -> Iterator[tuple
         return iter(())
     if query.interval == "all":
         return iter([(start, stop)])
-    clock = query.clock
-    low = max(start, clock.bucket_start(query.interval, first))
-    high = min(stop, clock.bucket_end(query.interval, last))
-    return clock.buckets(query.interval, low, high)
+    low = max(start, query.clock.bucket_start(query.interval, first))
+    high = min(stop, query.clock.bucket_end(query.interval, last))
+    return query.clock.buckets(query.interval, low, high)
 
 
 def bucket_items(aggregates: list[Aggregate], stamp: Stamps) -> list[Item]:

@@ -34,7 +34,7 @@ from consumption.eco2mix.names import years_by_source
 from consumption.storage.reader import Aggregate, DatabaseUnavailable, Reader, Row, Snapshot
 from consumption.web.aggregates import BUCKET_FIELDS, bucket_items, buckets
 from consumption.web.errors import EXCEPTION_HANDLERS, error_response
-from consumption.web.http_cache import caching_headers, matches
+from consumption.web.http_cache import answer
 from consumption.web.metrics import Metrics
 from consumption.web.middleware import Edge
 from consumption.web.openapi import openapi_document
@@ -87,17 +87,14 @@ class Stream:
     last: int | None = None
 
 
-def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response | Stream:
-    """The answer to /consumption from one snapshot: a 304, a whole body, or what a stream needs."""
-    headers = caching_headers(snapshot.freshness, query.resolved(), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_range(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Response | Stream:
+    """The answer to /consumption from one snapshot: a whole body, or what a stream needs."""
     output, time_range = FORMATS[query.output], query.time_range
     if query.output == "csv":
         name = f"consumption_{time_range.start_text[:10]}_{time_range.end_text[:10]}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
     stamp = Stamps(query.clock)
-    head = envelope(time_range.start_text, time_range.end_text, query.interval, snapshot.freshness, stamp)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", interval=query.interval)
     start, end = time_range.start, time_range.end
     if query.interval == "half-hour":
         if (end - start) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
@@ -109,20 +106,17 @@ def read_range(query: Query, if_none_match: str | None, refresh: int, snapshot: 
     if first is not None and last is not None and (last - first) // HALF_HOUR_SECONDS >= MAX_WHOLE_ROWS:
         return Stream(headers, output.head(head, BUCKET_FIELDS), snapshot.freshness.version, first, last)
     items = bucket_items(snapshot.aggregates(list(buckets(query, first, last))), stamp)
-    body = whole(output, head, BUCKET_FIELDS, items, ("count", len(items)))
-    return Response(body, media_type=output.media_type, headers=headers)
+    return whole(output, head, BUCKET_FIELDS, items, ("count", len(items)), headers)
 
 
 async def get_consumption(request: Request) -> Response:
-    reader, settings = service(request).reader, service(request).settings
     query = read_parameters(request)
-    conditional = request.headers.get("if-none-match")
-    answer = await reader.run(partial(read_range, query, conditional, settings.refresh_interval))
-    if isinstance(answer, Response):
-        return answer
+    found = await answer(request, query.resolved(), partial(read_range, query))
+    if isinstance(found, Response):
+        return found
     output = FORMATS[query.output]
-    body = streamed(reader, query, output, answer, request.url.path)
-    return StreamingResponse(body, media_type=output.media_type, headers=answer.headers)
+    body = streamed(service(request).reader, query, output, found, request.url.path)
+    return StreamingResponse(body, media_type=output.media_type, headers=found.headers)
 
 
 async def streamed(reader: Reader, query: Query, output: Format, stream: Stream, path: str) -> AsyncIterator[bytes]:
@@ -166,26 +160,21 @@ def _buckets(output: Format, stamp: Stamps, aggregates: list[Aggregate]) -> tupl
     return output.items(bucket_items(aggregates, stamp)), len(aggregates)
 
 
-def read_gaps(query: Query, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
-    resolved = ("gaps", query.time_range.start, query.time_range.end, query.clock.name, query.output)
-    headers = caching_headers(snapshot.freshness, resolved, refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_gaps(query: Query, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, output, time_range = Stamps(query.clock), FORMATS[query.output], query.time_range
     items = gap_items(snapshot.missing_runs(time_range.start, time_range.end), stamp)
-    head = envelope(time_range.start_text, time_range.end_text, None, snapshot.freshness, stamp)
+    head = envelope(time_range, snapshot.freshness, stamp)
     missing = ("missing_half_hours", sum(item["half_hours"] for item in items))
-    return Response(whole(output, head, GAP_FIELDS, items, missing), media_type=output.media_type, headers=headers)
+    return whole(output, head, GAP_FIELDS, items, missing, headers)
 
 
 async def get_gaps(request: Request) -> Response:
     """The runs of missing half hours in a range: only the stored span can have gaps."""
-    reader, settings = service(request).reader, service(request).settings
     query = read_parameters(request)
     if "interval" in request.query_params:
         raise BadParameter("interval", "is not a parameter of /consumption/gaps; expected start, end, tz, format")
-    conditional = request.headers.get("if-none-match")
-    return await reader.run(partial(read_gaps, query, conditional, settings.refresh_interval))
+    resolved = ("gaps", query.time_range.start, query.time_range.end, query.clock.name, query.output)
+    return await answer(request, resolved, partial(read_gaps, query))
 
 
 async def get_latest(request: Request) -> Response:
@@ -203,21 +192,13 @@ async def get_latest(request: Request) -> Response:
 
 async def get_health(request: Request) -> Response:
     status = await service(request).reader.run(Snapshot.status)
-    stamp = Stamps(PARIS)
-    refresh = status.refresh
-    return JSONResponse(
-        {
-            "status": "ok" if status.count else "empty",
-            "half_hours": status.count,
-            "first": stamp.optional(status.first),
-            "last": stamp.optional(status.last),
-            "refresh": None
-            if refresh is None
-            else {"time": stamp(refresh.finished_at), "ok": refresh.ok, "summary": refresh.report},
-            "years": years_by_source((name for name, _ in status.archives), status.years),
-            "startup": service(request).startup,
-        }
-    )
+    stamp, refresh = Stamps(PARIS), status.refresh
+    body: dict[str, object] = {"status": "ok" if status.count else "empty", "half_hours": status.count}
+    body |= {"first": stamp.optional(status.first), "last": stamp.optional(status.last), "refresh": None}
+    if refresh is not None:
+        body["refresh"] = {"time": stamp(refresh.finished_at), "ok": refresh.ok, "summary": refresh.report}
+    body |= {"years": years_by_source((name for name, _ in status.archives), status.years)}
+    return JSONResponse(body | {"startup": service(request).startup})
 
 
 async def get_ready(request: Request) -> Response:

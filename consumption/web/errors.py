@@ -23,13 +23,12 @@ def error_response(status_code: int, message: str, headers: Mapping[str, str] | 
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's 404 and 405, said in words that point to what exists."""
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        message = f"no such path {request.url.path!r}; the data is at /consumption, the page at /"
-    elif exc.status_code == 405:
-        message = f"method {request.method} is not allowed on {request.url.path}; use GET"
-    else:
-        message = exc.detail
-    return error_response(exc.status_code, message, exc.headers)
+    path = request.url.path
+    messages = {
+        404: f"no such path {path!r}; the data is at /consumption, the page at /",
+        405: f"method {request.method} is not allowed on {path}; use GET",
+    }
+    return error_response(exc.status_code, messages.get(exc.status_code, exc.detail), exc.headers)
 
 
 async def bad_parameter(request: Request, exc: Exception) -> Response:

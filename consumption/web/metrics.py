@@ -49,10 +49,7 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "last_refresh_timestamp_seconds": ("When the last fetch or refresh from RTE ended, Unix seconds", ()),
     "last_refresh_success": ("1 when the last fetch or refresh left every archive current", ()),
     "archive_imported_timestamp_seconds": ("When each archive was last imported, Unix seconds", ("archive",)),
-    "refresh_archive_outcome": (
-        "This process's last try of each archive: 1 for its outcome",
-        ("archive", "outcome"),
-    ),
+    "refresh_archive_outcome": ("This process's last try of each archive: 1 for its outcome", ("archive", "outcome")),
     "refresh_archive_timestamp_seconds": ("When this process last tried each RTE archive, Unix seconds", ("archive",)),
 }
 
@@ -65,12 +62,9 @@ class Metrics:
         self.requests = Counter(
             "consumption_http_requests", "HTTP requests answered, by route and status", ["route", "status"], registry=r
         )
+        latency = "Time from a request's arrival to its response's last byte, by route"
         self.latency = Histogram(
-            "consumption_http_request_duration_seconds",
-            "Time from a request's arrival to its response's last byte, by route",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
+            "consumption_http_request_duration_seconds", latency, ["route"], buckets=LATENCY_BUCKETS, registry=r
         )
         self.gauges = {name: Gauge(f"consumption_{name}", *about, registry=r) for name, about in GAUGES.items()}
         self._counted: dict[tuple[str, int], Counter] = {}
@@ -79,14 +73,12 @@ class Metrics:
     def observe(self, path: str, status: int, seconds: float) -> None:
         """Count one answered request: the per-request cost, so label children are cached."""
         route = path if path in self.routes else OTHER_ROUTE
-        counter = self._counted.get((route, status))
-        if counter is None:
-            counter = self._counted[route, status] = self.requests.labels(route, str(status))
-        counter.inc()
-        histogram = self._timed.get(route)
-        if histogram is None:
-            histogram = self._timed[route] = self.latency.labels(route)
-        histogram.observe(seconds)
+        if (route, status) not in self._counted:
+            self._counted[route, status] = self.requests.labels(route, str(status))
+        self._counted[route, status].inc()
+        if route not in self._timed:
+            self._timed[route] = self.latency.labels(route)
+        self._timed[route].observe(seconds)
 
     def record_archive(self, archive: str, outcome: str) -> None:
         """The outcome (an `Outcome` value) of this process's last attempt at `archive`."""
@@ -100,17 +92,16 @@ class Metrics:
         except DatabaseUnavailable:
             self.gauges["database_up"].set(0)
             return
-        gauges = self.gauges
-        gauges["database_up"].set(1)
-        gauges["half_hour_values_stored"].set(status.count)
+        self.gauges["database_up"].set(1)
+        self.gauges["half_hour_values_stored"].set(status.count)
         if status.last is not None:
-            gauges["newest_half_hour_age_seconds"].set(time.time() - status.last)
+            self.gauges["newest_half_hour_age_seconds"].set(time.time() - status.last)
         if status.refresh is not None:
-            gauges["last_refresh_timestamp_seconds"].set(status.refresh.finished_at)
-            gauges["last_refresh_success"].set(1 if status.refresh.ok else 0)
+            self.gauges["last_refresh_timestamp_seconds"].set(status.refresh.finished_at)
+            self.gauges["last_refresh_success"].set(1 if status.refresh.ok else 0)
         for name, imported_at in status.archives:
             # A file imported from disk is logged under its path: the label names only the file.
-            gauges["archive_imported_timestamp_seconds"].labels(name.rsplit("/", 1)[-1]).set(imported_at)
+            self.gauges["archive_imported_timestamp_seconds"].labels(name.rsplit("/", 1)[-1]).set(imported_at)
 
     async def endpoint(self, request: Request) -> Response:
         await self.read_database()

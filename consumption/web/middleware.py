@@ -58,9 +58,8 @@ class Edge:
     def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
         self.plain = app
         self.metrics = metrics
-        compressed = GZipMiddleware(app, minimum_size=1024, compresslevel=GZIP_LEVEL)
         self.full = CORSMiddleware(
-            compressed,
+            GZipMiddleware(app, minimum_size=1024, compresslevel=GZIP_LEVEL),
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET"],
             allow_headers=["If-None-Match"],

@@ -18,8 +18,7 @@ SPEC = Path(__file__).with_name("openapi.json")
 
 
 def _fill_parameter(parameter: dict[str, Any], bound: str) -> None:
-    schema = parameter["schema"]
-    name = parameter["name"]
+    schema, name = parameter["schema"], parameter["name"]
     if name in ("start", "end"):
         schema["pattern"] = bound
         parameter["description"] = parameter["description"].replace("{years}", YEARS)

@@ -24,11 +24,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
+MEDIA_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}  # all in UTF-8
 
 
 @functools.cache
@@ -48,7 +44,7 @@ def _file(name: str) -> Callable[[Request], Awaitable[Response]]:
         body, tag = _read(name)
         if matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers={**headers, "ETag": tag})
-        return Response(body, media_type=MEDIA_TYPES[suffix], headers={**headers, "ETag": tag})
+        return Response(body, media_type=f"{MEDIA_TYPES[suffix]}; charset=utf-8", headers={**headers, "ETag": tag})
 
     return get_file
 

@@ -113,10 +113,9 @@ def parse_bound(name: str, text: str, zone: Clock, *, is_end: bool) -> int:
         raise _refused(name, text) from None
     if value.tzinfo is None:
         if not zone.exists(value):
+            advice = "give another time or an explicit offset"
             raise BadParameter(
-                name,
-                f"{text!r} does not exist in {zone.name}: the clock springs forward that night; "
-                "give another time or an explicit offset",
+                name, f"{text!r} does not exist in {zone.name}: the clock springs forward that night; {advice}"
             )
         value = value.replace(tzinfo=zone.zone, fold=0)
     return int(value.timestamp())  # whole seconds: the form allows no fraction
@@ -148,10 +147,8 @@ def read_zone(text: str | None) -> Clock:
     if text is None:
         return clock(DEFAULT_ZONE)
     if text not in KNOWN_ZONES:
-        raise BadParameter(
-            "tz",
-            f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; expected a name such as {DEFAULT_ZONE}",
-        )
+        expected = f"expected a name such as {DEFAULT_ZONE}"
+        raise BadParameter("tz", f"{text[:MAX_PARAMETER_LENGTH]!r} is not a known IANA time zone; {expected}")
     return clock(text)
 
 

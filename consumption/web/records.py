@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consumption.domain.model import WATTS_PER_MEGAWATT
-from consumption.storage.reader import Freshness, Snapshot
+from consumption.storage.reader import Snapshot
 from consumption.storage.records import offset_segments, peak_buckets, peak_half_hours, profile
 from consumption.web.aggregates import buckets, mean_watts
-from consumption.web.http_cache import caching_headers, matches
+from consumption.web.http_cache import answer
 from consumption.web.params import MAX_PARAMETER_LENGTH, BadParameter, Query, read_choice, read_parameters
-from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, whole
+from consumption.web.rendering import FORMATS, HALF_HOUR_FIELDS, NATURE_LABELS, Item, Stamps, envelope, whole
 
 PEAK_INTERVALS = ("day", "week", "month", "year")
 ORDERS = ("highest", "lowest")
@@ -36,19 +36,6 @@ def read_count(text: str | None) -> int:
     return int(text)
 
 
-def answer(query: Query, head: Item, fields: tuple[str, ...], items: list[Item], headers: dict[str, str]) -> Response:
-    output = FORMATS[query.output]
-    body = whole(output, head, fields, items, ("count", len(items)))
-    return Response(body, media_type=output.media_type, headers=headers)
-
-
-def heading(query: Query, stamp: Stamps, freshness: Freshness, **asked: str | None) -> Item:
-    """What the JSON says before `data`: the bounds as resolved, the unit, what was asked, the stored span."""
-    stored = {"first": stamp.optional(freshness.first), "last": stamp.optional(freshness.last)}
-    bounds = {"start": query.time_range.start_text, "end": query.time_range.end_text}
-    return {**bounds, "unit": "W", **asked, "stored": stored}
-
-
 def slot_item(time: str, count: int, total: int | None, low: int | None, high: int | None) -> Item:
     """A wall-clock slot: its time, the mean, minimum and maximum of its `count` values in watts."""
     if not count or total is None or low is None or high is None:
@@ -57,18 +44,12 @@ def slot_item(time: str, count: int, total: int | None, low: int | None, high: i
     return {"time": time, "mean_w": mean_watts(total, count), "min_w": low_w, "max_w": high_w, "count": count}
 
 
-def read_peaks(
-    query: Query, n: int, order: str, if_none_match: str | None, refresh: int, snapshot: Snapshot
-) -> Response:
-    headers = caching_headers(snapshot.freshness, ("peaks", *query.resolved(), n, order), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_peaks(query: Query, n: int, order: str, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, time_range = Stamps(query.clock), query.time_range
     if query.interval == "half-hour":
-        rows = peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
         items = [
             {"timestamp": stamp(t), "consumption_w": mw * WATTS_PER_MEGAWATT, "nature": NATURE_LABELS[nature]}
-            for t, mw, nature in rows
+            for t, mw, nature in peak_half_hours(snapshot, time_range.start, time_range.end, n, order)
         ]
         fields = HALF_HOUR_FIELDS
     else:
@@ -79,8 +60,8 @@ def read_peaks(
             dict(zip(fields, (stamp(start), mw * WATTS_PER_MEGAWATT, stamp(at)), strict=True))
             for start, mw, at in peak_buckets(snapshot, bounds, n, order)
         ]
-    head = heading(query, stamp, snapshot.freshness, interval=query.interval, order=order)
-    return answer(query, head, fields, items, headers)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", interval=query.interval, order=order)
+    return whole(FORMATS[query.output], head, fields, items, ("count", len(items)), headers)
 
 
 async def get_peaks(request: Request) -> Response:
@@ -92,16 +73,10 @@ async def get_peaks(request: Request) -> Response:
     query = read_parameters(request, ("n", "order"))
     n = read_count(request.query_params.get("n"))
     order = read_choice("order", request.query_params.get("order"), ORDERS, "highest")
-    service = request.app.state.service
-    work = partial(read_peaks, query, n, order, request.headers.get("if-none-match"), service.settings.refresh_interval)
-    response: Response = await service.reader.run(work)
-    return response
+    return await answer(request, ("peaks", *query.resolved(), n, order), partial(read_peaks, query, n, order))
 
 
-def read_profile(query: Query, by: str | None, if_none_match: str | None, refresh: int, snapshot: Snapshot) -> Response:
-    headers = caching_headers(snapshot.freshness, ("profile", *query.resolved(), by), refresh)
-    if matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+def read_profile(query: Query, by: str | None, snapshot: Snapshot, headers: dict[str, str]) -> Response:
     stamp, time_range = Stamps(query.clock), query.time_range
     first, last = snapshot.bounds(time_range.start, time_range.end)
     segments = [] if first is None or last is None else offset_segments(query.clock, first, last + 1)
@@ -112,8 +87,8 @@ def read_profile(query: Query, by: str | None, if_none_match: str | None, refres
             item = slot_item(time, *found.get((weekday, slot), (0, None, None, None)))
             items.append({"weekday": weekday, **item} if by else item)
     fields = ("weekday",) * bool(by) + ("time", "mean_w", "min_w", "max_w", "count")
-    head = heading(query, stamp, snapshot.freshness, by=by)
-    return answer(query, head, fields, items, headers)
+    head = envelope(time_range, snapshot.freshness, stamp, unit="W", by=by)
+    return whole(FORMATS[query.output], head, fields, items, ("count", len(items)), headers)
 
 
 async def get_profile(request: Request) -> Response:
@@ -122,10 +97,5 @@ async def get_profile(request: Request) -> Response:
         expected = "expected start, end, by, tz, format"
         raise BadParameter("interval", f"is not a parameter of /consumption/profile; {expected}")
     query = read_parameters(request, ("by",))
-    by = request.query_params.get("by")
-    if by is not None:
-        read_choice("by", by, BY, "")
-    service = request.app.state.service
-    work = partial(read_profile, query, by, request.headers.get("if-none-match"), service.settings.refresh_interval)
-    response: Response = await service.reader.run(work)
-    return response
+    by = read_choice("by", request.query_params.get("by"), BY, "") or None
+    return await answer(request, ("profile", *query.resolved(), by), partial(read_profile, query, by))

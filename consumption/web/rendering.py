@@ -20,12 +20,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 
 from consumption.domain.clock import Clock, clock
 from consumption.domain.model import HALF_HOUR_SECONDS, WATTS_PER_MEGAWATT, Nature
 from consumption.storage.reader import Freshness, Row
+from consumption.web.params import TimeRange
 
 Item = dict[str, Any]
+Headers = dict[str, str]
 NATURE_LABELS = {nature.value: nature.label for nature in Nature}
 HALF_HOUR_FIELDS = ("timestamp", "consumption_w", "nature")
 GAP_FIELDS = ("first", "last", "half_hours")
@@ -114,14 +117,11 @@ def gap_items(runs: list[tuple[int, int]], stamp: Stamps) -> list[Item]:
     ]
 
 
-def envelope(start: str, end: str, interval: str | None, freshness: Freshness, stamp: Stamps) -> Item:
-    """What a range's JSON says before `data`: the resolved bounds, unit and interval, and the
-    stored span, so that an empty answer says what exists."""
-    head: Item = {"start": start, "end": end}
-    if interval is not None:
-        head |= {"unit": "W", "interval": interval}
-    head["stored"] = {"first": stamp.optional(freshness.first), "last": stamp.optional(freshness.last)}
-    return head
+def envelope(time_range: TimeRange, freshness: Freshness, stamp: Stamps, **asked: str | None) -> Item:
+    """What a range's JSON says before `data`: the resolved bounds, what was asked (the unit
+    first), and the stored span, so that an empty answer says what exists."""
+    stored = {"first": stamp.optional(freshness.first), "last": stamp.optional(freshness.last)}
+    return {"start": time_range.start_text, "end": time_range.end_text, **asked, "stored": stored}
 
 
 # A half hour's row is cut from what orjson or the csv module writes: nothing is escaped by hand.
@@ -192,9 +192,12 @@ Parts = JsonFormat | CsvFormat | Texts
 TEXTS = Texts()
 
 
-def whole(output: Format, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int]) -> bytes:
-    """The same bytes as the head, the items and the tail of a stream, written at once."""
-    return output.head(envelope, fields) + output.items(items) + output.tail(*count)
+def whole(
+    output: Format, envelope: Item, fields: Iterable[str], items: list[Item], count: tuple[str, int], headers: Headers
+) -> Response:
+    """The same bytes as the head, the items and the tail of a stream, answered at once."""
+    body = output.head(envelope, fields) + output.items(items) + output.tail(*count)
+    return Response(body, media_type=output.media_type, headers=headers)
 
 
 FORMATS: dict[str, Format] = {"json": JsonFormat(), "csv": CsvFormat()}
