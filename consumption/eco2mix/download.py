@@ -164,9 +164,7 @@ def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
-    if known is None:
-        return {}
-    headers = {"If-None-Match": known.etag, "If-Modified-Since": known.last_modified}
+    headers = {} if known is None else {"If-None-Match": known.etag, "If-Modified-Since": known.last_modified}
     return {name: value for name, value in headers.items() if value}
 
 
