@@ -34,11 +34,9 @@ from consumption.domain import Archive, ArchiveRecord, Download, Outcome
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"consumption/{__version__} (France's electricity consumption from RTE eCO2mix data)"
-DOWNLOAD_PATH = "/download/eco2mix/"
 ZIP_MAGIC = b"PK\x03\x04"
 CHUNK_BYTES = 64 * 1024
 DEFAULT_DEADLINE_SECONDS = 600.0
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_REDIRECTS = 5
 DECODABLE_ENCODINGS = ("gzip", "deflate")
 PART_SUFFIX = ".part"
@@ -64,7 +62,7 @@ class RteClient:
     base_url: str
     timeout: float
     deadline: float = DEFAULT_DEADLINE_SECONDS
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = 200 * 1024 * 1024
     transport: httpx.AsyncBaseTransport | None = None  # tests: httpx.MockTransport
     client: httpx.AsyncClient | None = field(default=None, init=False)
 
@@ -83,7 +81,7 @@ class RteClient:
             self.client = None
 
     def url(self, archive: Archive) -> str:
-        return self.base_url.rstrip("/") + DOWNLOAD_PATH + archive.name
+        return f"{self.base_url.rstrip('/')}/download/eco2mix/{archive.name}"
 
     async def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
         """Download `archive` into a temporary file in `into`, unless RTE says it has not changed.
