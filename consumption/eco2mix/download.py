@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -38,7 +38,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 CHUNK_BYTES = 64 * 1024
 DEFAULT_DEADLINE_SECONDS = 600.0
 MAX_REDIRECTS = 5
-DECODABLE_ENCODINGS = ("gzip", "deflate")
+DECODABLE_ENCODINGS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}  # and their zlib wbits
 PART_SUFFIX = ".part"
 
 
@@ -170,27 +170,25 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port  # httpx gives no port when it is the scheme's default
 
 
-class _Decoder:
+def _decoder(encoding: str) -> Callable[[bytes], Iterator[bytes]]:
     """Undo a `Content-Encoding` chunk by chunk, never producing more than `CHUNK_BYTES`
     at a time: a gzip bomb is cut at the size limit in bounded memory."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda data: iter((data,))
+    if encoding not in DECODABLE_ENCODINGS:
+        raise DownloadError("an unsupported Content-Encoding; refused")
+    decompressor = zlib.decompressobj(DECODABLE_ENCODINGS[encoding])
 
-    def __init__(self, encoding: str) -> None:
-        encoding = encoding.strip().lower()
-        if encoding not in ("", "identity", *DECODABLE_ENCODINGS):
-            raise DownloadError("an unsupported Content-Encoding; refused")
-        wbits = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}.get(encoding)
-        self.zlib = None if wbits is None else zlib.decompressobj(wbits)
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        if self.zlib is None:
-            yield data
-            return
+    def decode(data: bytes) -> Iterator[bytes]:
         try:
             while data:
-                yield self.zlib.decompress(data, CHUNK_BYTES)
-                data = self.zlib.unconsumed_tail
+                yield decompressor.decompress(data, CHUNK_BYTES)
+                data = decompressor.unconsumed_tail
         except zlib.error as error:
             raise DownloadError("a corrupt Content-Encoding; refused") from error
+
+    return decode
 
 
 async def _write_body(response: httpx.Response, output: BinaryIO, result: Download, max_bytes: int) -> None:
@@ -199,11 +197,11 @@ async def _write_body(response: httpx.Response, output: BinaryIO, result: Downlo
     too_large = f"larger than {max_bytes / 2**20:g} MiB; stopped"
     if declared.isdigit() and int(declared) > max_bytes and encoding in ("", "identity"):
         raise DownloadError(too_large)
-    decoder = _Decoder(encoding)
+    decode = _decoder(encoding)
     digest = hashlib.sha256()
     size = 0
     async for raw in response.aiter_raw():
-        for chunk in decoder.decode(raw):
+        for chunk in decode(raw):
             if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):  # said in our words, not its bytes
                 sent = "an HTML page" if chunk.lstrip()[:1] == b"<" else "content that is not a zip archive"
                 raise DownloadError(f"not a zip archive: RTE sent {sent}")
