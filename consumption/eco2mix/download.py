@@ -232,11 +232,10 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
             if _locked(path) and now - path.stat().st_mtime < older_than:
                 continue
             path.unlink()
+            log.info("removed %s, left by an interrupted download", path)
+            removed.append(path)
         except OSError as error:
             log.warning("cannot remove the interrupted download %s: %s", path, error.strerror)
-            continue
-        log.info("removed %s, left by an interrupted download", path)
-        removed.append(path)
     return removed
 
 

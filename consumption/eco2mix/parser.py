@@ -251,10 +251,8 @@ def to_points(
                 raise Eco2mixError(source, f"{shown.isoformat()} appears twice", where, unit)
             seen.add(instant)
             if not MIN_CONSUMPTION_MW <= mw <= MAX_CONSUMPTION_MW:
-                problem = (
-                    f"consumption {quoted(str(mw))} MW is outside {MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW"
-                )
-                raise Eco2mixError(source, problem, where, unit)
+                limits = f"{MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW"
+                raise Eco2mixError(source, f"consumption {quoted(str(mw))} MW is outside {limits}", where, unit)
             if instant % 1800 == 0:
                 yield ConsumptionPoint(instant, mw, nature)
     finally:
