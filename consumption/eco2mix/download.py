@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -34,13 +34,11 @@ from consumption.domain import Archive, ArchiveRecord, Download, Outcome
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"consumption/{__version__} (France's electricity consumption from RTE eCO2mix data)"
-DOWNLOAD_PATH = "/download/eco2mix/"
 ZIP_MAGIC = b"PK\x03\x04"
 CHUNK_BYTES = 64 * 1024
 DEFAULT_DEADLINE_SECONDS = 600.0
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_REDIRECTS = 5
-DECODABLE_ENCODINGS = ("gzip", "deflate")
+DECODABLE_ENCODINGS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}  # and their zlib wbits
 PART_SUFFIX = ".part"
 
 
@@ -64,7 +62,7 @@ class RteClient:
     base_url: str
     timeout: float
     deadline: float = DEFAULT_DEADLINE_SECONDS
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = 200 * 1024 * 1024
     transport: httpx.AsyncBaseTransport | None = None  # tests: httpx.MockTransport
     client: httpx.AsyncClient | None = field(default=None, init=False)
 
@@ -83,7 +81,7 @@ class RteClient:
             self.client = None
 
     def url(self, archive: Archive) -> str:
-        return self.base_url.rstrip("/") + DOWNLOAD_PATH + archive.name
+        return f"{self.base_url.rstrip('/')}/download/eco2mix/{archive.name}"
 
     async def download(self, archive: Archive, known: ArchiveRecord | None, into: Path) -> Download:
         """Download `archive` into a temporary file in `into`, unless RTE says it has not changed.
@@ -164,9 +162,7 @@ def _reason(error: Exception, into: Path, deadline: float) -> tuple[str, bool]:
 
 
 def _conditional_headers(known: ArchiveRecord | None) -> dict[str, str]:
-    if known is None:
-        return {}
-    headers = {"If-None-Match": known.etag, "If-Modified-Since": known.last_modified}
+    headers = {} if known is None else {"If-None-Match": known.etag, "If-Modified-Since": known.last_modified}
     return {name: value for name, value in headers.items() if value}
 
 
@@ -174,27 +170,25 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port  # httpx gives no port when it is the scheme's default
 
 
-class _Decoder:
+def _decoder(encoding: str) -> Callable[[bytes], Iterator[bytes]]:
     """Undo a `Content-Encoding` chunk by chunk, never producing more than `CHUNK_BYTES`
     at a time: a gzip bomb is cut at the size limit in bounded memory."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda data: iter((data,))
+    if encoding not in DECODABLE_ENCODINGS:
+        raise DownloadError("an unsupported Content-Encoding; refused")
+    decompressor = zlib.decompressobj(DECODABLE_ENCODINGS[encoding])
 
-    def __init__(self, encoding: str) -> None:
-        encoding = encoding.strip().lower()
-        if encoding not in ("", "identity", *DECODABLE_ENCODINGS):
-            raise DownloadError("an unsupported Content-Encoding; refused")
-        wbits = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}.get(encoding)
-        self.zlib = None if wbits is None else zlib.decompressobj(wbits)
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        if self.zlib is None:
-            yield data
-            return
+    def decode(data: bytes) -> Iterator[bytes]:
         try:
             while data:
-                yield self.zlib.decompress(data, CHUNK_BYTES)
-                data = self.zlib.unconsumed_tail
+                yield decompressor.decompress(data, CHUNK_BYTES)
+                data = decompressor.unconsumed_tail
         except zlib.error as error:
             raise DownloadError("a corrupt Content-Encoding; refused") from error
+
+    return decode
 
 
 async def _write_body(response: httpx.Response, output: BinaryIO, result: Download, max_bytes: int) -> None:
@@ -203,11 +197,11 @@ async def _write_body(response: httpx.Response, output: BinaryIO, result: Downlo
     too_large = f"larger than {max_bytes / 2**20:g} MiB; stopped"
     if declared.isdigit() and int(declared) > max_bytes and encoding in ("", "identity"):
         raise DownloadError(too_large)
-    decoder = _Decoder(encoding)
+    decode = _decoder(encoding)
     digest = hashlib.sha256()
     size = 0
     async for raw in response.aiter_raw():
-        for chunk in decoder.decode(raw):
+        for chunk in decode(raw):
             if size == 0 and not chunk.startswith(ZIP_MAGIC[: len(chunk)]):  # said in our words, not its bytes
                 sent = "an HTML page" if chunk.lstrip()[:1] == b"<" else "content that is not a zip archive"
                 raise DownloadError(f"not a zip archive: RTE sent {sent}")
@@ -238,11 +232,10 @@ def remove_partial_downloads(data_dir: Path, older_than: float = DEFAULT_DEADLIN
             if _locked(path) and now - path.stat().st_mtime < older_than:
                 continue
             path.unlink()
+            log.info("removed %s, left by an interrupted download", path)
+            removed.append(path)
         except OSError as error:
             log.warning("cannot remove the interrupted download %s: %s", path, error.strerror)
-            continue
-        log.info("removed %s, left by an interrupted download", path)
-        removed.append(path)
     return removed
 
 

@@ -46,9 +46,8 @@ def readings(
             if mw is not None:
                 yield number, when, mw, nature
     except (ijson.JSONError, JsonShapeError) as error:
-        problem = (
-            str(error) if isinstance(error, JsonShapeError) else f"invalid JSON: {' '.join(str(error).split())[:200]}"
-        )
+        reason = " ".join(str(error).split())[:200]
+        problem = reason if isinstance(error, JsonShapeError) else f"invalid JSON: {reason}"
         raise parser.Eco2mixError(source, f"{problem}; {_EXPECTED}", number + 1, "record") from error
     except parser.Refused as error:
         raise parser.Eco2mixError(source, str(error), number, "record") from None

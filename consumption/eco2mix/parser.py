@@ -219,10 +219,6 @@ def read_mw(text: str) -> int | None:
     raise Refused(f"consumption {quoted(text)} is not an integer number of MW")
 
 
-def out_of_range(text: str) -> Refused:
-    return Refused(f"consumption {quoted(text)} MW is outside {MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW")
-
-
 def read_instant(raw: bytes, days: Cache[bytes, int]) -> int:
     """`2024-01-01T02:00:00+01:00` (ODRÉ's `Date - Heure`) -> UTC seconds; `days` gives
     the UTC seconds of a `YYYY-MM-DD` midnight."""
@@ -255,7 +251,8 @@ def to_points(
                 raise Eco2mixError(source, f"{shown.isoformat()} appears twice", where, unit)
             seen.add(instant)
             if not MIN_CONSUMPTION_MW <= mw <= MAX_CONSUMPTION_MW:
-                raise Eco2mixError(source, str(out_of_range(str(mw))), where, unit)
+                limits = f"{MIN_CONSUMPTION_MW} to {MAX_CONSUMPTION_MW:,} MW"
+                raise Eco2mixError(source, f"consumption {quoted(str(mw))} MW is outside {limits}", where, unit)
             if instant % 1800 == 0:
                 yield ConsumptionPoint(instant, mw, nature)
     finally:
@@ -275,13 +272,10 @@ def paris_day(midnight: dt.datetime) -> int | dt.datetime:
 def starts_eco2mix(stream: IO[bytes], source: str) -> bool:
     """Whether a file opens as an éCO2mix file: a JSON array, or a header naming its columns."""
     head = read_block(stream, source, 1)
-    if _starts_as_json(head):
-        return True
     try:
-        _header((head.splitlines() or [b""])[0], source)
+        return _starts_as_json(head) or bool(_header((head.splitlines() or [b""])[0], source))
     except Eco2mixError:
         return False
-    return True
 
 
 def _starts_as_json(head: bytes) -> bool:

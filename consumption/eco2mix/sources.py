@@ -50,7 +50,12 @@ class Eco2mixSource:
             else:
                 with zipfile.ZipFile(self.path) as archive:  # the member's stream keeps the file open
                     info = archive.getinfo(self.member)
-                    self._check_member(info)
+                    if info.flag_bits & 0x1:
+                        problem = "encrypted, and no password is known; RTE's archives are not encrypted"
+                        raise Eco2mixError(self.name, problem)
+                    if info.compress_type not in _READABLE_COMPRESSIONS:
+                        method = _COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
+                        raise Eco2mixError(self.name, f"compressed with {method}, which is not read; RTE's use deflate")
                     stream, size = archive.open(info), info.file_size  # never decompresses more than its size
         except Eco2mixError:
             raise
@@ -62,13 +67,6 @@ class Eco2mixSource:
             if size > limits.max_bytes:
                 raise too_large(self.name, limits)
             yield stream
-
-    def _check_member(self, info: zipfile.ZipInfo) -> None:
-        if info.flag_bits & 0x1:
-            raise Eco2mixError(self.name, "encrypted, and no password is known; RTE's archives are not encrypted")
-        if info.compress_type not in _READABLE_COMPRESSIONS:
-            method = _COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
-            raise Eco2mixError(self.name, f"compressed with {method}, which is not read; RTE's use deflate")
 
 
 def _is_eco2mix(source: Eco2mixSource) -> bool:
