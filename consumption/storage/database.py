@@ -142,16 +142,12 @@ def _check_ours(path: Path, size: int) -> None:
         raise DatabaseError(
             f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
         ) from error
-    if application_id == APPLICATION_ID:
-        if version not in KNOWN_VERSIONS:
-            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
-        return
-    if application_id != 0:
+    if application_id not in (0, APPLICATION_ID):
         raise DatabaseError(f"{refused}: its application id is {application_id:#x}{hint}")
-    if not tables and version == 0:
+    if application_id == 0 and not tables and version == 0:
         return  # an empty SQLite database: nothing in it to spoil
     foreign = sorted(tables - set(TABLES))
-    if foreign or "consumption" not in tables:
+    if application_id == 0 and (foreign or "consumption" not in tables):  # not marked: its tables must be ours
         names = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise DatabaseError(f"{refused}: it holds other tables ({names or 'none of ours'}){hint}")
     if version not in KNOWN_VERSIONS:
