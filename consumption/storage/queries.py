@@ -73,10 +73,9 @@ WHERE excluded.nature > consumption.nature
        AND excluded.consumption_mw <> consumption.consumption_mw)
 """
 
-SELECT_RANGE = (
-    "SELECT timestamp, consumption_mw, nature FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
-)
-SELECT_BATCH = f"{SELECT_RANGE} LIMIT ?"
+# At most the last parameter's rows; all of them when it is -1.
+SELECT_RANGE = """SELECT timestamp, consumption_mw, nature FROM consumption
+WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp LIMIT ?"""
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 # The Paris years holding a stored half hour, a seek each (1 January begins at +01:00).
 STORED_YEARS = """

@@ -96,7 +96,7 @@ class Snapshot:
 
     def rows(self, start: int, end: int, limit: int = -1) -> list[Row]:
         """The rows whose timestamp lies in [start, end], in time order, at most `limit`."""
-        return self.connection.execute(sql.SELECT_BATCH, (start, end, limit)).fetchall()
+        return self.connection.execute(sql.SELECT_RANGE, (start, end, limit)).fetchall()
 
     def bounds(self, start: int, end: int) -> tuple[int | None, int | None]:
         """The first and last stored instants in [start, end]."""
