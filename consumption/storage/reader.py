@@ -244,12 +244,10 @@ class Reader:
                 return work(Snapshot(connection))
             finally:
                 connection.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             if str(error) == "interrupted":  # by the progress handler, at the time limit
                 limit = round(self.time_limit * 1000)
                 raise QueryTimeout(f"the query took longer than {limit} ms (SQL_TIME_LIMIT_MS)") from error
-            raise self._unavailable(error) from error
-        except sqlite3.Error as error:
             raise self._unavailable(error) from error
 
     def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:
