@@ -105,17 +105,11 @@ class Snapshot:
 
     def aggregates(self, buckets: Sequence[tuple[int, int]]) -> list[Aggregate]:
         """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
-        found = []
+        found: list[Aggregate] = []
         for offset in range(0, len(buckets), BUCKETS_PER_STATEMENT):
             batch = buckets[offset : offset + BUCKETS_PER_STATEMENT]
             parameters = [bound for bucket in batch for bound in bucket]
-            for index, count, total, low, high in self.connection.execute(sql.aggregate_spans(len(batch)), parameters):
-                if count:
-                    start, stop = batch[index]
-                    low_mw, low_at = divmod(low, sql.PACKED_SHIFT)
-                    high_mw, high_after = divmod(high, sql.PACKED_SHIFT)
-                    high_at = sql.PACKED_SHIFT - 1 - high_after
-                    found.append((start, stop, count, total, low_mw, low_at, high_mw, high_at))
+            found += self.connection.execute(sql.aggregate_spans(len(batch)), parameters)
         return found
 
     def missing_runs(self, start: int, end: int) -> list[tuple[int, int]]:
