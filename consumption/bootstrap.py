@@ -103,21 +103,17 @@ def listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=BACKLOG)
 
 
-def raise_open_files_limit() -> None:
-    """Take the hard limit on open files as the soft one: at 1,024, a thousand idle
-    connections used every descriptor and the next client was reset."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
 def serve(settings: Settings, listener: socket.socket) -> int:
     """Prepare the database, then serve on `listener` until stopped; 3 when the server could not start."""
     host, port = listener.getsockname()[:2]
     remove_partial_downloads(settings.data_dir, settings.download_deadline)
     startup = prepare_database(settings)
-    raise_open_files_limit()
+    # The hard limit on open files as the soft one: at 1,024, a thousand idle connections
+    # used every descriptor and the next client was reset.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     options: dict[str, Any] = {
         "host": host,
         "port": port,

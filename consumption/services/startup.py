@@ -108,12 +108,11 @@ def _local_files(data_dir: Path, history_dir: Path | None) -> list[Path]:
     """The éCO2mix files under DATA_DIR, by name, leaving out the embedded history's folder
     (data/history is inside data/ in a source checkout)."""
     skip = history_dir.resolve() if history_dir is not None else None
-    suffixes = (*TEXT_SUFFIXES, ARCHIVE_SUFFIX)
     try:
         return sorted(
             path
             for path in data_dir.rglob("*")
-            if path.name.lower().endswith(suffixes)
+            if path.name.lower().endswith((*TEXT_SUFFIXES, ARCHIVE_SUFFIX))
             and path.is_file()
             and not (skip is not None and path.resolve().is_relative_to(skip))
         )

@@ -45,10 +45,11 @@ def connect(path: Path) -> sqlite3.Connection:
     only ever see committed imports. `DatabaseError` when the file there is not one
     of ours (then it is left unchanged), or cannot be created or opened.
     """
-    if _is_absent_or_empty(path):
+    size = _size(path)
+    if size == 0:
         _create(path)
     else:
-        _check_ours(path)
+        _check_ours(path, size)
     try:
         # Not bound to one thread: a refresh reads on the event loop and imports in a thread, never at once.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -73,12 +74,12 @@ def read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
-def _is_absent_or_empty(path: Path) -> bool:
-    """No file, or an empty one (SQLite's own view of a 0-byte file: a new database)."""
+def _size(path: Path) -> int:
+    """The file's size; 0 when there is none (SQLite's own view of a 0-byte file: a new database)."""
     try:
-        return path.stat().st_size == 0
+        return path.stat().st_size
     except FileNotFoundError:
-        return True
+        return 0
     except OSError as error:
         raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
 
@@ -119,8 +120,8 @@ def _create(path: Path) -> None:
                 leftover.unlink()
 
 
-def _check_ours(path: Path) -> None:
-    """Refuse, without writing anything, a file that is not a database of this program.
+def _check_ours(path: Path, size: int) -> None:
+    """Refuse, without writing anything, a file of `size` bytes that is not a database of this program.
 
     The file is read through SQLite only: closing any other descriptor of it would drop the
     locks this process's connections hold, and another process closing its own connection
@@ -128,11 +129,7 @@ def _check_ours(path: Path) -> None:
     """
     refused = f"{path} is not a database of this program, so it was left unchanged"
     hint = "; set DATABASE_PATH to a new file, or to one this program made"
-    try:
-        too_short = path.stat().st_size < SQLITE_HEADER_BYTES  # SQLite would take it for an empty database
-    except OSError as error:
-        raise DatabaseError(f"{path}: cannot open the database: {error.strerror}") from error
-    if too_short:
+    if size < SQLITE_HEADER_BYTES:  # SQLite would take it for an empty database
         raise DatabaseError(f"{refused}: it is not a SQLite file{hint}")
     try:
         with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
@@ -145,16 +142,12 @@ def _check_ours(path: Path) -> None:
         raise DatabaseError(
             f"{path}: cannot read the database: {error} (can this user write in {path.parent}?)"
         ) from error
-    if application_id == APPLICATION_ID:
-        if version not in KNOWN_VERSIONS:
-            raise DatabaseError(f"{path}: schema version {version}, this program knows {SCHEMA_VERSION}")
-        return
-    if application_id != 0:
+    if application_id not in (0, APPLICATION_ID):
         raise DatabaseError(f"{refused}: its application id is {application_id:#x}{hint}")
-    if not tables and version == 0:
+    if application_id == 0 and not tables and version == 0:
         return  # an empty SQLite database: nothing in it to spoil
     foreign = sorted(tables - set(TABLES))
-    if foreign or "consumption" not in tables:
+    if application_id == 0 and (foreign or "consumption" not in tables):  # not marked: its tables must be ours
         names = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise DatabaseError(f"{refused}: it holds other tables ({names or 'none of ours'}){hint}")
     if version not in KNOWN_VERSIONS:

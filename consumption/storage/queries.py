@@ -73,10 +73,9 @@ WHERE excluded.nature > consumption.nature
        AND excluded.consumption_mw <> consumption.consumption_mw)
 """
 
-SELECT_RANGE = (
-    "SELECT timestamp, consumption_mw, nature FROM consumption WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp"
-)
-SELECT_BATCH = f"{SELECT_RANGE} LIMIT ?"
+# At most the last parameter's rows; all of them when it is -1.
+SELECT_RANGE = """SELECT timestamp, consumption_mw, nature FROM consumption
+WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp LIMIT ?"""
 STORED_SPAN = "SELECT count(*), min(timestamp), max(timestamp) FROM consumption"
 # The Paris years holding a stored half hour, a seek each (1 January begins at +01:00).
 STORED_YEARS = """
@@ -122,19 +121,20 @@ STORED_BOUNDS = "SELECT (SELECT min(timestamp) FROM consumption), (SELECT max(ti
 # statement's round trip per bucket: 2.5x faster on hour buckets.
 # The minimum and maximum carry their half hour's timestamp in the low 32 bits (timestamps
 # of 2000-2100 fit), so that one min() and one max() give each value and when it was,
-# the earliest when tied: no second read of the bucket. storage.reader unpacks them.
-PACKED_SHIFT = 1 << 32
+# the earliest when tied: no second read of the bucket. Each part unpacks them, and gives
+# its bucket's bounds back (parameters ?start and ?stop) unless the bucket is empty.
 AGGREGATE_SPAN = (
-    "SELECT {index}, count(*), sum(consumption_mw), min(consumption_mw * 4294967296 + timestamp),"
-    " max(consumption_mw * 4294967296 + 4294967295 - timestamp)"
-    " FROM consumption WHERE timestamp >= ? AND timestamp < ?"
+    "SELECT ?{start}, ?{stop}, n, total, low >> 32, low & 4294967295, high >> 32, 4294967295 - (high & 4294967295)"
+    " FROM (SELECT count(*) AS n, sum(consumption_mw) AS total, min(consumption_mw * 4294967296 + timestamp) AS low,"
+    " max(consumption_mw * 4294967296 + 4294967295 - timestamp) AS high"
+    " FROM consumption WHERE timestamp >= ?{start} AND timestamp < ?{stop}) WHERE n"
 )
 
 
 @functools.cache
 def aggregate_spans(buckets: int) -> str:
     """One statement that aggregates `buckets` spans, given as 2 × `buckets` parameters."""
-    return " UNION ALL ".join(AGGREGATE_SPAN.format(index=index) for index in range(buckets))
+    return " UNION ALL ".join(AGGREGATE_SPAN.format(start=2 * i + 1, stop=2 * i + 2) for i in range(buckets))
 
 
 RANGE_BOUNDS = (

@@ -96,8 +96,7 @@ class Snapshot:
 
     def rows(self, start: int, end: int, limit: int = -1) -> list[Row]:
         """The rows whose timestamp lies in [start, end], in time order, at most `limit`."""
-        rows: list[Row] = self.connection.execute(sql.SELECT_BATCH, (start, end, limit)).fetchall()
-        return rows
+        return self.connection.execute(sql.SELECT_RANGE, (start, end, limit)).fetchall()
 
     def bounds(self, start: int, end: int) -> tuple[int | None, int | None]:
         """The first and last stored instants in [start, end]."""
@@ -106,17 +105,11 @@ class Snapshot:
 
     def aggregates(self, buckets: Sequence[tuple[int, int]]) -> list[Aggregate]:
         """Count, sum, minimum and maximum (each with when) of each bucket [start, stop) that holds data."""
-        found = []
+        found: list[Aggregate] = []
         for offset in range(0, len(buckets), BUCKETS_PER_STATEMENT):
             batch = buckets[offset : offset + BUCKETS_PER_STATEMENT]
             parameters = [bound for bucket in batch for bound in bucket]
-            for index, count, total, low, high in self.connection.execute(sql.aggregate_spans(len(batch)), parameters):
-                if count:
-                    start, stop = batch[index]
-                    low_mw, low_at = divmod(low, sql.PACKED_SHIFT)
-                    high_mw, high_after = divmod(high, sql.PACKED_SHIFT)
-                    high_at = sql.PACKED_SHIFT - 1 - high_after
-                    found.append((start, stop, count, total, low_mw, low_at, high_mw, high_at))
+            found += self.connection.execute(sql.aggregate_spans(len(batch)), parameters)
         return found
 
     def missing_runs(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -245,12 +238,10 @@ class Reader:
                 return work(Snapshot(connection))
             finally:
                 connection.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             if str(error) == "interrupted":  # by the progress handler, at the time limit
                 limit = round(self.time_limit * 1000)
                 raise QueryTimeout(f"the query took longer than {limit} ms (SQL_TIME_LIMIT_MS)") from error
-            raise self._unavailable(error) from error
-        except sqlite3.Error as error:
             raise self._unavailable(error) from error
 
     def _unavailable(self, error: sqlite3.Error) -> DatabaseUnavailable:

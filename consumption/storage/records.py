@@ -46,16 +46,14 @@ WEEKDAY = "((timestamp + offset) / 86400 + 3) % 7 + 1"  # 1970-01-01 was a Thurs
 def peak_half_hours(snapshot: Snapshot, start: int, end: int, n: int, order: str) -> list[Row]:
     """The `n` half hours of [start, end] with the highest (lowest) consumption, ties earliest first."""
     sql = PEAK_HALF_HOURS.format(order=ORDERS[order])
-    rows: list[Row] = snapshot.connection.execute(sql, (start, end, n)).fetchall()
-    return rows
+    return snapshot.connection.execute(sql, (start, end, n)).fetchall()
 
 
 def peak_buckets(snapshot: Snapshot, buckets: Sequence[tuple[int, int]], n: int, order: str) -> list[Row]:
     """(start, MW, when first reached) of the `n` buckets [start, stop) with the highest peak
     (lowest trough), ties earliest bucket first."""
     sql = PEAK_BUCKETS.format(order=ORDERS[order], extreme=EXTREMES[order])
-    rows: list[Row] = snapshot.connection.execute(sql, (json.dumps(buckets), n)).fetchall()
-    return rows
+    return snapshot.connection.execute(sql, (json.dumps(buckets), n)).fetchall()
 
 
 def profile(snapshot: Snapshot, segments: Sequence[tuple[int, int, int]], by_weekday: bool) -> list[tuple[int, ...]]:

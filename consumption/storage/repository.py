@@ -42,7 +42,7 @@ class SqliteConsumptionRepository(ConsumptionRepository):
         return changed
 
     def between(self, start: int, end: int) -> Iterator[ConsumptionPoint]:
-        rows = self.connection.execute(queries.SELECT_RANGE, (start, end))
+        rows = self.connection.execute(queries.SELECT_RANGE, (start, end, -1))
         return (ConsumptionPoint(timestamp, mw, Nature(nature)) for timestamp, mw, nature in rows)
 
     def stored_span(self) -> StoredSpan:
